@@ -4,6 +4,7 @@ returning its best guess.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -14,9 +15,10 @@ from rank_bm25 import BM25Okapi
 from .embeddings import Embedder, embedder_from_spec
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
-from .textnorm import lexical_tokens
+from .textnorm import clip_message, lexical_tokens
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,11 @@ class Settings:
     lexical_weight: float
     dense_floor: float
     dense_ceiling: float
-    bm25_half: float
+    lexical_scale: float
     answer_threshold: float
+    answer_margin: float
     suggest_threshold: float
     max_suggestions: int
-    max_query_chars: int
 
     @classmethod
     def load(cls, path: Path = SETTINGS_FILE) -> "Settings":
@@ -76,6 +78,7 @@ class Retriever:
             for e in kb.entries
         ]
         self._bm25 = BM25Okapi(docs)
+        self._max_idf = max(self._bm25.idf.values())
 
     @classmethod
     def from_env(cls, index_dir: Path | None = None, embedder: Embedder | None = None) -> "Retriever":
@@ -93,23 +96,31 @@ class Retriever:
         return best
 
     def features(self, query: str) -> tuple[dict[str, float], list[float]]:
-        """Raw scores: best dense cosine per entry, and BM25 per entry (in entry order)."""
+        """Raw scores: best dense cosine per entry, and per entry (in entry order) the share of the
+        query's highest possible BM25 score that the entry reaches (0..1).
+
+        The bound counts every query token at (k1 + 1) × idf, with words the index has never
+        seen at the highest idf, so a query made of unknown words scores low against
+        everything, and a one-word programme query ("補助") can still score high.
+        """
         dense = self._dense_scores(query)
         tokens = lexical_tokens(query)
-        bm25 = [float(x) for x in self._bm25.get_scores(tokens)] if tokens else [0.0] * len(self._ids)
-        return dense, bm25
+        if not tokens:
+            return dense, [0.0] * len(self._ids)
+        bm25 = self._bm25
+        bound = sum(bm25.idf.get(t, self._max_idf) for t in tokens) * (bm25.k1 + 1)
+        return dense, [float(x) / bound for x in bm25.get_scores(tokens)]
 
     def fuse(self, features: tuple[dict[str, float], list[float]],
              settings: Settings | None = None) -> list[Candidate]:
         """Every entry with its fused score, best first (no thresholds applied)."""
         s = settings or self.settings
-        dense, bm25 = features
+        dense, lexical = features
         out = []
-        for entry_id, raw_lex in zip(self._ids, bm25):
+        for entry_id, lex in zip(self._ids, lexical):
             cos = dense.get(entry_id, s.dense_floor)
             d = min(1.0, max(0.0, (cos - s.dense_floor) / (s.dense_ceiling - s.dense_floor)))
-            lex = max(0.0, raw_lex)
-            lex_n = lex / (lex + s.bm25_half) if lex > 0 else 0.0
+            lex_n = min(1.0, max(0.0, lex) * s.lexical_scale)
             fused = s.dense_weight * d + s.lexical_weight * lex_n
             out.append(Candidate(self._by_id[entry_id], round(fused, 4), round(cos, 4), round(lex_n, 4)))
         out.sort(key=lambda c: c.score, reverse=True)
@@ -118,16 +129,29 @@ class Retriever:
     def scores(self, query: str) -> list[Candidate]:
         return self.fuse(self.features(query))
 
+    def rank(self, query: str) -> tuple[str, bool, list[Candidate]]:
+        """(the text judged, whether it was clipped, every entry best first)."""
+        text, truncated = clip_message(query)
+        if not text or not any(ch.isalnum() for ch in text):
+            return text, truncated, []
+        ranked = self.scores(text)
+        # In a long or multi-sentence message the question is usually the last sentence; the
+        # story before it dilutes the scores. Judge that sentence alone too and keep the better.
+        sentences = [p for p in _SENTENCE_END.split(text) if sum(ch.isalnum() for ch in p) >= 2]
+        if len(sentences) > 1:
+            last = self.scores(sentences[-1])
+            if last[0].score > ranked[0].score:
+                ranked = last
+        return text, truncated, ranked
+
     def search(self, query: str) -> RetrievalResult:
         s = self.settings
-        text = " ".join(query.split())
-        truncated = len(text) > s.max_query_chars
-        text = text[: s.max_query_chars]
-        if not text or not any(ch.isalnum() for ch in text):
+        text, truncated, ranked = self.rank(query)
+        if not ranked:
             return RetrievalResult(query=text, status=Status.NONE, candidates=(), truncated=truncated)
-        ranked = self.scores(text)
         best = ranked[0]
-        if best.score >= s.answer_threshold:
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
             status = Status.ANSWER
         elif best.score >= s.suggest_threshold:
             status = Status.SUGGEST

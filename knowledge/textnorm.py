@@ -40,6 +40,20 @@ def normalize(text: str) -> str:
     return to_traditional(text).lower()
 
 
+#: Messages longer than this are judged on their head and tail (where people put the question);
+#: the Rasa tokenizer and the retriever both clip, so NLU and retrieval see the same text.
+MAX_MESSAGE_CHARS = 300
+
+
+def clip_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> tuple[str, bool]:
+    """(text, False) when short enough, else (first half + " … " + last half of the limit, True)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text, False
+    half = limit // 2
+    return f"{text[:half]} … {text[-half:]}", True
+
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from knowledge.index import IndexMissing, IndexModelMismatch, IndexStale, build_index, open_index
 from knowledge.retriever import Retriever, Settings, Status
-from knowledge.textnorm import lexical_tokens, normalize
+from knowledge.textnorm import MAX_MESSAGE_CHARS, lexical_tokens, normalize
 
 
 def test_normalize_keeps_length_and_folds_simplified_and_fullwidth():
@@ -92,9 +92,11 @@ def test_unsure_query_offers_suggestions_instead_of_an_answer(retriever):
     assert result.candidates[0].entry.id == "diagnosis_cost"
 
 
-def test_oversized_query_is_cut_and_flagged(retriever):
-    result = retriever.search("診斷輔導費用多少？" + "請問" * 500)
-    assert result.truncated and len(result.query) == retriever.settings.max_query_chars
+def test_oversized_query_keeps_head_and_tail_and_is_flagged(retriever):
+    story = "我們是一家做螺絲的工廠，最近訂單變少，老闆想做智慧化轉型。" * 30
+    result = retriever.search(story + "請問診斷輔導費用多少？")
+    assert result.truncated and len(result.query) <= MAX_MESSAGE_CHARS + 3
+    assert result.status is Status.ANSWER and result.best.entry.id == "diagnosis_cost"
 
 
 def test_index_refuses_another_model(kb, index_dir):

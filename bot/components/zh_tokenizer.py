@@ -14,7 +14,7 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.textnorm import normalize, segment
+from knowledge.textnorm import clip_message, normalize, segment
 
 
 @DefaultV1Recipe.register(
@@ -31,6 +31,8 @@ class ZhTokenizer(JiebaTokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        norm = normalize(text)
+        clipped, was_clipped = clip_message(text)
+        # offsets must index the original text: clip only what would not fit
+        norm = normalize(clipped if was_clipped else text)
         tokens = [Token(word, start) for word, start in segment(norm) if word.strip()]
         return self._apply_token_pattern(tokens)

@@ -1,0 +1,76 @@
+"""End-to-end REST latency and memory of the running assistant.
+
+    make bench-latency                 # starts Rasa + action server + gateway on spare ports
+    make bench-latency ARGS="-n 400"
+
+Sends the labelled questions one after another (as one user each, like real traffic) to Rasa's
+REST channel after a warm-up, and prints p50/p95/max latency and the resident memory of each
+server process (with its children).
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from scripts.stack import Stack, StackConfig
+
+from .common import load_questions, percentile
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, in MB (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pids.extend(int(c) for c in children)
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=300, help="measured requests")
+    ap.add_argument("--warmup", type=int, default=20)
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    cfg = StackConfig(rasa_port=35005, action_port=35055, gateway_port=38000, var_dir=work, log_dir=work / "logs")
+    stack = Stack(cfg)
+    stack.start()
+    try:
+        t0 = time.perf_counter()
+        stack.wait_ready(timeout=400)
+        print(f"stack ready in {time.perf_counter() - t0:.0f}s")
+        texts = itertools.cycle([q["q"] for q in load_questions()])
+        lat: list[float] = []
+        with httpx.Client(timeout=60) as client:
+            for i in range(args.warmup + args.n):
+                body = {"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": next(texts)}
+                t = time.perf_counter()
+                resp = client.post(f"{cfg.rasa_url}/webhooks/rest/webhook", json=body)
+                resp.raise_for_status()
+                if i >= args.warmup:
+                    lat.append((time.perf_counter() - t) * 1000)
+        print(f"REST /webhooks/rest/webhook, n={len(lat)} sequential, new sender each: "
+              f"p50 {percentile(lat, 50):.0f} ms  p95 {percentile(lat, 95):.0f} ms  max {max(lat):.0f} ms")
+        for name, proc in stack.procs.items():
+            print(f"   RSS {name:8} {rss_mb(proc.pid):7.0f} MB")
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
