@@ -2,3 +2,5 @@
 
 Run with ``python -m rasa_sdk --actions actions``.
 """
+
+from . import forms, knowledge_actions  # noqa: F401,E402  (register the actions)

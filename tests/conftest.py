@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output"
@@ -49,3 +52,31 @@ def questions():
     import yaml
 
     return yaml.safe_load((ROOT / "bench" / "questions.yml").read_text("utf-8"))["questions"]
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """Rasa + action server + gateway, started once for the whole session on spare ports."""
+    from scripts.stack import MODEL, Stack, StackConfig
+
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run the tests with `make test`")
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="hotline-stack-"))
+    cfg = StackConfig(rasa_port=15005, action_port=15055, gateway_port=18000,
+                      var_dir=work / "var", log_dir=OUTPUT / "stack-logs")
+    s = Stack(cfg)
+    s.start()
+    try:
+        s.wait_ready(timeout=400)
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def chat(stack):
+    from chatutil import Chat
+
+    return Chat(stack.cfg.rasa_url)

@@ -283,3 +283,27 @@ def test_sme_definition(capital, employees, verdict):
 
 def test_formatting():
     assert wan(3000 * 萬) == "3,000萬元" and wan(3_999_999) == "3,999,999元" and pct(1595) == "1.595%"
+    assert wan(100_000_000) == "1億元" and wan(120_000_000) == "1億2,000萬元"
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("是", "yes"), ("對啊", "yes"), ("沒錯", "yes"), ("有", "yes"), ("嗯嗯", "yes"), ("yes", "yes"),
+    ("不是", "no"), ("否", "no"), ("沒有", "no"), ("不對喔", "no"), ("No", "no"),
+    ("不知道", "dont_know"), ("什麼是中小企業", "dont_know"), ("不算了", None), ("取消", None), ("很多", None),
+])
+def test_yes_no_in_its_many_forms(text, answer):
+    from knowledge.calc.extract import yes_no
+
+    assert yes_no(text) == answer
+
+
+def test_several_facts_from_one_message():
+    from knowledge.calc.extract import extract_facts
+
+    f = extract_facts("我們是25人的製造業中小企業，總經費800萬，新設備500萬")
+    assert (f.manufacturing, f.sme, f.employees, f.total_budget) == (True, True, 25, 800 * 萬)
+    assert f.costs == {"new_equipment": 500 * 萬}
+    g = extract_facts("我們不是製造業，是貿易公司")
+    assert g.manufacturing is False
+    h = extract_facts("我們是非中小企業，想以大帶小做低碳化1+10，總預算1億")
+    assert (h.sme, h.lead_factory, h.track, h.total_budget) == (False, True, "lowcarbon", 100_000_000)

@@ -8,54 +8,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import uuid
 
 import httpx
 import pytest
 
-from scripts.stack import MODEL, RASA_BIN, ROOT, Stack, StackConfig
+from chatutil import buttons_of, text_of
+from scripts.stack import RASA_BIN, ROOT
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run the tests with `make test`")
-    work = tmp_path_factory.mktemp("stack")
-    cfg = StackConfig(rasa_port=15005, action_port=15055, gateway_port=18000,
-                      var_dir=work / "var", log_dir=ROOT / "test-output" / "stack-logs")
-    s = Stack(cfg)
-    s.start()
-    try:
-        s.wait_ready(timeout=400)
-        yield s
-    finally:
-        s.stop()
-
-
-class Chat:
-    def __init__(self, url: str):
-        self.url, self.sender = url, f"test-{uuid.uuid4().hex[:10]}"
-
-    def say(self, message: str) -> list[dict]:
-        resp = httpx.post(f"{self.url}/webhooks/rest/webhook",
-                          json={"sender": self.sender, "message": message}, timeout=30)
-        resp.raise_for_status()
-        return resp.json()
-
-
-def text_of(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
-
-
-def buttons_of(replies: list[dict]) -> list[dict]:
-    return [b for r in replies for b in r.get("buttons", [])]
-
-
-@pytest.fixture
-def chat(stack):
-    return Chat(stack.cfg.rasa_url)
 
 
 def test_greeting_introduces_the_assistant_and_offers_topics(chat):

@@ -32,7 +32,11 @@ class CalcResult:
 
 
 def wan(amount: int) -> str:
-    """NT$ in the brief's style: 3000000 → '300萬元', 35000000 → '3,500萬元', 3999999 → '3,999,999元'."""
+    """NT$ in the brief's style: 3000000 → '300萬元', 35000000 → '3,500萬元', 100000000 → '1億元',
+    3999999 → '3,999,999元'."""
+    if amount >= 100_000_000 and amount % 10_000 == 0:
+        yi, rest = divmod(amount, 100_000_000)
+        return f"{yi:,}億元" if rest == 0 else f"{yi:,}億{rest // 10_000:,}萬元"
     if amount % 10_000 == 0:
         return f"{amount // 10_000:,}萬元"
     return f"{amount:,}元"
