@@ -224,9 +224,12 @@ class GuidedFormValidation(Action):
             if intent == "request_human" or (
                     intent == "ask_programme" and not updates and RETRIEVER.search(text).status is Status.ANSWER):
                 return []  # decline: the rules stop, hand over, or answer and come back
-            if requested == "sme" and ex.dont_know(text):
-                dispatcher.utter_message(text=explain_text("sme"))
-                return [SlotSet("requested_slot", requested)] + [SlotSet(k, v) for k, v in updates.items()]
+            if ex.dont_know(text):
+                # explain and ask again; a slot event (not just requested_slot) keeps the form
+                # from being rejected by Rasa, which would drop this message
+                dispatcher.utter_message(text=explain_text(requested))
+                return [SlotSet("form_failures", tracker.get_slot("form_failures") or 0),
+                        SlotSet("requested_slot", requested)] + [SlotSet(k, v) for k, v in updates.items()]
             misses = int(tracker.get_slot("form_failures") or 0) + 1
             if requested in ("total_budget", "capital_spending", "loan_amount") and ex.extract_facts(text).unclear_amounts:
                 explanation = msg.UNIT_MISSING

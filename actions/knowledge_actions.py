@@ -21,8 +21,9 @@ HOTLINE_ENTRY = "hotline_main"
 # Loaded once when the action server imports this module: a missing, stale or
 # wrong-model index stops the server at start with a message saying how to fix it.
 RETRIEVER = Retriever.from_env()
-if RETRIEVER.get(HOTLINE_ENTRY) is None:
-    raise RuntimeError(f"knowledge entry {HOTLINE_ENTRY!r} is missing")
+_missing = [t for t in (HOTLINE_ENTRY, *msg.GREET_TOPICS, *msg.OUT_OF_SCOPE_TOPICS) if RETRIEVER.get(t) is None]
+if _missing:
+    raise RuntimeError(f"knowledge entries missing: {_missing}")
 
 
 def topic_button(entry: Entry) -> dict[str, str]:
@@ -60,6 +61,29 @@ class ActionAnswerQuestion(Action):
             return []
         hotline = RETRIEVER.get(HOTLINE_ENTRY)
         dispatcher.utter_message(text=f"{msg.NONE_FOUND}\n{hotline.reply_text()}")
+        return []
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=msg.GREET, buttons=[topic_button(RETRIEVER.get(t)) for t in msg.GREET_TOPICS])
+        return []
+
+
+class ActionOutOfScope(Action):
+    """A polite refusal that states no programme figure, with topics to start from."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        buttons = [topic_button(RETRIEVER.get(t)) for t in msg.OUT_OF_SCOPE_TOPICS]
+        dispatcher.utter_message(text=msg.OUT_OF_SCOPE, buttons=buttons)
         return []
 
 

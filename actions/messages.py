@@ -1,6 +1,12 @@
 """Every zh-TW sentence the custom actions say, in one place. No programme figure is written here:
 figures come from knowledge entries, which are quoted whole with their citation."""
 
+GREET = ("您好！我是「產業及中小企業升級轉型」線上小幫手，可以回答免費課程、診斷輔導、升級轉型補助與低利貸款的問題，"
+         "答案都會附上依據；也可以幫您試算補助、診斷費用與貸款（例如輸入「幫我試算補助」）。請直接輸入您的問題，或從下列主題開始：")
+GREET_TOPICS = ("subsidy_caps", "diagnosis_cost", "training_free", "loan_overview", "hotline_main")
+OUT_OF_SCOPE = ("不好意思，這個問題不在我能協助的範圍。我可以回答「產業及中小企業升級轉型」的免費課程、診斷輔導、"
+                "補助與低利貸款問題，請換個方式問我，或從下列主題開始：")
+OUT_OF_SCOPE_TOPICS = ("subsidy_caps", "diagnosis_cost", "loan_overview")
 SUGGEST_INTRO = "我不太確定您想問的是哪一項，請從下列主題選一個（或換個說法再問一次）："
 NONE_FOUND = (
     "抱歉，在計畫資料中找不到能確實回答這個問題的內容；為避免提供錯誤資訊，我不會用猜的。"

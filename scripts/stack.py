@@ -144,7 +144,7 @@ class Stack:
                 threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
             else:
                 self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
-                log = open(self.cfg.log_dir / f"{name}.log", "ab")
+                log = open(self.cfg.log_dir / f"{name}.log", "wb")
                 self._logs.append(log)
                 proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
