@@ -18,11 +18,12 @@ from scripts.stack import RASA_BIN, ROOT
 pytestmark = pytest.mark.stack
 
 
-def test_greeting_introduces_the_assistant_and_offers_topics(chat):
+def test_greeting_introduces_the_assistant_and_offers_topics(chat, kb):
     replies = chat.say("你好")
-    assert "升級轉型" in text_of(replies)
+    assert "升級轉型" in text_of(replies) and "幫我試算補助" in text_of(replies)
     titles = [b["title"] for b in buttons_of(replies)]
-    assert "補助上限" in titles and "低利貸款" in titles
+    assert titles[:2] == [kb.get("subsidy_caps").title, kb.get("diagnosis_cost").title]
+    assert all(b["payload"].startswith("/choose_topic") for b in buttons_of(replies))
 
 
 def test_issue_example_eight_employees_gets_300_wan_with_citation(chat):
