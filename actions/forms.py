@@ -248,12 +248,13 @@ class GuidedFormValidation(Action):
 
         if first_turn:
             dispatcher.utter_message(text=msg.FORM_INTRO[self.form])
-        noted = [describe(k, v) for k, v in updates.items() if k != "sme" or "sme" not in known]
-        if len(updates) >= 2 or (first_turn and updates):
+        values = {**known, **updates}
+        relevant = set(self.required(values)) | {"company_capital"}
+        noted = [describe(k, v) for k, v in updates.items() if k in relevant]
+        if len(noted) >= 2 or (first_turn and noted):
             dispatcher.utter_message(text=msg.NOTED.format(facts="、".join(noted)))
         events += [SlotSet(k, v) for k, v in updates.items()]
         events.append(SlotSet("form_failures", 0))
-        values = {**known, **updates}
         missing = [s for s in self.required(values) if values.get(s) is None]
         events.append(SlotSet("requested_slot", missing[0] if missing else None))
         return events
