@@ -1,23 +1,83 @@
 """Gateway app. ``uvicorn channels.app:app``.
 
-``GET /health`` reports the gateway and the two upstream servers it depends on (Rasa with its
-loaded model, and the action server); it answers 503 while any of them is not ready.
+- ``GET /health``: the gateway, Rasa (with its model) and the action server; 503 while degraded.
+- ``/line/webhook``: LINE Messaging API webhook (channels/line.py).
+- ``/`` demo page, ``/widget.js`` and ``/api/widget/*``: the web chat widget (channels/widget.py).
+- ``/console`` and ``/console/api/*``: the officer console (channels/console.py).
+
+All channels pass user messages to ``Hub`` (channels/hub.py), the one code path to Rasa and to the
+handoff tickets.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from .assist import AgentAssist
+from .hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
+from .hub import Hub, StoreOnlyDelivery
+from .rasa_client import RasaClient
 from .settings import Settings
+from .store import Store
+
+logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    app = FastAPI(title="升級轉型諮詢小幫手 gateway", version="1.0.0")
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    hub: Hub
+    hours: OfficeHours
+    clock: Clock
+    assist: AgentAssist
+
+
+def build_context(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
+                  rasa: RasaClient | None = None, assist: AgentAssist | None = None) -> Context:
+    if store is None:
+        if settings.database_url.startswith("sqlite:///"):
+            from pathlib import Path
+            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.database_url)
+    store.migrate()
+    hours = OfficeHours(parse_hhmm(settings.office_open), parse_hhmm(settings.office_close),
+                        parse_holidays(settings.office_holidays))
+    clock = clock or clock_from_setting(settings.fake_now)
+    rasa = rasa or RasaClient(settings.rasa_url, settings.upstream_timeout_s, settings.rasa_token)
+    hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
+              deliveries={"web": StoreOnlyDelivery()})
+    return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
+
+
+def create_app(settings: Settings | None = None, *, context: Context | None = None) -> FastAPI:
+    settings = settings or (context.settings if context else Settings.from_env())
+    ctx = context or build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        ctx.assist.warm_up()
+        replay = asyncio.create_task(ctx.hub.replay_unhandled())
+        try:
+            yield
+        finally:
+            replay.cancel()
+            await ctx.hub.rasa.aclose()
+
+    app = FastAPI(title="升級轉型諮詢小幫手 gateway", version="1.1.0", lifespan=lifespan)
+    app.state.ctx = ctx
+
+    from . import console, line, widget
+    app.include_router(widget.router(ctx))
+    app.include_router(line.router(ctx))
+    app.include_router(console.router(ctx))
 
     async def probe(client: httpx.AsyncClient, url: str, check) -> dict[str, Any]:
         try:
@@ -51,4 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str):  # ``uvicorn channels.app:app`` builds the app on first access only
+    if name == "app":
+        value = create_app()
+        globals()["app"] = value
+        return value
+    raise AttributeError(name)

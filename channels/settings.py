@@ -3,18 +3,60 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_db() -> str:
+    return f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
 class Settings:
-    rasa_url: str
-    action_server_url: str
-    upstream_timeout_s: float
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    upstream_timeout_s: float = 3.0
+    rasa_token: str | None = None
+    database_url: str = ""
+    office_open: str = "08:30"
+    office_close: str = "18:00"
+    office_holidays: str = ""
+    fake_now: str | None = None                 # tests and demos only
+    typical_wait_minutes: int = 15
+    session_hours: float = 10.0
+    cookie_secure: bool = False
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base: str = "https://api.line.me"
+    public_base_url: str = ""                   # for the widget snippet; "" = same origin
+    assist_enabled: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
+        e = os.environ.get
         return cls(
-            rasa_url=os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-            action_server_url=os.environ.get("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
-            upstream_timeout_s=float(os.environ.get("UPSTREAM_TIMEOUT_S", "3")),
+            rasa_url=e("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            action_server_url=e("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
+            upstream_timeout_s=float(e("UPSTREAM_TIMEOUT_S", "3")),
+            rasa_token=e("RASA_TOKEN") or None,
+            database_url=e("HANDOFF_DATABASE_URL") or _default_db(),
+            office_open=e("OFFICE_OPEN", "08:30"),
+            office_close=e("OFFICE_CLOSE", "18:00"),
+            office_holidays=e("OFFICE_HOLIDAYS", ""),
+            fake_now=e("HANDOFF_FAKE_NOW") or None,
+            typical_wait_minutes=int(e("HANDOFF_TYPICAL_WAIT_MINUTES", "15")),
+            session_hours=float(e("CONSOLE_SESSION_HOURS", "10")),
+            cookie_secure=_bool(e("CONSOLE_COOKIE_SECURE"), False),
+            line_channel_secret=e("LINE_CHANNEL_SECRET", ""),
+            line_channel_access_token=e("LINE_CHANNEL_ACCESS_TOKEN", ""),
+            line_api_base=e("LINE_API_BASE", "https://api.line.me").rstrip("/"),
+            public_base_url=e("PUBLIC_BASE_URL", "").rstrip("/"),
+            assist_enabled=_bool(e("AGENT_ASSIST"), True),
         )

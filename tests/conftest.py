@@ -54,8 +54,28 @@ def questions():
     return yaml.safe_load((ROOT / "bench" / "questions.yml").read_text("utf-8"))["questions"]
 
 
+# A Monday inside office hours (Asia/Taipei): the gateway's clock for the whole test session.
+STACK_NOW = "2026-11-30T10:00:00+08:00"
+LINE_SECRET = "test-channel-secret"
+LINE_TOKEN = "test-channel-access-token"
+LINE_PORT = 18090
+
+
 @pytest.fixture(scope="session")
-def stack():
+def line_api():
+    """The local stand-in for LINE's Messaging API; records what the gateway sends."""
+    from line_standin import LineStandIn
+
+    api = LineStandIn("127.0.0.1", LINE_PORT)
+    api.start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(line_api):
     """Rasa + action server + gateway, started once for the whole session on spare ports."""
     from scripts.stack import MODEL, Stack, StackConfig
 
@@ -65,7 +85,14 @@ def stack():
 
     work = Path(tempfile.mkdtemp(prefix="hotline-stack-"))
     cfg = StackConfig(rasa_port=15005, action_port=15055, gateway_port=18000,
-                      var_dir=work / "var", log_dir=OUTPUT / "stack-logs")
+                      var_dir=work / "var", log_dir=OUTPUT / "stack-logs",
+                      extra_env={
+                          "HANDOFF_DATABASE_URL": f"sqlite:///{work / 'var' / 'handoff.db'}",
+                          "HANDOFF_FAKE_NOW": STACK_NOW,
+                          "LINE_CHANNEL_SECRET": LINE_SECRET,
+                          "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
+                          "LINE_API_BASE": line_api.url,
+                      })
     s = Stack(cfg)
     s.start()
     try:

@@ -1,0 +1,60 @@
+"""Callback contact details: a Taiwan phone number or an email address, validated (plain Python)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .texts import DECLINE_WORDS
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EXT = re.compile(r"(?:#|分機|ext\.?|轉)\s*(\d{1,6})", re.I)
+
+
+@dataclass(frozen=True)
+class Contact:
+    kind: str        # "phone" | "email"
+    value: str       # normalised: 0912-345-678, 02-2345-6789#123, name@example.com
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def parse_phone(text: str) -> str | None:
+    """Taiwan mobile (09xx-xxx-xxx) or landline (0X-XXXXXXX[X], optional extension); +886 accepted."""
+    t = _fold(text)
+    ext_m = _EXT.search(t)
+    ext = ext_m.group(1) if ext_m else None
+    if ext_m:
+        t = t[:ext_m.start()]
+    candidates = re.findall(r"(?:\+?886[\s\-]?|0)[\d\s\-()]{7,14}\d", t)
+    for raw in candidates:
+        digits = re.sub(r"\D", "", raw)
+        if digits.startswith("886"):
+            digits = "0" + digits[3:]
+        if re.fullmatch(r"09\d{8}", digits):
+            number = f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
+        elif re.fullmatch(r"0[2-8]\d{7,8}", digits):
+            area = 3 if digits[:3] in ("037", "049", "082", "089") else 2
+            number = f"{digits[:area]}-{digits[area:]}"
+        else:
+            continue
+        return f"{number}#{ext}" if ext else number
+    return None
+
+
+def parse_contact(text: str) -> Contact | None:
+    t = _fold(text or "").strip()
+    if not t or len(t) > 200:
+        return None
+    email = _EMAIL.search(t)
+    if email:
+        return Contact("email", email.group(0))
+    phone = parse_phone(t)
+    return Contact("phone", phone) if phone else None
+
+
+def is_decline(text: str) -> bool:
+    t = _fold(text or "").strip()
+    return len(t) <= 20 and any(w in t for w in DECLINE_WORDS)

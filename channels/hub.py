@@ -1,0 +1,290 @@
+"""The one code path every channel uses: store → (Rasa | handoff ticket) → store → deliver.
+
+``Hub.user_message`` is called by the LINE webhook and the web widget alike. It stores the user's
+message first (committed), then routes it: to the open handoff ticket while an officer holds (or is
+about to hold) the conversation, otherwise to Rasa. The bot asks for a person by sending the custom
+payload ``{"type": "handoff", "reason": ..., "summary": {...}}`` (actions/knowledge_actions.py); the
+hub turns that into a ticket, taking office hours into account.
+
+Officer-side changes (claim, reply, resolve) are also here so both channels get them the same way;
+messages that are not an answer to a user's request are handed to the channel's ``Delivery``
+(LINE: push; widget: the page polls the store).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol, Sequence
+
+from . import texts
+from .contact import is_decline, parse_contact
+from .hours import Clock, OfficeHours
+from .rasa_client import RasaClient, RasaUnavailable
+from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketConflict, TicketState, TicketView)
+
+logger = logging.getLogger(__name__)
+
+MAX_USER_TEXT = 1000          # longer messages are cut (the bot judges the first 300 anyway)
+HANDOFF_TYPE = "handoff"
+
+
+class Delivery(Protocol):
+    async def deliver(self, conversation_id: str, external_id: str, messages: Sequence[MessageView]) -> bool:
+        """Send messages that are not a direct answer (officer replies, state changes). True if sent."""
+
+
+class StoreOnlyDelivery:
+    """For channels whose client reads new messages from the store itself (the web widget)."""
+
+    async def deliver(self, conversation_id: str, external_id: str, messages: Sequence[MessageView]) -> bool:
+        return False
+
+
+@dataclass
+class Hub:
+    store: Store
+    rasa: RasaClient
+    hours: OfficeHours
+    clock: Clock
+    typical_wait_minutes: int = 15
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ helpers
+    async def _db(self, fn, *args, **kwargs):
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
+    @staticmethod
+    def conversation_id(channel: str, external_id: str) -> str:
+        return f"{channel}:{external_id}"
+
+    async def _say(self, conversation_id: str, author: str, text: str, *, payload: dict[str, Any] | None = None,
+                   ticket_id: int | None = None, officer_id: int | None = None) -> MessageView:
+        return await self._db(self.store.add_message, conversation_id, "out", author, text, payload=payload,
+                              ticket_id=ticket_id, officer_id=officer_id)
+
+    async def push(self, conversation_id: str, messages: Sequence[MessageView]) -> bool:
+        """Deliver messages outside a request/answer exchange through the conversation's channel."""
+        conv = await self._db(self.store.conversation, conversation_id)
+        if conv is None or not messages:
+            return False
+        channel, external_id = conv
+        delivery = self.deliveries.get(channel)
+        if delivery is None:
+            return False
+        try:
+            sent = await delivery.deliver(conversation_id, external_id, messages)
+        except Exception:  # a channel failure must not lose the stored message
+            logger.exception("delivery to %s failed", conversation_id)
+            return False
+        if sent:
+            await self._db(self.store.mark_delivered, [m.id for m in messages])
+        return sent
+
+    # ------------------------------------------------------------------ user side
+    async def user_message(self, channel: str, external_id: str, text: str = "", *, payload: str | None = None,
+                           external_msg_id: str | None = None) -> list[MessageView]:
+        """Store a user's message and answer it. ``payload``: a button's payload (``text`` is its title).
+
+        Returns the answers (already stored) for the channel to send as its direct reply."""
+        conversation_id = self.conversation_id(channel, external_id)
+        text = (text or "").strip()
+        notes: list[str] = []
+        if len(text) > MAX_USER_TEXT:
+            text = text[:MAX_USER_TEXT]
+            notes.append(texts.TOO_LONG.format(limit=MAX_USER_TEXT))
+        await self._db(self.store.touch_conversation, conversation_id, channel, external_id)
+        async with self._lock(conversation_id):
+            ticket = await self._db(self.store.open_ticket, conversation_id)
+            routed = ticket is not None and ticket.state in ROUTED_STATES
+            inbound = await self._db(self.store.add_message, conversation_id, "in", "user", text,
+                                     payload={"payload": payload} if payload else None,
+                                     ticket_id=ticket.id if routed else None, external_id=external_msg_id)
+            replies = [await self._say(conversation_id, "system", n) for n in notes]
+            replies += await self._route(conversation_id, channel, inbound, text, payload, ticket if routed else None)
+            await self._db(self.store.mark_handled, inbound.id)
+        return replies
+
+    async def replay_unhandled(self) -> int:
+        """At start: answer user messages that were stored but never answered (a crash), by push."""
+        pending = await self._db(self.store.unhandled_inbound)
+        for m in pending:
+            conv = await self._db(self.store.conversation, m.conversation_id)
+            if conv is None:
+                continue
+            channel, _ = conv
+            async with self._lock(m.conversation_id):
+                ticket = await self._db(self.store.open_ticket, m.conversation_id)
+                routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
+                payload = (m.payload or {}).get("payload")
+                replies = await self._route(m.conversation_id, channel, m, m.text, payload, routed)
+                await self._db(self.store.mark_handled, m.id)
+            await self.push(m.conversation_id, replies)
+        return len(pending)
+
+    async def _route(self, conversation_id: str, channel: str, inbound: MessageView, text: str,
+                     payload: str | None, ticket: TicketView | None) -> list[MessageView]:
+        if ticket is not None:
+            return await self._ticket_message(ticket, text)
+        message = payload or text
+        if not message:
+            return []
+        try:
+            answers = await self.rasa.send(conversation_id, message, {"channel": channel})
+        except RasaUnavailable as exc:
+            logger.warning("rasa unavailable for %s: %s", conversation_id, exc)
+            return [await self._say(conversation_id, "system", texts.UPSTREAM_DOWN)]
+        out: list[MessageView] = []
+        for a in answers:
+            custom = a.get("custom")
+            if isinstance(custom, dict) and custom.get("type") == HANDOFF_TYPE:
+                out += await self._start_handoff(conversation_id, channel, custom, text)
+                continue
+            body: dict[str, Any] = {}
+            if a.get("buttons"):
+                body["buttons"] = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                                   for b in a["buttons"]]
+            if custom is not None:
+                body["custom"] = custom
+            if not a.get("text") and not body:
+                continue
+            out.append(await self._say(conversation_id, "bot", a.get("text") or "", payload=body or None))
+        return out
+
+    # ------------------------------------------------------------------ handoff
+    def _wait_text(self) -> str:
+        measured = self.store.median_wait()
+        if measured is not None:
+            return texts.WAIT_MEASURED.format(minutes=max(1, round(measured / timedelta(minutes=1))))
+        return texts.WAIT_DEFAULT.format(minutes=self.typical_wait_minutes)
+
+    async def _start_handoff(self, conversation_id: str, channel: str, custom: dict[str, Any],
+                             last_text: str) -> list[MessageView]:
+        reason = str(custom.get("reason") or "requested")
+        if reason not in texts.REASONS:
+            reason = "requested"
+        summary = dict(custom.get("summary") or {})
+        summary.setdefault("last_question", last_text)
+        existing = await self._db(self.store.open_ticket, conversation_id)
+        if existing is not None and existing.state is TicketState.CALLBACK:
+            # already registered for a callback: say so again instead of a second ticket
+            when = self.hours.describe(existing.callback_after or self.hours.next_open(self.clock()))
+            return [await self._say(conversation_id, "system", texts.CONTACT_DECLINED.format(when=when)
+                                    if not existing.contact else
+                                    texts.CONTACT_SAVED.format(contact=existing.contact, when=when),
+                                    ticket_id=existing.id)]
+        now = self.clock()
+        if self.hours.is_open(now):
+            ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.WAITING,
+                                    reason, summary)
+            position = await self._db(self.store.queue_position, ticket.id)
+            wait = await self._db(self._wait_text)
+            text = texts.HANDOFF_IN_HOURS.format(reason=texts.REASONS[reason], position=position, wait=wait)
+            return [await self._say(conversation_id, "system", text, ticket_id=ticket.id,
+                                    payload={"custom": {"type": "handoff_state", "state": ticket.state.value}})]
+        when_dt = self.hours.next_open(now)
+        ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.AWAITING_CONTACT,
+                                reason, summary, when_dt)
+        text = texts.HANDOFF_OUT_OF_HOURS.format(hours=self.hours.hours_text(), when=self.hours.describe(when_dt))
+        return [await self._say(conversation_id, "system", text, ticket_id=ticket.id,
+                                payload={"custom": {"type": "handoff_state", "state": ticket.state.value}})]
+
+    async def _ticket_message(self, ticket: TicketView, text: str) -> list[MessageView]:
+        cid = ticket.conversation_id
+        if ticket.state is TicketState.AWAITING_CONTACT:
+            when = self.hours.describe(ticket.callback_after or self.hours.next_open(self.clock()))
+            contact = parse_contact(text)
+            if contact is not None:
+                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT],
+                               TicketState.CALLBACK, contact=contact.value)
+                reply = texts.CONTACT_SAVED.format(contact=contact.value, when=when)
+            elif is_decline(text):
+                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK)
+                reply = texts.CONTACT_DECLINED.format(when=when)
+            elif ticket.contact_attempts + 1 >= 3:
+                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK,
+                               contact_attempts=ticket.contact_attempts + 1)
+                reply = texts.CONTACT_GAVE_UP.format(when=when)
+            else:
+                await self._db(self.store.update_ticket, ticket.id, contact_attempts=ticket.contact_attempts + 1)
+                reply = texts.CONTACT_INVALID
+            state = (await self._db(self.store.ticket, ticket.id)).state
+            return [await self._say(cid, "system", reply, ticket_id=ticket.id,
+                                    payload={"custom": {"type": "handoff_state", "state": state.value}})]
+        if ticket.state is TicketState.WAITING:
+            recent = await self._db(self.store.messages, cid, 0)
+            last_out = next((m for m in reversed(recent) if m.direction == "out"), None)
+            if last_out is not None and (last_out.payload or {}).get("kind") == "queue_ack":
+                return []
+            position = await self._db(self.store.queue_position, ticket.id)
+            return [await self._say(cid, "system", texts.QUEUE_ACK.format(position=position), ticket_id=ticket.id,
+                                    payload={"kind": "queue_ack"})]
+        return []  # with an officer: the officer answers
+
+    # ------------------------------------------------------------------ officer side
+    async def claim(self, ticket_id: int, officer: OfficerView, *, take_over: bool = False) -> TicketView:
+        allowed = [TicketState.WAITING, TicketState.CALLBACK, TicketState.AWAITING_CONTACT]
+        current = await self._db(self.store.ticket, ticket_id)
+        if current.state is TicketState.WITH_OFFICER:
+            if current.officer_id == officer.id:
+                return current
+            if not take_over:
+                raise TicketConflict("held by another officer", current)
+            allowed = [TicketState.WITH_OFFICER]
+        ticket = await self._db(self.store.transition, ticket_id, allowed, TicketState.WITH_OFFICER,
+                                officer_id=officer.id)
+        joined = await self._say(ticket.conversation_id, "system", texts.OFFICER_JOINED.format(name=officer.display_name),
+                                 ticket_id=ticket.id,
+                                 payload={"custom": {"type": "handoff_state", "state": ticket.state.value,
+                                                     "officer": officer.display_name}})
+        await self.push(ticket.conversation_id, [joined])
+        return ticket
+
+    async def officer_reply(self, ticket_id: int, officer: OfficerView, text: str) -> MessageView:
+        ticket = await self._db(self.store.ticket, ticket_id)
+        if ticket.state is not TicketState.WITH_OFFICER:
+            raise TicketConflict("claim the ticket before replying", ticket)
+        if ticket.officer_id != officer.id:
+            raise TicketConflict("held by another officer", ticket)
+        async with self._lock(ticket.conversation_id):
+            m = await self._say(ticket.conversation_id, "officer", text, ticket_id=ticket.id, officer_id=officer.id)
+        await self.push(ticket.conversation_id, [m])
+        return m
+
+    async def resolve(self, ticket_id: int, officer: OfficerView) -> TicketView:
+        ticket = await self._db(self.store.transition, ticket_id,
+                                [TicketState.WITH_OFFICER, TicketState.WAITING, TicketState.CALLBACK,
+                                 TicketState.AWAITING_CONTACT],
+                                TicketState.RESOLVED, officer_id=officer.id, require_officer=officer.id)
+        await self._tell_rasa_resumed(ticket)
+        back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
+                               payload={"custom": {"type": "handoff_state", "state": ticket.state.value}})
+        await self.push(ticket.conversation_id, [back])
+        return ticket
+
+    async def _tell_rasa_resumed(self, ticket: TicketView) -> None:
+        """Record the officer's part in the Rasa tracker and leave it listening, outside any form."""
+        transcript = await self._db(self.store.messages, ticket.conversation_id, 0)
+        events: list[dict[str, Any]] = [
+            {"event": "bot", "text": m.text, "metadata": {"officer": m.officer_name, "ticket_id": ticket.id}}
+            for m in transcript if m.ticket_id == ticket.id and m.author == "officer"
+        ]
+        events += [
+            {"event": "active_loop", "name": None},
+            {"event": "slot", "name": "requested_slot", "value": None},
+            {"event": "slot", "name": "misunderstood", "value": 0},
+            {"event": "slot", "name": "form_failures", "value": 0},
+            {"event": "action", "name": "action_listen"},
+        ]
+        try:
+            await self.rasa.append_events(ticket.conversation_id, events)
+        except RasaUnavailable as exc:  # the ticket is resolved all the same; the bot answers anew
+            logger.warning("could not update the Rasa tracker of %s: %s", ticket.conversation_id, exc)
