@@ -58,7 +58,9 @@ def questions():
 STACK_NOW = "2026-11-30T10:00:00+08:00"
 LINE_SECRET = "test-channel-secret"
 LINE_TOKEN = "test-channel-access-token"
-LINE_PORT = 18090
+# HOTLINE_TEST_PORT_OFFSET lets two test runs on one machine use different ports.
+PORT_OFFSET = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "0"))
+LINE_PORT = 18090 + PORT_OFFSET
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +86,9 @@ def stack(line_api):
     import tempfile
 
     work = Path(tempfile.mkdtemp(prefix="hotline-stack-"))
-    cfg = StackConfig(rasa_port=15005, action_port=15055, gateway_port=18000,
-                      var_dir=work / "var", log_dir=OUTPUT / "stack-logs",
+    cfg = StackConfig(rasa_port=15005 + PORT_OFFSET, action_port=15055 + PORT_OFFSET,
+                      gateway_port=18000 + PORT_OFFSET,
+                      var_dir=work / "var", log_dir=OUTPUT / f"stack-logs{PORT_OFFSET or ''}",
                       extra_env={
                           "HANDOFF_DATABASE_URL": f"sqlite:///{work / 'var' / 'handoff.db'}",
                           "HANDOFF_FAKE_NOW": STACK_NOW,
