@@ -15,7 +15,7 @@ NONE_FOUND = (
 TRUNCATED = "（您的訊息較長，我依開頭與結尾的內容回答；若有多個問題，歡迎分開詢問。）"
 EMPTY_MESSAGE = "請輸入您想詢問的問題，例如「診斷輔導要多少錢」。"
 UNKNOWN_TOPIC = "抱歉，這個選項已失效，請直接輸入您的問題。"
-HUMAN_INTRO = "好的，這類問題請由專人為您服務："
+MISUNDERSTOOD_HANDOFF = "抱歉，我連續兩次沒能回答您的問題，為避免耽誤您，我請專人來協助。"
 NOT_THESE = "都不是，找專人"
 
 # --- guided calculations (texts with {placeholders} are filled from knowledge/parameters.yml) ---

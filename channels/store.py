@@ -35,6 +35,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _utc(value: Any) -> Any:
+    """Datetimes are stored in UTC (SQLite keeps no offset, so a Taipei time would shift)."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value
+
+
 class TicketState(str, enum.Enum):
     AWAITING_CONTACT = "awaiting_contact"   # out of hours: the bot is asking for a phone/email
     WAITING = "waiting"                     # in the queue, nobody has claimed it
@@ -352,7 +359,7 @@ class Store:
                       summary: dict[str, Any], callback_after: datetime | None = None) -> TicketView:
         with self._sessions.begin() as s:
             t = Ticket(conversation_id=conversation_id, channel=channel, state=state.value, reason=reason,
-                       summary=summary, callback_after=callback_after)
+                       summary=summary, callback_after=_utc(callback_after))
             s.add(t)
             s.flush()
             return self._ticket_view(s, t)
@@ -399,7 +406,8 @@ class Store:
             if require_officer is not None and t.officer_id not in (None, require_officer):
                 raise TicketConflict(f"ticket {ticket_id} is held by another officer", self._ticket_view(s, t))
             now = utcnow()
-            values: dict[str, Any] = {"state": to.value, "updated_at": now, **fields}
+            values: dict[str, Any] = {"state": to.value, "updated_at": now,
+                                      **{k: _utc(v) for k, v in fields.items()}}
             if officer_id is not None:
                 values["officer_id"] = officer_id
             if to is TicketState.WITH_OFFICER and t.claimed_at is None:
@@ -420,7 +428,7 @@ class Store:
             if t is None:
                 raise NotFound(f"ticket {ticket_id}")
             for k, v in fields.items():
-                setattr(t, k, v)
+                setattr(t, k, _utc(v))
             t.updated_at = utcnow()
             s.flush()
             return self._ticket_view(s, t)

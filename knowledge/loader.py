@@ -14,6 +14,9 @@ ENTRIES_DIR = KNOWLEDGE_DIR / "entries"
 TOPICS = ("總覽", "人才培訓", "診斷輔導", "升級轉型補助", "低利貸款", "案例", "聯絡窗口", "中小企業認定")
 SOURCE_DOCS = ("seed", "verified-facts")
 TITLE_MAX = 16
+# The Rasa intent an entry's example questions train (export_nlu). case_status: only an officer can
+# settle it, so the bot answers with the entry and then hands the conversation to a person.
+INTENTS = ("ask_programme", "case_status")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -38,6 +41,7 @@ class Entry:
     questions: tuple[str, ...]
     source: Source
     file: str
+    intent: str = "ask_programme"
 
     def reply_text(self) -> str:
         """The answer as the user sees it, with its citation line."""
@@ -80,7 +84,10 @@ def _parse_entry(raw: dict, file: str) -> Entry:
     _require(bool(src.get("section")), where, "source.section missing")
     quotes = src.get("quotes") or []
     _require(isinstance(quotes, list) and len(quotes) >= 1, where, "source.quotes needs ≥1 quote")
+    intent = str(raw.get("intent") or "ask_programme")
+    _require(intent in INTENTS, where, f"intent must be one of {INTENTS}")
     return Entry(
+        intent=intent,
         id=str(raw["id"]),
         topic=str(raw["topic"]),
         title=str(raw["title"]).strip(),

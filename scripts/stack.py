@@ -137,18 +137,45 @@ class Stack:
             raise FileNotFoundError(f"no trained model at {self.cfg.model}: run `make train`")
         cmds = commands(self.cfg)
         for name in self.services:
-            argv, env = cmds[name]
-            if self.cfg.log_dir is None:
-                proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-                threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
-            else:
+            if self.cfg.log_dir is not None:  # a fresh log per run; restarts append
                 self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
-                log = open(self.cfg.log_dir / f"{name}.log", "wb")
-                self._logs.append(log)
-                proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-            self.procs[name] = proc
+                (self.cfg.log_dir / f"{name}.log").write_bytes(b"")
+            self._start_one(name, cmds[name])
+
+    def _start_one(self, name: str, cmd: tuple[list[str], dict[str, str]]) -> None:
+        argv, env = cmd
+        if self.cfg.log_dir is None:
+            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
+        else:
+            self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
+            log = open(self.cfg.log_dir / f"{name}.log", "ab")
+            self._logs.append(log)
+            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        self.procs[name] = proc
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kill one server abruptly (tests of what survives a crash)."""
+        proc = self.procs[name]
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
+
+    def restart(self, name: str, timeout: float = 120.0) -> None:
+        """Start one server again after ``kill`` and wait until it is ready."""
+        self._start_one(name, commands(self.cfg)[name])
+        checks = ready_checks(self.cfg)
+        t0 = time.monotonic()
+        while not checks[name]():
+            if self.procs[name].poll() is not None:
+                raise RuntimeError(f"{name} exited with code {self.procs[name].returncode}" + self._log_hint(name))
+            if time.monotonic() - t0 > timeout:
+                raise TimeoutError(f"{name} not ready after {timeout:.0f}s" + self._log_hint(name))
+            time.sleep(0.3)
 
     def wait_ready(self, timeout: float = 300.0,
                    progress: Callable[[str], None] | None = None) -> None:

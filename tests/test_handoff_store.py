@@ -1,0 +1,157 @@
+"""The handoff store on both back ends: the embedded SQLite file and the machine's PostgreSQL."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from channels.store import NotFound, Store, TicketConflict, TicketState
+
+PG_URL = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def _pg_store() -> Store:
+    """A Store in a fresh PostgreSQL schema of its own (dropped afterwards by the fixture)."""
+    schema = f"handoff_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    store = Store(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    store._test_schema = schema  # type: ignore[attr-defined]
+    return store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'handoff.db'}")
+    else:
+        s = _pg_store()
+    s.migrate()
+    yield s
+    s.dispose()
+    if request.param == "postgresql":
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{s._test_schema}" CASCADE'))
+        admin.dispose()
+
+
+def _conv(store: Store, cid: str = "web:abc") -> str:
+    channel, external = cid.split(":", 1)
+    store.touch_conversation(cid, channel, external)
+    return cid
+
+
+def test_migrate_is_idempotent_and_records_the_version(store):
+    assert store.migrate() == store.migrate() == 1
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
+
+
+def test_messages_in_both_directions_are_kept_in_order(store):
+    cid = _conv(store)
+    a = store.add_message(cid, "in", "user", "我要找真人")
+    b = store.add_message(cid, "out", "bot", "好的", payload={"buttons": [{"title": "是", "payload": "/affirm"}]})
+    c = store.add_message(cid, "in", "user", "<script>alert(1)</script>")
+    got = store.messages(cid)
+    assert [m.id for m in got] == [a.id, b.id, c.id]
+    assert got[1].payload == {"buttons": [{"title": "是", "payload": "/affirm"}]}
+    assert got[2].text == "<script>alert(1)</script>"  # stored verbatim; escaping is the page's job
+    assert [m.id for m in store.messages(cid, after_id=a.id)] == [b.id, c.id]
+    assert store.last_user_text(cid) == "<script>alert(1)</script>"
+
+
+def test_unhandled_inbound_messages_are_found_for_replay(store):
+    cid = _conv(store)
+    m1 = store.add_message(cid, "in", "user", "一")
+    store.add_message(cid, "in", "user", "二", handled=True)
+    assert [m.text for m in store.unhandled_inbound()] == ["一"]
+    store.mark_handled(m1.id)
+    assert store.unhandled_inbound() == []
+
+
+def test_webhook_event_ids_are_accepted_once(store):
+    assert store.first_delivery("01HXYZ") is True
+    assert store.first_delivery("01HXYZ") is False
+    assert store.first_delivery("01HXYZ-2") is True
+
+
+def test_ticket_lifecycle_waiting_to_officer_to_resolved(store):
+    cid = _conv(store)
+    o = store.create_officer("lin", "林專員", "hash")
+    t = store.create_ticket(cid, "web", TicketState.WAITING, "requested", {"last_question": "補助上限", "slots": {"employees": 25}})
+    assert store.open_ticket(cid).id == t.id
+    assert store.queue_position(t.id) == 1
+    assert [x.id for x in store.tickets([TicketState.WAITING])] == [t.id]
+    claimed = store.transition(t.id, [TicketState.WAITING], TicketState.WITH_OFFICER, officer_id=o.id)
+    assert claimed.state is TicketState.WITH_OFFICER and claimed.officer_name == "林專員"
+    assert claimed.claimed_at is not None and claimed.summary["slots"] == {"employees": 25}
+    with pytest.raises(TicketConflict):  # cannot claim twice
+        store.transition(t.id, [TicketState.WAITING], TicketState.WITH_OFFICER, officer_id=o.id)
+    done = store.transition(t.id, [TicketState.WITH_OFFICER], TicketState.RESOLVED, require_officer=o.id)
+    assert done.state is TicketState.RESOLVED and done.resolved_at is not None
+    assert store.open_ticket(cid) is None
+    assert store.median_wait() is not None and store.median_wait() >= timedelta(0)
+
+
+def test_another_officer_cannot_change_a_held_ticket(store):
+    cid = _conv(store)
+    a = store.create_officer("a", "甲", "h")
+    b = store.create_officer("b", "乙", "h")
+    t = store.create_ticket(cid, "web", TicketState.WAITING, "complaint", {})
+    store.transition(t.id, [TicketState.WAITING], TicketState.WITH_OFFICER, officer_id=a.id)
+    with pytest.raises(TicketConflict) as err:
+        store.transition(t.id, [TicketState.WITH_OFFICER], TicketState.RESOLVED, require_officer=b.id)
+    assert err.value.ticket.officer_name == "甲"
+    with pytest.raises(NotFound):
+        store.ticket(99999)
+
+
+def test_callback_ticket_keeps_contact_and_due_time(store):
+    from datetime import datetime
+    from channels.hours import TAIPEI
+    cid = _conv(store, "line:U123")
+    due = datetime(2026, 11, 30, 8, 30, tzinfo=TAIPEI)  # kept as the same instant on every back end
+    t = store.create_ticket(cid, "line", TicketState.AWAITING_CONTACT, "requested", {}, due)
+    t2 = store.transition(t.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK, contact="0912-345-678")
+    assert t2.contact == "0912-345-678" and t2.callback_after == due
+    assert [x.id for x in store.tickets([TicketState.CALLBACK])] == [t.id]
+    assert store.conversation(cid) == ("line", "U123")
+
+
+def test_notes_are_separate_from_the_transcript(store):
+    cid = _conv(store)
+    o = store.create_officer("n", "陳", "h")
+    t = store.create_ticket(cid, "web", TicketState.WAITING, "requested", {})
+    store.add_note(t.id, o.id, "已電話聯絡")
+    assert [n.text for n in store.notes(t.id)] == ["已電話聯絡"]
+    assert store.messages(cid) == []
+
+
+def test_sessions_expire_and_can_be_deleted(store):
+    o = store.create_officer("s", "蔡", "h")
+    token, csrf = store.create_session(o.id, timedelta(hours=1))
+    officer, got_csrf = store.session_officer(token)
+    assert officer.username == "s" and got_csrf == csrf
+    assert store.session_officer("forged") is None
+    expired, _ = store.create_session(o.id, timedelta(seconds=-1))
+    assert store.session_officer(expired) is None
+    store.delete_session(token)
+    assert store.session_officer(token) is None
+
+
+def test_data_survives_a_new_store_on_the_same_database(store):
+    cid = _conv(store)
+    t = store.create_ticket(cid, "web", TicketState.WAITING, "requested", {"last_question": "q"})
+    store.add_message(cid, "in", "user", "還在嗎", ticket_id=t.id)
+    again = Store(store.url, connect_args=(
+        {"options": f"-csearch_path={store._test_schema}"} if hasattr(store, "_test_schema") else None))
+    again.migrate()
+    assert again.open_ticket(cid).id == t.id
+    assert [m.text for m in again.messages(cid)] == ["還在嗎"]
+    again.dispose()
