@@ -13,13 +13,16 @@ BOT_DATA := $(shell find bot/data -name '*.yml') bot/config.yml bot/domain.yml \
 MODEL := bot/models/hotline.tar.gz
 INDEX := knowledge/build/index/meta.json
 
-.PHONY: run test setup index nlu train validate bench bench-retrieval bench-intent bench-latency clean
+.PHONY: run test setup browser officer index nlu train validate bench bench-retrieval bench-intent bench-latency clean
 
 run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
 	$(APP_PY) -m scripts.run
 
-test: setup $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
+test: setup browser $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
 	$(APP_PY) -m pytest -ra tests
+
+browser:                       ## Debian's Chromium for the browser tests (installed when missing)
+	@bash scripts/ensure_chromium.sh
 
 setup:                         ## create/refresh the two Python environments from the lock files
 	@bash scripts/setup.sh
@@ -49,6 +52,9 @@ bench-intent: setup $(MODEL)
 	$(APP_PY) -m bench.intent $(ARGS)
 bench-latency: setup $(INDEX) $(MODEL)
 	$(APP_PY) -m bench.latency $(ARGS)
+
+officer: setup                 ## create an officer account: make officer LOGIN=lin NAME=林專員 (asks the password)
+	$(APP_PY) -m channels.officers create "$(LOGIN)" --name "$(NAME)"
 
 clean:
 	rm -rf knowledge/build bot/models var .pytest_cache

@@ -1,5 +1,6 @@
-"""``make run``: start Rasa (:5005), the action server (:5055) and the gateway (:8000) on
-127.0.0.1, wait until all answer, print the URLs; Ctrl-C stops all three."""
+"""``make run``: start Rasa (:5005), the action server (:5055) and the gateway (:8000: web widget,
+LINE webhook, officer console) on 127.0.0.1, wait until all answer, print the URLs; Ctrl-C stops
+all three."""
 from __future__ import annotations
 
 import signal
@@ -23,6 +24,9 @@ def main() -> int:
             f"  Rasa REST     {cfg.rasa_url}/webhooks/rest/webhook\n"
             f"  action server {cfg.action_url}/health\n"
             f"  gateway       {cfg.gateway_url}/health\n"
+            f"  web widget    {cfg.gateway_url}/          (demo page with the chat bubble)\n"
+            f"  officer page  {cfg.gateway_url}/console   (accounts: make officer LOGIN=lin NAME=林專員)\n"
+            f"  LINE webhook  {cfg.gateway_url}/line/webhook (needs LINE_CHANNEL_SECRET/ACCESS_TOKEN)\n"
             "Try:\n"
             f"  curl -s {cfg.rasa_url}/webhooks/rest/webhook "
             "-d '{\"sender\":\"a\",\"message\":\"員工8人的製造業補助上限多少\"}'\n"

@@ -88,7 +88,9 @@ def commands(cfg: StackConfig) -> dict[str, tuple[list[str], dict[str, str]]]:
         "rasa": (
             [str(RASA_BIN), "run", "--enable-api", "-i", cfg.host, "-p", str(cfg.rasa_port),
              "--model", str(cfg.model), "--endpoints", str(endpoints),
-             "--credentials", str(ROOT / "bot" / "credentials.yml")],
+             "--credentials", str(ROOT / "bot" / "credentials.yml"),
+             # the HTTP API (tracker events, used by the gateway on handoff) takes this token when set
+             *(["--auth-token", env["RASA_TOKEN"]] if env.get("RASA_TOKEN") else [])],
             env,
         ),
         "gateway": (

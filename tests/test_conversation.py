@@ -12,7 +12,7 @@ import subprocess
 import httpx
 import pytest
 
-from chatutil import buttons_of, text_of
+from chatutil import custom_of, buttons_of, text_of
 from scripts.stack import RASA_BIN, ROOT
 
 pytestmark = pytest.mark.stack
@@ -76,10 +76,46 @@ def test_unknown_programme_like_question_is_not_guessed(chat):
     assert "（依據：" in reply
 
 
+def handoff_of(replies: list[dict]) -> dict | None:
+    return next((c for c in custom_of(replies) if c.get("type") == "handoff"), None)
+
+
 @pytest.mark.parametrize("message", ["我要找真人", "可以幫我轉接專人嗎"])
-def test_asking_for_a_person_gives_the_hotline_and_hours(chat, message):
-    reply = text_of(chat.say(message))
-    assert "0800-000-257" in reply and "08:30" in reply and "18:00" in reply
+def test_asking_for_a_person_hands_off_with_a_summary(chat, message):
+    chat.say("員工25人的製造業補助上限多少")
+    handoff = handoff_of(chat.say(message))
+    assert handoff is not None and handoff["reason"] == "requested"
+    assert handoff["summary"]["last_question"] == "員工25人的製造業補助上限多少"
+    assert handoff["summary"]["request_text"] == message
+    assert handoff["summary"]["topic_id"]  # the entry answered just before
+
+
+@pytest.mark.parametrize("message", ["我要投訴，打了好幾次專線都沒人接", "承辦人態度很差 我要申訴"])
+def test_a_complaint_goes_to_a_person(chat, message):
+    handoff = handoff_of(chat.say(message))
+    assert handoff is not None and handoff["reason"] == "complaint"
+
+
+def test_case_status_is_explained_then_handed_to_a_person(chat):
+    replies = chat.say("我們公司的補助申請審查到哪裡了")
+    assert "0800-000-257" in text_of(replies) and "（依據：總覽．案件進度" in text_of(replies)
+    handoff = handoff_of(replies)
+    assert handoff is not None and handoff["reason"] == "case_status"
+
+
+def test_two_unanswered_questions_in_a_row_hand_off(chat):
+    first = chat.say("請問補助款匯款要填哪一家銀行的帳號格式")
+    assert handoff_of(first) is None
+    second = chat.say("那發票抬頭要寫什麼格式才可以核銷")
+    handoff = handoff_of(second)
+    assert handoff is not None and handoff["reason"] == "misunderstood", second
+    assert "請專人來協助" in text_of(second)
+
+
+def test_an_answer_in_between_resets_the_count(chat):
+    assert handoff_of(chat.say("請問補助款匯款要填哪一家銀行的帳號格式")) is None
+    assert "（依據：" in text_of(chat.say("診斷輔導要多少錢"))
+    assert handoff_of(chat.say("那發票抬頭要寫什麼格式才可以核銷")) is None
 
 
 def test_oversized_message_is_answered_politely(chat):
