@@ -3,9 +3,10 @@
     make bench-latency                 # starts Rasa + action server + gateway on spare ports
     make bench-latency ARGS="-n 400"
 
-Sends the labelled questions one after another (as one user each, like real traffic) to Rasa's
-REST channel after a warm-up, and prints p50/p95/max latency and the resident memory of each
-server process (with its children).
+Sends the labelled questions one after another (as one user each, like real traffic) after a
+warm-up, first to Rasa's REST channel, then through the gateway's web-widget route (the product
+path: message stored, routed, Rasa, replies stored), and prints p50/p95/max latency of each and
+the resident memory of each server process (with its children).
 """
 from __future__ import annotations
 
@@ -46,25 +47,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=20)
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    cfg = StackConfig(rasa_port=35005, action_port=35055, gateway_port=38000, var_dir=work, log_dir=work / "logs")
+    cfg = StackConfig(rasa_port=35005, action_port=35055, gateway_port=38000, var_dir=work, log_dir=work / "logs",
+                      extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
+                                 "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00"})
     stack = Stack(cfg)
     stack.start()
     try:
         t0 = time.perf_counter()
         stack.wait_ready(timeout=400)
         print(f"stack ready in {time.perf_counter() - t0:.0f}s")
-        texts = itertools.cycle([q["q"] for q in load_questions()])
-        lat: list[float] = []
-        with httpx.Client(timeout=60) as client:
-            for i in range(args.warmup + args.n):
-                body = {"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": next(texts)}
-                t = time.perf_counter()
-                resp = client.post(f"{cfg.rasa_url}/webhooks/rest/webhook", json=body)
-                resp.raise_for_status()
-                if i >= args.warmup:
-                    lat.append((time.perf_counter() - t) * 1000)
-        print(f"REST /webhooks/rest/webhook, n={len(lat)} sequential, new sender each: "
-              f"p50 {percentile(lat, 50):.0f} ms  p95 {percentile(lat, 95):.0f} ms  max {max(lat):.0f} ms")
+        questions = [q["q"] for q in load_questions()]
+
+        def measure(label: str, send) -> None:
+            texts = itertools.cycle(questions)
+            lat: list[float] = []
+            with httpx.Client(timeout=60) as client:
+                for i in range(args.warmup + args.n):
+                    sender = f"bench-{uuid.uuid4().hex[:16]}"
+                    t = time.perf_counter()
+                    send(client, sender, next(texts)).raise_for_status()
+                    if i >= args.warmup:
+                        lat.append((time.perf_counter() - t) * 1000)
+            print(f"{label}, n={len(lat)} sequential, new sender each: "
+                  f"p50 {percentile(lat, 50):.0f} ms  p95 {percentile(lat, 95):.0f} ms  max {max(lat):.0f} ms",
+                  flush=True)
+
+        measure("REST /webhooks/rest/webhook", lambda c, sender, text: c.post(
+            f"{cfg.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}))
+        measure("gateway POST /api/widget/messages", lambda c, sender, text: c.post(
+            f"{cfg.gateway_url}/api/widget/messages", json={"session_id": sender, "text": text}))
         for name, proc in stack.procs.items():
             print(f"   RSS {name:8} {rss_mb(proc.pid):7.0f} MB")
     finally:
