@@ -43,10 +43,13 @@ class Context:
 def build_context(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
                   rasa: RasaClient | None = None, assist: AgentAssist | None = None) -> Context:
     if store is None:
-        if settings.database_url.startswith("sqlite:///"):
-            from pathlib import Path
-            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.database_url)
+        from pathlib import Path
+
+        from .settings import _default_db
+        url = settings.database_url or _default_db()
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = Store(url)
     store.migrate()
     hours = OfficeHours(parse_hhmm(settings.office_open), parse_hhmm(settings.office_close),
                         parse_holidays(settings.office_holidays))

@@ -1,6 +1,460 @@
-"""Placeholder router (being written)."""
-from fastapi import APIRouter
+"""The officer console: ``GET /console`` (the page) and the JSON API under ``/console/api``.
+
+Authentication: ``POST /console/api/login`` checks an argon2 hash (accounts are made with
+``python -m channels.officers``) and sets the ``hotline_console`` cookie (HttpOnly, SameSite=Strict,
+Path=/console, Secure when ``CONSOLE_COOKIE_SECURE``). Every other API route needs that session
+(401 without it); every POST also needs the header ``X-CSRF-Token`` equal to the session's token
+(403 otherwise), which the page gets from the login answer or from ``GET /console/api/me``.
+Login itself only accepts ``application/json``, so a cross-site HTML form cannot post to it.
+
+Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also carry ``ticket``):
+
+- ``POST /console/api/login`` {username, password} → {officer:{id,name,username}, csrf_token};
+  401 wrong credentials, 429 after 5 failures for a username within a minute (for a minute).
+- ``POST /console/api/logout`` → {ok:true}; ``GET /console/api/me`` → {officer, csrf_token}.
+- ``GET /console/api/tickets?states=waiting,with_officer`` (default: all open states) → {now, tickets}.
+- ``GET /console/api/tickets/{id}`` → {now, ticket, messages, notes, cursor}.
+- ``GET /console/api/tickets/{id}/assist[?q=...]`` → {question, entries:[{id,title,citation,score,text}],
+  available}. Without ``q`` the question is the user's last message.
+- ``POST /console/api/tickets/{id}/claim`` {take_over: bool} → {ticket}.
+- ``POST /console/api/tickets/{id}/reply`` {text} → {message}; ``/notes`` {text} → {note};
+  ``/resolve`` → {ticket}. 409 when the ticket's state or holder forbids it, 404 unknown ticket,
+  422 empty text or more than 2000 characters.
+- ``GET /console/api/updates?ticket=<id>&since=<cursor>`` → {now, tickets, ticket, messages (those
+  after the cursor), notes, cursor}: the page short-polls it every ~2 s.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+
+from . import texts
+from .officers import needs_rehash, hash_password, verify_password
+from .store import (utcnow, OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
+                    iter_states)
+
+logger = logging.getLogger(__name__)
+
+COOKIE = "hotline_console"
+COOKIE_PATH = "/console"
+CSRF_HEADER = "X-CSRF-Token"
+MAX_TEXT = 2000
+MAX_BODY_BYTES = 64 * 1024
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
+STATIC_FILES = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8",
+                "favicon.svg": "image/svg+xml"}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+STATE_LABELS = {
+    TicketState.AWAITING_CONTACT: "詢問聯絡方式中",
+    TicketState.WAITING: "等候中",
+    TicketState.WITH_OFFICER: "處理中",
+    TicketState.CALLBACK: "待回撥",
+    TicketState.RESOLVED: "已結案",
+}
+
+# zh-TW messages of the console API
+MSG_LOGIN_REQUIRED = "請先登入。"
+MSG_BAD_LOGIN = "帳號或密碼錯誤。"
+MSG_LOGIN_FIELDS = "請輸入帳號與密碼。"
+MSG_THROTTLED = "登入失敗次數過多，請於 {seconds} 秒後再試。"
+MSG_CSRF = "安全驗證失敗，請重新整理頁面後再試。"
+MSG_JSON_ONLY = "請以 JSON 格式（application/json）送出資料。"
+MSG_BAD_JSON = "資料格式錯誤，無法解析。"
+MSG_TOO_LARGE = "送出的資料過大。"
+MSG_BAD_REQUEST = "請求格式不正確。"
+MSG_NOT_FOUND = "找不到此案件。"
+MSG_HELD_BY = "此案件目前由「{name}」處理中；如需接手，請按「接手」。"
+MSG_CLAIM_FIRST = "請先認領此案件，才能回覆。"
+MSG_RESOLVED = "此案件已結案。"
+MSG_STATE = "此案件目前為「{state}」，無法執行此操作。"
+MSG_CHANGED = "案件狀態剛剛已變更，請重新整理後再試。"
+MSG_TEXT_TYPE = "{what}必須是文字。"
+MSG_TEXT_EMPTY = "{what}不可空白。"
+MSG_TEXT_LONG = "{what}最多 {limit} 字（目前 {length} 字）。"
+MSG_BAD_STATES = "不明的案件狀態：{value}"
+MSG_BAD_CURSOR = "since 參數必須是數字（上次回應的 cursor）。"
+MSG_BAD_TAKE_OVER = "take_over 必須是 true 或 false。"
 
 
-def router(ctx) -> APIRouter:
-    return APIRouter()
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(message)
+        self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
+
+
+class ConsoleRoute(APIRoute):
+    """Maps ApiError (and FastAPI's own validation errors) to ``{"detail": zh-TW}`` and adds the
+    security headers (no-store, CSP, nosniff, no framing) to every console response."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except ApiError as exc:
+                response = JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status,
+                                        headers=exc.headers)
+            except RequestValidationError:
+                response = JSONResponse({"detail": MSG_BAD_REQUEST}, status_code=422)
+            for key, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+            return response
+
+        return wrapped
+
+
+class LoginThrottle:
+    """At most ``max_failures`` failed logins per username within ``window`` seconds; after that the
+    username is refused (429) for ``lockout`` seconds, even with the right password."""
+
+    def __init__(self, max_failures: int = 5, window: float = 60.0, lockout: float = 60.0,
+                 now: Callable[[], float] = time.monotonic, max_keys: int = 10_000):
+        self.max_failures, self.window, self.lockout, self.now, self.max_keys = (
+            max_failures, window, lockout, now, max_keys)
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+
+    @staticmethod
+    def key(username: str) -> str:
+        return username.strip().lower()
+
+    def retry_after(self, username: str) -> int:
+        """Seconds until this username may try again (0: it may try now)."""
+        until = self._locked_until.get(self.key(username))
+        if until is None:
+            return 0
+        left = until - self.now()
+        if left <= 0:
+            self._locked_until.pop(self.key(username), None)
+            return 0
+        return max(1, int(left + 0.999))
+
+    def failure(self, username: str) -> None:
+        key, now = self.key(username), self.now()
+        if len(self._failures) >= self.max_keys:
+            self._prune(now)
+        recent = self._failures.setdefault(key, deque())
+        recent.append(now)
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) >= self.max_failures:
+            self._locked_until[key] = now + self.lockout
+            recent.clear()
+
+    def success(self, username: str) -> None:
+        self._failures.pop(self.key(username), None)
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
+            del self._failures[key]
+        for key in [k for k, until in self._locked_until.items() if until <= now]:
+            del self._locked_until[key]
+
+
+@dataclass(frozen=True)
+class Auth:
+    officer: OfficerView
+    csrf_token: str
+    token: str
+
+
+def _officer_json(officer: OfficerView) -> dict[str, Any]:
+    return {"id": officer.id, "name": officer.display_name, "username": officer.username}
+
+
+def _message_json(m: MessageView) -> dict[str, Any]:
+    return {**m.to_json(), "ticket_id": m.ticket_id}
+
+
+def _check_text(data: dict[str, Any], what: str) -> str:
+    value = data.get("text")
+    if not isinstance(value, str):
+        raise ApiError(422, MSG_TEXT_TYPE.format(what=what))
+    value = value.replace("\r\n", "\n").strip()
+    if not value:
+        raise ApiError(422, MSG_TEXT_EMPTY.format(what=what))
+    if len(value) > MAX_TEXT:
+        raise ApiError(422, MSG_TEXT_LONG.format(what=what, limit=MAX_TEXT, length=len(value)))
+    return value
+
+
+async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
+    """The JSON object in the body. An empty body is ``{}`` unless ``required``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, MSG_TOO_LARGE)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, MSG_TOO_LARGE)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not raw.strip() and not required:
+        return {}
+    if content_type != "application/json":
+        raise ApiError(415, MSG_JSON_ONLY)
+    try:
+        data = json.loads(bytes(raw))
+    except ValueError:
+        raise ApiError(400, MSG_BAD_JSON) from None
+    if not isinstance(data, dict):
+        raise ApiError(422, MSG_BAD_REQUEST)
+    return data
+
+
+def _conflict_message(exc: TicketConflict, officer: OfficerView, action: str) -> str:
+    """What is in the way: who holds the ticket, or its state."""
+    t = exc.ticket
+    if t is None:
+        return MSG_CHANGED
+    if t.state is TicketState.RESOLVED:
+        return MSG_RESOLVED
+    if t.state is TicketState.WITH_OFFICER and t.officer_id != officer.id:
+        return MSG_HELD_BY.format(name=t.officer_name or "其他專人")
+    if action == "reply" and t.state is not TicketState.WITH_OFFICER:
+        return MSG_CLAIM_FIRST
+    return MSG_STATE.format(state=STATE_LABELS.get(t.state, t.state.value))
+
+
+def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
+    store, hub, settings = ctx.store, ctx.hub, ctx.settings
+    throttle = throttle or LoginThrottle()
+    r = APIRouter(route_class=ConsoleRoute)
+
+    async def db(fn, *args, **kwargs):
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def ticket_json(t: TicketView) -> dict[str, Any]:
+        data = t.to_json(now=utcnow())  # timestamps are real time; ctx.clock is for office hours
+        data["waiting_seconds"] = max(0, data["waiting_seconds"])
+        data["reason_label"] = texts.REASONS.get(t.reason, t.reason)
+        data["state_label"] = STATE_LABELS.get(t.state, t.state.value)
+        return data
+
+    def conflict(exc: TicketConflict, officer: OfficerView, action: str) -> ApiError:
+        return ApiError(409, _conflict_message(exc, officer, action),
+                        ticket=ticket_json(exc.ticket) if exc.ticket is not None else None)
+
+    async def load_ticket(ticket_id: int) -> TicketView:
+        try:
+            return await db(store.ticket, ticket_id)
+        except NotFound:
+            raise ApiError(404, MSG_NOT_FOUND) from None
+
+    def all_messages(conversation_id: str, after: int = 0) -> list[MessageView]:
+        out: list[MessageView] = []
+        while True:
+            page = store.messages(conversation_id, after_id=after, limit=500)
+            out += page
+            if len(page) < 500:
+                return out
+            after = page[-1].id
+
+    # ---------------------------------------------------------------- authentication
+    async def session(request: Request) -> Auth:
+        token = request.cookies.get(COOKIE, "")
+        found = await db(store.session_officer, token) if token else None
+        if found is None:
+            raise ApiError(401, MSG_LOGIN_REQUIRED)
+        officer, csrf = found
+        return Auth(officer, csrf, token)
+
+    async def session_csrf(request: Request) -> Auth:
+        auth = await session(request)
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not secrets.compare_digest(sent.encode(), auth.csrf_token.encode()):
+            raise ApiError(403, MSG_CSRF)
+        return auth
+
+    def set_cookie(response: Response, token: str) -> None:
+        response.set_cookie(COOKIE, token, max_age=int(settings.session_hours * 3600), path=COOKIE_PATH,
+                            secure=settings.cookie_secure, httponly=True, samesite="strict")
+
+    # ---------------------------------------------------------------- the page
+    @r.get("/console", include_in_schema=False)
+    async def page() -> Response:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    @r.get("/console/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        media_type = STATIC_FILES.get(name)
+        if media_type is None:
+            raise ApiError(404, "Not Found")
+        return FileResponse(STATIC_DIR / name, media_type=media_type)
+
+    # ---------------------------------------------------------------- login / logout / me
+    @r.post("/console/api/login")
+    async def login(request: Request) -> Response:
+        data = await _json_body(request, required=True)
+        username, password = data.get("username"), data.get("password")
+        if not (isinstance(username, str) and isinstance(password, str) and username.strip() and password):
+            raise ApiError(422, MSG_LOGIN_FIELDS)
+        username = username.strip()
+        if len(username) > 200 or len(password) > 1024:
+            raise ApiError(401, MSG_BAD_LOGIN)
+        wait = throttle.retry_after(username)
+        if wait:
+            raise ApiError(429, MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
+        found = await db(store.officer_credentials, username)
+        ok = await db(verify_password, found[1] if found else None, password)
+        if not ok or found is None:
+            throttle.failure(username)
+            raise ApiError(401, MSG_BAD_LOGIN)
+        throttle.success(username)
+        officer, stored_hash = found
+        if needs_rehash(stored_hash):
+            new_hash = await db(hash_password, password)
+            await db(store.set_officer_password, officer.username, new_hash)
+        old = request.cookies.get(COOKIE)
+        if old:
+            await db(store.delete_session, old)
+        token, csrf = await db(store.create_session, officer.id, timedelta(hours=settings.session_hours))
+        response = JSONResponse({"officer": _officer_json(officer), "csrf_token": csrf})
+        set_cookie(response, token)
+        logger.info("console login: %s", officer.username)
+        return response
+
+    @r.post("/console/api/logout")
+    async def logout(auth: Auth = Depends(session_csrf)) -> Response:
+        await db(store.delete_session, auth.token)
+        response = JSONResponse({"ok": True})
+        response.delete_cookie(COOKIE, path=COOKIE_PATH, secure=settings.cookie_secure, httponly=True,
+                               samesite="strict")
+        return response
+
+    @r.get("/console/api/me")
+    async def me(auth: Auth = Depends(session)) -> Response:
+        return JSONResponse({"officer": _officer_json(auth.officer), "csrf_token": auth.csrf_token})
+
+    # ---------------------------------------------------------------- queue and tickets
+    def parse_states(value: str | None) -> list[TicketState]:
+        if not value:
+            return list(OPEN_STATES)
+        try:
+            return list(iter_states(value))
+        except ValueError:
+            raise ApiError(422, MSG_BAD_STATES.format(value=value)) from None
+
+    @r.get("/console/api/tickets")
+    async def tickets(states: str | None = None, auth: Auth = Depends(session)) -> Response:
+        wanted = parse_states(states)
+        rows = await db(store.tickets, wanted)
+        return JSONResponse({"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows]})
+
+    @r.get("/console/api/tickets/{ticket_id}")
+    async def ticket_detail(ticket_id: int, auth: Auth = Depends(session)) -> Response:
+        t = await load_ticket(ticket_id)
+        messages = await db(all_messages, t.conversation_id)
+        notes = await db(store.notes, t.id)
+        return JSONResponse({"now": utcnow().isoformat(), "ticket": ticket_json(t),
+                             "messages": [_message_json(m) for m in messages],
+                             "notes": [n.to_json() for n in notes],
+                             "cursor": messages[-1].id if messages else 0})
+
+    @r.get("/console/api/tickets/{ticket_id}/assist")
+    async def assist(ticket_id: int, q: str | None = None, auth: Auth = Depends(session)) -> Response:
+        t = await load_ticket(ticket_id)
+        question = (q or "").strip()[:300] or (await db(store.last_user_text, t.conversation_id)) or \
+            str(t.summary.get("last_question") or "")
+        entries: list[dict[str, Any]] = []
+        available = bool(ctx.assist.enabled)
+        if available and question:
+            try:
+                entries = await ctx.assist.suggest(question, k=3)
+            except Exception:
+                logger.exception("agent assist failed for ticket %s", ticket_id)
+                available = False
+            if ctx.assist.error:
+                available = False
+        return JSONResponse({"question": question, "entries": entries, "available": available})
+
+    # ---------------------------------------------------------------- actions
+    @r.post("/console/api/tickets/{ticket_id}/claim")
+    async def claim(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        data = await _json_body(request, required=False)
+        take_over = data.get("take_over", False)
+        if not isinstance(take_over, bool):
+            raise ApiError(422, MSG_BAD_TAKE_OVER)
+        try:
+            t = await hub.claim(ticket_id, auth.officer, take_over=take_over)
+        except NotFound:
+            raise ApiError(404, MSG_NOT_FOUND) from None
+        except TicketConflict as exc:
+            raise conflict(exc, auth.officer, "claim") from None
+        return JSONResponse({"ticket": ticket_json(t)})
+
+    @r.post("/console/api/tickets/{ticket_id}/reply")
+    async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        text = _check_text(await _json_body(request, required=True), "回覆內容")
+        try:
+            m = await hub.officer_reply(ticket_id, auth.officer, text)
+        except NotFound:
+            raise ApiError(404, MSG_NOT_FOUND) from None
+        except TicketConflict as exc:
+            raise conflict(exc, auth.officer, "reply") from None
+        return JSONResponse({"message": _message_json(m)})
+
+    @r.post("/console/api/tickets/{ticket_id}/notes")
+    async def add_note(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        text = _check_text(await _json_body(request, required=True), "備註內容")
+        try:
+            note = await db(store.add_note, ticket_id, auth.officer.id, text)
+        except NotFound:
+            raise ApiError(404, MSG_NOT_FOUND) from None
+        return JSONResponse({"note": note.to_json()})
+
+    @r.post("/console/api/tickets/{ticket_id}/resolve")
+    async def resolve(ticket_id: int, auth: Auth = Depends(session_csrf)) -> Response:
+        try:
+            t = await hub.resolve(ticket_id, auth.officer)
+        except NotFound:
+            raise ApiError(404, MSG_NOT_FOUND) from None
+        except TicketConflict as exc:
+            raise conflict(exc, auth.officer, "resolve") from None
+        return JSONResponse({"ticket": ticket_json(t)})
+
+    # ---------------------------------------------------------------- short polling
+    @r.get("/console/api/updates")
+    async def updates(ticket: int | None = None, since: str | None = None,
+                      auth: Auth = Depends(session)) -> Response:
+        cursor = 0
+        if since not in (None, ""):
+            if not since.isdigit():
+                raise ApiError(422, MSG_BAD_CURSOR)
+            cursor = int(since)
+        rows = await db(store.tickets, list(OPEN_STATES))
+        body: dict[str, Any] = {"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],
+                                "ticket": None, "messages": [], "notes": [], "cursor": cursor}
+        if ticket is not None:
+            t = await load_ticket(ticket)
+            messages = await db(all_messages, t.conversation_id, cursor)
+            notes = await db(store.notes, t.id)
+            body.update(ticket=ticket_json(t), messages=[_message_json(m) for m in messages],
+                        notes=[n.to_json() for n in notes], cursor=messages[-1].id if messages else cursor)
+        return JSONResponse(body)
+
+    return r

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, event,
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, delete, event,
                         func, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -468,9 +468,14 @@ class Store:
             return OfficerView(o.id, o.username, o.display_name)
 
     def set_officer_password(self, username: str, password_hash: str) -> bool:
+        """New password; every open login of that officer ends."""
         with self._sessions.begin() as s:
             res = s.execute(update(Officer).where(Officer.username == username).values(password_hash=password_hash))
-            return res.rowcount == 1
+            if res.rowcount != 1:
+                return False
+            officer_id = s.scalar(select(Officer.id).where(Officer.username == username))
+            s.execute(delete(OfficerSession).where(OfficerSession.officer_id == officer_id))
+            return True
 
     def officer_credentials(self, username: str) -> tuple[OfficerView, str] | None:
         with self._sessions() as s:

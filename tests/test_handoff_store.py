@@ -155,3 +155,11 @@ def test_data_survives_a_new_store_on_the_same_database(store):
     assert again.open_ticket(cid).id == t.id
     assert [m.text for m in again.messages(cid)] == ["還在嗎"]
     again.dispose()
+
+
+def test_a_new_password_ends_the_officers_logins(store):
+    o = store.create_officer("p", "彭", "old")
+    token, _ = store.create_session(o.id, timedelta(hours=1))
+    assert store.set_officer_password("p", "new") is True
+    assert store.session_officer(token) is None
+    assert store.set_officer_password("nobody", "new") is False

@@ -1,0 +1,560 @@
+// 專人服務台 (officer console). Vanilla JS, no dependencies.
+// Every piece of text that comes from the server is put into the page with textContent (via el()),
+// never parsed as HTML: a company's message such as <img src=x onerror=alert(1)> shows as text.
+'use strict';
+
+(function () {
+  const API = '/console/api';
+  const POLL_MS = 2000;
+  const MAX_TEXT = 2000;
+
+  const AUTHOR_LABELS = { user: '使用者', bot: '小幫手', officer: '專人', system: '系統' };
+  const CHANNEL_LABELS = { line: 'LINE', web: '網頁' };
+  const STATE_LABELS = {
+    awaiting_contact: '詢問聯絡方式中', waiting: '等候中', with_officer: '處理中',
+    callback: '待回撥', resolved: '已結案',
+  };
+  const SLOT_LABELS = {
+    manufacturing: '製造業', sme: '中小企業', employees: '員工人數', lead_factory: '以大帶小',
+    track: '轉型方向', total_budget: '計畫總經費', cost_items: '經費科目', company_capital: '實收資本額',
+    transformation_plan: '轉型用途', loan_purpose: '資金用途', capital_spending: '資本性支出',
+    loan_amount: '貸款金額', tax_only: '僅租稅優惠', intent: '意圖',
+  };
+  const MONEY_SLOTS = new Set(['total_budget', 'company_capital', 'capital_spending', 'loan_amount']);
+  const CLAIMABLE = new Set(['waiting', 'callback', 'awaiting_contact']);
+  const TABS = {
+    waiting: (t) => t.state === 'waiting',
+    active: (t) => t.state === 'with_officer',
+    callback: (t) => t.state === 'callback' || t.state === 'awaiting_contact',
+  };
+
+  const S = {
+    officer: null, csrf: null, tab: 'waiting', tickets: [], queueSignature: '',
+    selectedId: null, ticket: null, cursor: 0, seen: new Set(), lastUserMessageId: 0,
+    drafts: new Map(), pollTimer: null, polling: false, pollAgain: false, busy: false,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------------ DOM helpers (textContent only)
+  function el(tag, opts, children) {
+    const node = document.createElement(tag);
+    const o = opts || {};
+    if (o.cls) node.className = o.cls;
+    if (o.text !== undefined && o.text !== null) node.textContent = String(o.text);
+    if (o.attrs) {
+      for (const [k, v] of Object.entries(o.attrs)) {
+        if (v !== undefined && v !== null && v !== false) node.setAttribute(k, String(v));
+      }
+    }
+    for (const child of children || []) {
+      if (child) node.appendChild(child);
+    }
+    return node;
+  }
+
+  function setText(id, text) { $(id).textContent = text || ''; }
+  function show(node, visible) { node.hidden = !visible; }
+
+  const timeFormat = new Intl.DateTimeFormat('zh-TW', {
+    timeZone: 'Asia/Taipei', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
+  });
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? String(iso) : timeFormat.format(d);
+  }
+
+  function fmtValue(key, value) {
+    if (value === true) return '是';
+    if (value === false) return '否';
+    if (typeof value === 'number') {
+      const n = value.toLocaleString('zh-TW');
+      if (MONEY_SLOTS.has(key)) return n + ' 元';
+      if (key === 'employees') return n + ' 人';
+      return n;
+    }
+    if (typeof value === 'string') return value;
+    return JSON.stringify(value);
+  }
+
+  function shorten(text, max) {
+    const s = String(text || '');
+    return s.length > max ? s.slice(0, max - 1) + '…' : s;
+  }
+
+  // ------------------------------------------------------------------ API
+  class ApiError extends Error {
+    constructor(status, message, body) { super(message); this.status = status; this.body = body; }
+  }
+
+  async function api(method, path, body, opts) {
+    const headers = { Accept: 'application/json' };
+    const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+    if (method !== 'GET') {
+      headers['Content-Type'] = 'application/json';
+      if (S.csrf) headers['X-CSRF-Token'] = S.csrf;
+      init.body = JSON.stringify(body || {});
+    }
+    let resp;
+    try {
+      resp = await fetch(API + path, init);
+    } catch (err) {
+      throw new ApiError(0, '無法連線到伺服器，請檢查網路後再試。');
+    }
+    let data = null;
+    try { data = await resp.json(); } catch (err) { data = null; }
+    if (!resp.ok) {
+      const message = data && typeof data.detail === 'string' ? data.detail : '發生錯誤（HTTP ' + resp.status + '）';
+      if (resp.status === 401 && !(opts && opts.quiet401)) sessionLost();
+      throw new ApiError(resp.status, message, data);
+    }
+    return data;
+  }
+
+  // ------------------------------------------------------------------ login / logout
+  function showLogin(message) {
+    stopPolling();
+    S.officer = null; S.csrf = null; S.selectedId = null; S.ticket = null; S.tickets = []; S.queueSignature = '';
+    show($('app-view'), false);
+    show($('login-view'), true);
+    setText('login-error', message || '');
+    document.title = '專人服務台｜升級轉型諮詢小幫手';
+    $('login-username').focus();
+  }
+
+  function sessionLost() {
+    if (S.officer) showLogin('登入已逾時或已在其他地方登出，請重新登入。');
+  }
+
+  function showApp(data) {
+    S.officer = data.officer;
+    S.csrf = data.csrf_token;
+    setText('officer-name', S.officer.name + '（' + S.officer.username + '）');
+    show($('login-view'), false);
+    show($('app-view'), true);
+    renderTicketEmpty();
+    refreshNow();
+  }
+
+  async function onLogin(ev) {
+    ev.preventDefault();
+    const username = $('login-username').value.trim();
+    const password = $('login-password').value;
+    if (!username || !password) { setText('login-error', '請輸入帳號與密碼。'); return; }
+    $('login-submit').disabled = true;
+    setText('login-error', '');
+    try {
+      const data = await api('POST', '/login', { username, password }, { quiet401: true });
+      $('login-password').value = '';
+      showApp(data);
+    } catch (err) {
+      setText('login-error', err.message);
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  }
+
+  async function onLogout() {
+    try { await api('POST', '/logout', {}); } catch (err) { /* the session is gone either way */ }
+    showLogin('已登出。');
+  }
+
+  // ------------------------------------------------------------------ polling
+  function stopPolling() {
+    if (S.pollTimer) clearTimeout(S.pollTimer);
+    S.pollTimer = null;
+  }
+
+  function schedule() {
+    if (S.officer && !S.pollTimer) S.pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  function refreshNow() {
+    stopPolling();
+    if (S.polling) { S.pollAgain = true; return; }
+    poll();
+  }
+
+  async function poll() {
+    S.pollTimer = null;
+    if (!S.officer) return;
+    S.polling = true;
+    const id = S.selectedId;
+    const params = new URLSearchParams();
+    if (id !== null) { params.set('ticket', String(id)); params.set('since', String(S.cursor)); }
+    try {
+      const data = await api('GET', '/updates' + (id !== null ? '?' + params.toString() : ''));
+      setText('connection-status', '');
+      applyQueue(data.tickets);
+      if (id !== null && id === S.selectedId && data.ticket) {
+        applyTicket(data.ticket);
+        appendMessages(data.messages);
+        renderNotes(data.notes);
+        S.cursor = Math.max(S.cursor, data.cursor || 0);
+      }
+    } catch (err) {
+      if (err.status === 404 && id !== null && id === S.selectedId) {
+        renderTicketEmpty();
+      } else if (err.status !== 401) {
+        setText('connection-status', '連線中斷，重試中…');
+      }
+    } finally {
+      S.polling = false;
+      if (S.pollAgain) { S.pollAgain = false; poll(); } else { schedule(); }
+    }
+  }
+
+  // ------------------------------------------------------------------ queue
+  function applyQueue(tickets) {
+    S.tickets = tickets || [];
+    const counts = { waiting: 0, active: 0, callback: 0 };
+    for (const t of S.tickets) {
+      for (const [tab, test] of Object.entries(TABS)) if (test(t)) counts[tab] += 1;
+    }
+    for (const tab of Object.keys(TABS)) setText('count-' + tab, String(counts[tab]));
+    document.title = (counts.waiting ? '(' + counts.waiting + ') ' : '') + '專人服務台｜升級轉型諮詢小幫手';
+    renderQueue();
+  }
+
+  function waitingMinutes(t) { return Math.floor((t.waiting_seconds || 0) / 60); }
+
+  function renderQueue() {
+    const items = S.tickets.filter(TABS[S.tab]);
+    const signature = JSON.stringify([S.tab, S.selectedId, items.map((t) => [t.id, t.state, t.officer,
+      t.contact, t.callback_after, waitingMinutes(t), t.summary && t.summary.last_question])]);
+    if (signature === S.queueSignature) return;
+    S.queueSignature = signature;
+    const list = $('queue-list');
+    list.replaceChildren(...items.map(queueItem));
+    show($('queue-empty'), items.length === 0);
+  }
+
+  function queueItem(t) {
+    const mine = S.officer && t.officer_id === S.officer.id;
+    const lines = [
+      el('div', { cls: 'qi-head' }, [
+        el('span', { cls: 'qi-id', text: '#' + t.id }),
+        el('span', { cls: 'chip', text: CHANNEL_LABELS[t.channel] || t.channel }),
+        el('span', { cls: 'chip state-' + t.state, text: STATE_LABELS[t.state] || t.state }),
+      ]),
+      el('div', { cls: 'qi-reason', text: t.reason_label || t.reason }),
+    ];
+    const question = t.summary && t.summary.last_question;
+    if (question) lines.push(el('div', { cls: 'qi-question', text: shorten(question, 60) }));
+    if (t.state === 'waiting') {
+      lines.push(el('div', { cls: 'qi-wait', text: '等候 ' + waitingMinutes(t) + ' 分鐘',
+        attrs: { 'data-testid': 'queue-wait' } }));
+    } else if (t.state === 'with_officer') {
+      lines.push(el('div', { cls: 'qi-officer' + (mine ? ' mine' : ''),
+        text: '處理人：' + (t.officer || '—') + (mine ? '（我）' : '') }));
+    } else {
+      lines.push(el('div', { cls: 'qi-contact', text: '聯絡方式：' + (t.contact || (t.state === 'awaiting_contact' ? '詢問中' : '未留')),
+        attrs: { 'data-testid': 'queue-contact' } }));
+      lines.push(el('div', { cls: 'qi-callback', text: '預定聯繫時間：' + (fmtTime(t.callback_after) || '—'),
+        attrs: { 'data-testid': 'queue-callback-after' } }));
+    }
+    const li = el('li', {
+      cls: 'queue-item' + (t.id === S.selectedId ? ' selected' : ''),
+      attrs: { 'data-testid': 'queue-item', 'data-ticket-id': t.id, 'data-state': t.state, tabindex: 0, role: 'button',
+        'aria-current': t.id === S.selectedId ? 'true' : null },
+    }, lines);
+    li.addEventListener('click', () => selectTicket(t.id));
+    li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); selectTicket(t.id); } });
+    return li;
+  }
+
+  function selectTab(tab) {
+    S.tab = tab;
+    for (const btn of document.querySelectorAll('.tab')) {
+      btn.setAttribute('aria-selected', btn.dataset.tab === tab ? 'true' : 'false');
+    }
+    S.queueSignature = '';
+    renderQueue();
+  }
+
+  // ------------------------------------------------------------------ ticket view
+  function renderTicketEmpty() {
+    saveDraft();
+    S.selectedId = null; S.ticket = null; S.cursor = 0; S.seen = new Set();
+    show($('ticket-view'), false);
+    show($('ticket-empty'), true);
+    $('assist-list').replaceChildren();
+    setText('assist-question', '');
+    setText('assist-status', '選擇案件後，這裡會列出知識庫中最相關的條目。');
+    S.queueSignature = '';
+    renderQueue();
+  }
+
+  function saveDraft() {
+    if (S.selectedId !== null) S.drafts.set(S.selectedId, $('reply-text').value);
+  }
+
+  async function selectTicket(id) {
+    if (id === S.selectedId) return;
+    saveDraft();
+    S.selectedId = id; S.ticket = null; S.cursor = 0; S.seen = new Set(); S.lastUserMessageId = 0;
+    S.queueSignature = '';
+    renderQueue();
+    show($('ticket-empty'), false);
+    show($('ticket-view'), true);
+    $('transcript').replaceChildren();
+    $('notes-list').replaceChildren();
+    $('ticket-summary').replaceChildren();
+    setText('ticket-error', '');
+    setText('ticket-title', '案件 #' + id);
+    $('reply-text').value = S.drafts.get(id) || '';
+    updateCount();
+    try {
+      const data = await api('GET', '/tickets/' + id);
+      if (S.selectedId !== id) return;
+      applyTicket(data.ticket);
+      appendMessages(data.messages);
+      renderNotes(data.notes);
+      S.cursor = Math.max(S.cursor, data.cursor || 0);
+      loadAssist();
+    } catch (err) {
+      if (S.selectedId === id) setText('ticket-error', err.message);
+    }
+  }
+
+  function applyTicket(t) {
+    S.ticket = t;
+    const me = S.officer ? S.officer.id : null;
+    const mine = t.state === 'with_officer' && t.officer_id === me;
+    const heldByOther = t.state === 'with_officer' && t.officer_id !== me;
+    setText('ticket-title', '案件 #' + t.id + '・' + (t.reason_label || t.reason));
+    const state = $('ticket-state');
+    state.textContent = STATE_LABELS[t.state] || t.state;
+    state.dataset.state = t.state;
+    state.className = 'state chip state-' + t.state;
+    setText('ticket-officer', t.officer ? '處理人：' + t.officer + (t.officer_id === me ? '（我）' : '')
+      : (t.state === 'resolved' ? '' : '尚未認領'));
+
+    show($('claim'), CLAIMABLE.has(t.state));
+    show($('take-over'), heldByOther);
+    show($('resolve'), t.state !== 'resolved');
+    $('resolve').disabled = heldByOther;
+    $('reply-send').disabled = !mine;
+    let hint = '';
+    if (t.state === 'resolved') hint = '此案件已結案。';
+    else if (heldByOther) hint = '此案件由「' + (t.officer || '其他專人') + '」處理中，接手後才能回覆。';
+    else if (!mine) hint = '請先認領案件，才能回覆。';
+    setText('reply-hint', hint);
+    renderSummary(t);
+  }
+
+  function summaryRow(label, value) {
+    return [el('dt', { text: label }), el('dd', { text: value })];
+  }
+
+  function renderSummary(t) {
+    const summary = t.summary || {};
+    const rows = [];
+    rows.push(...summaryRow('原因', t.reason_label || t.reason));
+    if (summary.last_question) rows.push(...summaryRow('最後問題', summary.last_question));
+    rows.push(...summaryRow('管道', CHANNEL_LABELS[t.channel] || t.channel));
+    rows.push(...summaryRow('建立時間', fmtTime(t.created_at)));
+    if (t.state === 'waiting') rows.push(...summaryRow('已等候', Math.floor((t.waiting_seconds || 0) / 60) + ' 分鐘'));
+    if (t.contact) rows.push(...summaryRow('聯絡方式', t.contact));
+    if (t.callback_after) rows.push(...summaryRow('預定聯繫時間', fmtTime(t.callback_after)));
+    const slots = summary.slots && typeof summary.slots === 'object' ? summary.slots : {};
+    for (const [key, value] of Object.entries(slots)) {
+      if (value === null || value === undefined || value === '') continue;
+      rows.push(...summaryRow(SLOT_LABELS[key] || key, fmtValue(key, value)));
+    }
+    for (const [key, value] of Object.entries(summary)) {
+      if (key === 'last_question' || key === 'slots' || value === null || value === undefined || value === '') continue;
+      rows.push(...summaryRow(SLOT_LABELS[key] || key, fmtValue(key, value)));
+    }
+    const dl = $('ticket-summary');
+    dl.replaceChildren(...rows);
+  }
+
+  function messageItem(m) {
+    const who = m.author === 'officer' ? '專人' + (m.officer ? '・' + m.officer : '') : (AUTHOR_LABELS[m.author] || m.author);
+    const parts = [
+      el('div', { cls: 'msg-meta' }, [
+        el('span', { cls: 'msg-author', text: who }),
+        el('time', { cls: 'msg-time', text: fmtTime(m.created_at), attrs: { datetime: m.created_at } }),
+      ]),
+      el('p', { cls: 'msg-text', text: m.text || '' }),
+    ];
+    const payload = m.payload || {};
+    if (Array.isArray(payload.buttons) && payload.buttons.length) {
+      parts.push(el('div', { cls: 'msg-buttons', text: '按鈕：' + payload.buttons.map((b) => b.title).join('｜') }));
+    }
+    if (m.author === 'user' && payload.payload && !m.text) {
+      parts.push(el('div', { cls: 'msg-buttons', text: '（按下按鈕：' + payload.payload + '）' }));
+    }
+    return el('li', {
+      cls: 'msg msg-' + m.author,
+      attrs: { 'data-testid': 'transcript-message', 'data-author': m.author, 'data-message-id': m.id },
+    }, parts);
+  }
+
+  function appendMessages(messages) {
+    if (!messages || !messages.length) return;
+    const list = $('transcript');
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    let newUserMessage = false;
+    for (const m of messages) {
+      if (S.seen.has(m.id)) continue;
+      S.seen.add(m.id);
+      list.appendChild(messageItem(m));
+      if (m.author === 'user' && m.id > S.lastUserMessageId) {
+        if (S.lastUserMessageId !== 0) newUserMessage = true;
+        S.lastUserMessageId = m.id;
+      }
+    }
+    if (atBottom || list.children.length <= messages.length) list.scrollTop = list.scrollHeight;
+    if (newUserMessage && !$('assist-query').value.trim()) loadAssist();
+  }
+
+  function renderNotes(notes) {
+    const list = $('notes-list');
+    list.replaceChildren(...(notes || []).map((n) => el('li', {
+      cls: 'note', attrs: { 'data-testid': 'note', 'data-note-id': n.id },
+    }, [
+      el('div', { cls: 'msg-meta' }, [
+        el('span', { cls: 'msg-author', text: n.officer }),
+        el('time', { cls: 'msg-time', text: fmtTime(n.created_at), attrs: { datetime: n.created_at } }),
+      ]),
+      el('p', { cls: 'msg-text', text: n.text }),
+    ])));
+  }
+
+  // ------------------------------------------------------------------ actions
+  async function act(button, fn) {
+    if (S.busy || S.selectedId === null) return;
+    S.busy = true;
+    if (button) button.disabled = true;
+    setText('ticket-error', '');
+    const id = S.selectedId;
+    try {
+      await fn(id);
+    } catch (err) {
+      if (S.selectedId === id) {
+        setText('ticket-error', err.message);
+        if (err.body && err.body.ticket) applyTicket(err.body.ticket);
+      }
+    } finally {
+      S.busy = false;
+      if (button) button.disabled = false;
+      if (S.ticket) applyTicket(S.ticket);
+      refreshNow();
+    }
+  }
+
+  function onClaim(takeOver) {
+    const button = takeOver ? $('take-over') : $('claim');
+    return act(button, async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/claim', { take_over: takeOver });
+      if (S.selectedId === id) applyTicket(data.ticket);
+    });
+  }
+
+  function onResolve() {
+    return act($('resolve'), async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/resolve', {});
+      if (S.selectedId === id) applyTicket(data.ticket);
+    });
+  }
+
+  function onReply(ev) {
+    ev.preventDefault();
+    const text = $('reply-text').value.trim();
+    if (!text) { setText('ticket-error', '回覆內容不可空白。'); return; }
+    if (text.length > MAX_TEXT) { setText('ticket-error', '回覆內容最多 ' + MAX_TEXT + ' 字。'); return; }
+    return act($('reply-send'), async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/reply', { text });
+      S.drafts.delete(id);
+      if (S.selectedId === id) {
+        $('reply-text').value = '';
+        updateCount();
+        appendMessages([data.message]);
+      }
+    });
+  }
+
+  function onNote(ev) {
+    ev.preventDefault();
+    const text = $('note-text').value.trim();
+    if (!text) { setText('ticket-error', '備註內容不可空白。'); return; }
+    return act($('note-add'), async (id) => {
+      await api('POST', '/tickets/' + id + '/notes', { text });
+      if (S.selectedId === id) $('note-text').value = '';
+    });
+  }
+
+  function updateCount() {
+    const n = $('reply-text').value.length;
+    setText('reply-count', n + '/' + MAX_TEXT);
+  }
+
+  // ------------------------------------------------------------------ agent assist
+  async function loadAssist() {
+    const id = S.selectedId;
+    if (id === null) return;
+    const q = $('assist-query').value.trim();
+    setText('assist-status', '查詢中…');
+    try {
+      const data = await api('GET', '/tickets/' + id + '/assist' + (q ? '?q=' + encodeURIComponent(q) : ''));
+      if (S.selectedId !== id) return;
+      setText('assist-question', data.question ? '依據問題：「' + data.question + '」' : '');
+      $('assist-list').replaceChildren(...data.entries.map(assistEntry));
+      if (!data.available) setText('assist-status', '知識庫建議暫時無法使用。');
+      else if (!data.question) setText('assist-status', '使用者尚未提出問題。');
+      else if (!data.entries.length) setText('assist-status', '知識庫中沒有相關條目。');
+      else setText('assist-status', '');
+    } catch (err) {
+      if (S.selectedId === id) setText('assist-status', err.message);
+    }
+  }
+
+  function assistEntry(e) {
+    const insert = el('button', { cls: 'small', text: '插入回覆', attrs: { type: 'button', 'data-testid': 'assist-insert' } });
+    insert.addEventListener('click', () => {
+      const box = $('reply-text');
+      const current = box.value.trim();
+      box.value = (current ? current + '\n\n' : '') + (e.text || '');
+      updateCount();
+      box.focus();
+    });
+    return el('li', { cls: 'assist-entry', attrs: { 'data-testid': 'assist-entry', 'data-entry-id': e.id } }, [
+      el('h4', { text: e.title }),
+      e.citation ? el('p', { cls: 'muted small', text: e.citation }) : null,
+      el('p', { cls: 'assist-text', text: e.text }),
+      insert,
+    ]);
+  }
+
+  // ------------------------------------------------------------------ start
+  function bind() {
+    $('login-form').addEventListener('submit', onLogin);
+    $('logout').addEventListener('click', onLogout);
+    for (const btn of document.querySelectorAll('.tab')) btn.addEventListener('click', () => selectTab(btn.dataset.tab));
+    $('claim').addEventListener('click', () => onClaim(false));
+    $('take-over').addEventListener('click', () => onClaim(true));
+    $('resolve').addEventListener('click', onResolve);
+    $('reply-form').addEventListener('submit', onReply);
+    $('reply-text').addEventListener('input', updateCount);
+    $('reply-text').addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); $('reply-form').requestSubmit(); }
+    });
+    $('note-form').addEventListener('submit', onNote);
+    $('assist-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadAssist(); });
+  }
+
+  async function start() {
+    bind();
+    try {
+      showApp(await api('GET', '/me', undefined, { quiet401: true }));
+    } catch (err) {
+      showLogin(err.status === 401 ? '' : err.message);
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
