@@ -25,7 +25,7 @@ from .hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_hol
 from .hub import Hub, StoreOnlyDelivery
 from .rasa_client import RasaClient
 from .settings import Settings
-from .store import Store
+from .store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
     hours = OfficeHours(parse_hhmm(settings.office_open), parse_hhmm(settings.office_close),
                         parse_holidays(settings.office_holidays))
     clock = clock or clock_from_setting(settings.fake_now)
-    rasa = rasa or RasaClient(settings.rasa_url, settings.upstream_timeout_s, settings.rasa_token)
+    rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
               deliveries={"web": StoreOnlyDelivery()})
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ctx.assist.warm_up()
-        replay = asyncio.create_task(ctx.hub.replay_unhandled())
+        # messages stored before this start but never answered (a crash): answer them now
+        replay = asyncio.create_task(ctx.hub.replay_unhandled(before=utcnow()))
         try:
             yield
         finally:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, Sequence
+
+from sqlalchemy.exc import IntegrityError
 
 from . import texts
 from .contact import is_decline, parse_contact
@@ -94,39 +96,55 @@ class Hub:
                            external_msg_id: str | None = None) -> list[MessageView]:
         """Store a user's message and answer it. ``payload``: a button's payload (``text`` is its title).
 
-        Returns the answers (already stored) for the channel to send as its direct reply."""
+        Returns the answers (already stored) for the channel to send as its direct reply; a message
+        whose ``external_msg_id`` was stored before (a redelivery) gets no answer."""
+        inbound = await self.accept(channel, external_id, text, payload=payload, external_msg_id=external_msg_id)
+        return [] if inbound is None else await self.answer(inbound)
+
+    async def accept(self, channel: str, external_id: str, text: str = "", *, payload: str | None = None,
+                     external_msg_id: str | None = None) -> MessageView | None:
+        """Store a user's message (committed) without answering it yet; None if already stored.
+
+        A channel that must acknowledge fast (LINE) accepts first, acknowledges, then calls
+        ``answer``; a crash in between leaves an unhandled message that ``replay_unhandled`` answers."""
         conversation_id = self.conversation_id(channel, external_id)
         text = (text or "").strip()
-        notes: list[str] = []
+        body: dict[str, Any] = {"payload": payload} if payload else {}
         if len(text) > MAX_USER_TEXT:
             text = text[:MAX_USER_TEXT]
-            notes.append(texts.TOO_LONG.format(limit=MAX_USER_TEXT))
+            body["truncated"] = True
         await self._db(self.store.touch_conversation, conversation_id, channel, external_id)
+        try:
+            return await self._db(self.store.add_message, conversation_id, "in", "user", text,
+                                  payload=body or None, external_id=external_msg_id)
+        except IntegrityError:  # the same external message id: a redelivery
+            return None
+
+    async def answer(self, inbound: MessageView) -> list[MessageView]:
+        """Route a stored user message to its ticket or to Rasa; store and return the answers."""
+        conversation_id = inbound.conversation_id
+        conv = await self._db(self.store.conversation, conversation_id)
+        channel = conv[0] if conv else conversation_id.split(":", 1)[0]
         async with self._lock(conversation_id):
+            if await self._db(self.store.is_handled, inbound.id):
+                return []
             ticket = await self._db(self.store.open_ticket, conversation_id)
-            routed = ticket is not None and ticket.state in ROUTED_STATES
-            inbound = await self._db(self.store.add_message, conversation_id, "in", "user", text,
-                                     payload={"payload": payload} if payload else None,
-                                     ticket_id=ticket.id if routed else None, external_id=external_msg_id)
-            replies = [await self._say(conversation_id, "system", n) for n in notes]
-            replies += await self._route(conversation_id, channel, inbound, text, payload, ticket if routed else None)
+            routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
+            if routed is not None:
+                await self._db(self.store.set_message_ticket, inbound.id, routed.id)
+            body = inbound.payload or {}
+            replies: list[MessageView] = []
+            if body.get("truncated"):
+                replies.append(await self._say(conversation_id, "system", texts.TOO_LONG.format(limit=MAX_USER_TEXT)))
+            replies += await self._route(conversation_id, channel, inbound, inbound.text, body.get("payload"), routed)
             await self._db(self.store.mark_handled, inbound.id)
         return replies
 
-    async def replay_unhandled(self) -> int:
+    async def replay_unhandled(self, before: datetime | None = None) -> int:
         """At start: answer user messages that were stored but never answered (a crash), by push."""
-        pending = await self._db(self.store.unhandled_inbound)
+        pending = await self._db(self.store.unhandled_inbound, before)
         for m in pending:
-            conv = await self._db(self.store.conversation, m.conversation_id)
-            if conv is None:
-                continue
-            channel, _ = conv
-            async with self._lock(m.conversation_id):
-                ticket = await self._db(self.store.open_ticket, m.conversation_id)
-                routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
-                payload = (m.payload or {}).get("payload")
-                replies = await self._route(m.conversation_id, channel, m, m.text, payload, routed)
-                await self._db(self.store.mark_handled, m.id)
+            replies = await self.answer(m)
             await self.push(m.conversation_id, replies)
         return len(pending)
 

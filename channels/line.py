@@ -5,7 +5,7 @@ it looks at the body, drops events it has already accepted (``webhookEventId``; 
 the same id), answers 200 at once and does the work in a background task: one task chain per LINE
 chat, so a user's messages are answered in order.
 
-Every user message goes through ``Hub.user_message`` (channels/hub.py). The hub's answers become LINE
+Every user message is stored by ``Hub.accept`` before the webhook answers 200, then answered by ``Hub.answer`` (channels/hub.py) in the background. The hub's answers become LINE
 messages (``build_messages``):
 
 - text → text messages (LINE's 5000-character limit: longer texts are split at line breaks);
@@ -467,29 +467,43 @@ class LineChannel:
             await asyncio.wait(list(self._tasks))
 
     # -- events
-    def work_for(self, event: Any) -> tuple[str, Callable[[], Awaitable[None]]] | None:
+    async def prepare(self, event: Any, event_id: str | None) -> tuple[str, Callable[[], Awaitable[None]]] | None:
+        """Accept one event before the webhook answers 200: a user's message is stored (committed)
+        here, so a crash afterwards loses nothing (the hub answers it at the next start). Returns
+        the background work, or None for nothing to do (also for a redelivered event)."""
         chat_id = _chat_id(event)
         if chat_id is None:
             return None
         if str(getattr(getattr(event, "mode", None), "value", getattr(event, "mode", ""))) == "standby":
             return None  # another module holds the chat: do not answer
-        hub = self.ctx.hub
+        hub, store = self.ctx.hub, self.ctx.store
         reply_token = getattr(event, "reply_token", None)
+        # the stored message's external id doubles as the redelivery check (one transaction)
+        ext = f"line-event:{event_id}" if event_id else None
 
-        async def answer(text: str, payload: str | None = None, msg_id: str | None = None) -> None:
-            replies = await hub.user_message(CHANNEL, chat_id, text, payload=payload, external_msg_id=msg_id)
-            await self.sender.send(chat_id, replies, reply_token)
+        async def accepted(text: str, payload: str | None = None):
+            inbound = await hub.accept(CHANNEL, chat_id, text, payload=payload,
+                                       external_msg_id=ext or getattr(getattr(event, "message", None), "id", None))
+            if inbound is None:
+                logger.info("LINE event %s already accepted: skipped", event_id)
+                return None
 
-        if isinstance(event, MessageEvent):
-            message = event.message
-            if isinstance(message, TextMessageContent):
-                return chat_id, lambda: answer(message.text, msg_id=message.id)
-            return chat_id, lambda: self._unsupported(chat_id, reply_token)
+            async def work() -> None:
+                await self.sender.send(chat_id, await hub.answer(inbound), reply_token)
+            return chat_id, work
+
+        if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+            return await accepted(event.message.text)
         if isinstance(event, PostbackEvent):
             payload, title = decode_postback(event.postback.data)
-            return chat_id, lambda: answer(title, payload=payload)
+            return await accepted(title, payload)
         if isinstance(event, FollowEvent):
-            return chat_id, lambda: answer("", payload=GREET_PAYLOAD)
+            return await accepted("", GREET_PAYLOAD)
+        if event_id and not await asyncio.to_thread(store.first_delivery, str(event_id)):
+            logger.info("LINE event %s already accepted: skipped", event_id)
+            return None
+        if isinstance(event, MessageEvent):
+            return chat_id, lambda: self._unsupported(chat_id, reply_token)
         if isinstance(event, UnfollowEvent):
             return None
         logger.info("LINE event %s ignored", getattr(event, "type", type(event).__name__))
@@ -534,11 +548,7 @@ def router(ctx) -> APIRouter:
         accepted = 0
         for event, raw_event in zip(events, raw_events):
             event_id = raw_event.get("webhookEventId") if isinstance(raw_event, dict) else None
-            if event_id and not await asyncio.to_thread(ctx.store.first_delivery, str(event_id)):
-                redelivery = (raw_event.get("deliveryContext") or {}).get("isRedelivery")
-                logger.info("LINE event %s already accepted (redelivery=%s): skipped", event_id, redelivery)
-                continue
-            work = channel.work_for(event)
+            work = await channel.prepare(event, str(event_id) if event_id else None)
             if work is not None:
                 channel.spawn(*work)
                 accepted += 1

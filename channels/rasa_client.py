@@ -37,7 +37,7 @@ class RasaClient:
         return data if isinstance(data, list) else []
 
     async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
-        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker/events"
+        url = f"{self.base_url}/conversations/{quote(sender, safe=':')}/tracker/events"  # Rasa does not unquote %3A
         try:
             resp = await self._client.post(url, json=events, params={**self._params(), "include_events": "NONE"})
         except httpx.HTTPError as exc:

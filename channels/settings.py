@@ -22,7 +22,8 @@ def _bool(value: str | None, default: bool) -> bool:
 class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
-    upstream_timeout_s: float = 3.0
+    upstream_timeout_s: float = 3.0             # health probes
+    rasa_timeout_s: float = 30.0                # one user message through Rasa and the actions
     rasa_token: str | None = None
     database_url: str = ""
     office_open: str = "08:30"
@@ -45,6 +46,7 @@ class Settings:
             rasa_url=e("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             action_server_url=e("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
             upstream_timeout_s=float(e("UPSTREAM_TIMEOUT_S", "3")),
+            rasa_timeout_s=float(e("RASA_TIMEOUT_S", "30")),
             rasa_token=e("RASA_TOKEN") or None,
             database_url=e("HANDOFF_DATABASE_URL") or _default_db(),
             office_open=e("OFFICE_OPEN", "08:30"),

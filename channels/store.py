@@ -301,13 +301,22 @@ class Store:
         with self._sessions.begin() as s:
             s.execute(update(Message).where(Message.id.in_(list(message_ids))).values(delivered_at=utcnow()))
 
-    def unhandled_inbound(self, older_than: timedelta = timedelta(0)) -> list[MessageView]:
-        """User messages stored but never answered (e.g. the process died): for replay at start."""
-        limit = utcnow() - older_than
+    def unhandled_inbound(self, before: datetime | None = None) -> list[MessageView]:
+        """User messages stored but never answered (the process died): for replay at start.
+        ``before``: only messages stored before this time (not those arriving meanwhile)."""
         with self._sessions() as s:
-            rows = s.scalars(select(Message).where(Message.direction == "in", Message.handled_at.is_(None),
-                                                   Message.created_at <= limit).order_by(Message.id))
-            return [self._message_view(s, m) for m in rows]
+            q = select(Message).where(Message.direction == "in", Message.handled_at.is_(None))
+            if before is not None:
+                q = q.where(Message.created_at < _utc(before))
+            return [self._message_view(s, m) for m in s.scalars(q.order_by(Message.id))]
+
+    def is_handled(self, message_id: int) -> bool:
+        with self._sessions() as s:
+            return s.scalar(select(Message.handled_at).where(Message.id == message_id)) is not None
+
+    def set_message_ticket(self, message_id: int, ticket_id: int) -> None:
+        with self._sessions.begin() as s:
+            s.execute(update(Message).where(Message.id == message_id).values(ticket_id=ticket_id))
 
     def undelivered_outbound(self, channel: str) -> list[MessageView]:
         with self._sessions() as s:

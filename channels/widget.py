@@ -1,6 +1,195 @@
-"""Placeholder router (being written)."""
-from fastapi import APIRouter
+"""The web chat widget: a demo page, the embeddable script and its JSON API.
+
+- ``GET /``: a zh-TW demo page (a programme web page) that embeds the widget and shows the snippet.
+- ``GET /widget.js`` and ``GET /widget.css``: the widget (plain JavaScript, no framework, no CDN).
+  The script takes its API base from its own ``src``, so any page on any origin can embed it with
+  ``<script src="https://gateway.example/widget.js" defer></script>``.
+- ``POST /api/widget/messages`` ``{"session_id", "text", "payload"?, "client_id"?}``
+  → ``{"messages": [replies], "handoff": {"state", "officer"} | null}``: the user's message goes
+  through ``Hub.user_message`` like every channel. ``client_id`` (optional, the widget sends one)
+  makes a resend of the same message harmless: the second copy is not stored or answered again and
+  the answer is ``{"messages": [], "duplicate": true, ...}``; the widget then reads it by polling.
+- ``GET /api/widget/messages?session_id=…&after=<id>`` → ``{"messages": [every message after id,
+  the user's included], "handoff": …}``: history (``after=0``) and polling for officer replies.
+
+Messages are ``MessageView.to_json()``; a ``calc_result`` custom payload additionally gets
+``citation_texts`` (knowledge entry id → its citation) so the widget can print the citations.
+The API answers any origin (CORS ``*``): it uses no cookies, the session id in the body is the
+only key, and it is random (16–64 characters).
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import html
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static" / "widget"
+CHANNEL = "web"
+SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_REQUEST_TEXT = 20_000     # beyond this the request is refused; up to it the hub keeps 1000 and says so
+MAX_PAYLOAD = 500
+MAX_BODY_BYTES = 256 * 1024
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "600",
+    "Vary": "Origin",
+}
+NO_STORE = {"Cache-Control": "no-store"}
+
+ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"
+ERR_JSON = "請以 JSON 物件傳送訊息，例如 {\"session_id\": \"…\", \"text\": \"診斷輔導要多少錢\"}。"
+ERR_TEXT_EMPTY = "請輸入訊息內容。"
+ERR_TEXT_TYPE = "text 必須是文字。"
+ERR_TEXT_HUGE = "訊息過長（超過{limit}字），請分段詢問。"
+ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
+ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
+ERR_AFTER = "after 必須是0或正整數。"
+
+
+def _error(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers={**CORS_HEADERS, **NO_STORE})
+
+
+def _ok(body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, headers={**CORS_HEADERS, **NO_STORE})
+
+
+@lru_cache(maxsize=1)
+def _citations() -> dict[str, str]:
+    """Knowledge entry id → its citation, for calc_result cards. Empty if the knowledge won't load."""
+    try:
+        from knowledge.loader import load_knowledge
+
+        return {e.id: e.citation for e in load_knowledge().entries}
+    except Exception:  # the card then shows entry ids; the message text carries the citation anyway
+        logger.exception("widget: could not load knowledge citations")
+        return {}
+
+
+def message_json(m) -> dict[str, Any]:
+    body = m.to_json()
+    custom = (m.payload or {}).get("custom")
+    if (isinstance(custom, dict) and custom.get("type") == "calc_result"
+            and isinstance(custom.get("result"), dict)):
+        result = custom["result"]
+        ids = [c for c in result.get("citations") or [] if isinstance(c, str)]
+        ids += [s.get("citation") for s in result.get("steps") or []
+                if isinstance(s, dict) and isinstance(s.get("citation"), str)]
+        known = _citations()
+        payload = copy.deepcopy(m.payload)
+        payload["custom"]["citation_texts"] = {i: known[i] for i in dict.fromkeys(ids) if i in known}
+        body["payload"] = payload
+    return body
 
 
 def router(ctx) -> APIRouter:
-    return APIRouter()
+    r = APIRouter()
+    hub, store = ctx.hub, ctx.store
+
+    def handoff_state(conversation_id: str) -> dict[str, Any] | None:
+        ticket = store.open_ticket(conversation_id)
+        if ticket is None:
+            return None
+        return {"state": ticket.state.value, "officer": ticket.officer_name}
+
+    # ------------------------------------------------------------------ pages and assets
+    def asset(name: str, media_type: str, *, cache: str = "no-cache") -> Response:
+        return Response((STATIC / name).read_bytes(), media_type=media_type,
+                        headers={"Cache-Control": cache, "Access-Control-Allow-Origin": "*",
+                                 "X-Content-Type-Options": "nosniff"})
+
+    @r.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def demo_page() -> Response:
+        base = ctx.settings.public_base_url.rstrip("/")
+        page = (STATIC / "index.html").read_text("utf-8")
+        page = page.replace("{{WIDGET_BASE}}", html.escape(base, quote=True))
+        extra = f" {base}" if base else ""
+        csp = (f"default-src 'self'{extra}; script-src 'self'{extra}; connect-src 'self'{extra}; "
+               f"style-src 'self' 'unsafe-inline'{extra}; img-src 'self' data:; object-src 'none'; "
+               "base-uri 'none'; frame-ancestors 'self'")
+        return HTMLResponse(page, headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache",
+                                           "X-Content-Type-Options": "nosniff"})
+
+    @r.get("/widget.js", include_in_schema=False)
+    def widget_js() -> Response:
+        return asset("widget.js", "application/javascript; charset=utf-8")
+
+    @r.get("/widget.css", include_in_schema=False)
+    def widget_css() -> Response:
+        return asset("widget.css", "text/css; charset=utf-8")
+
+    # ------------------------------------------------------------------ API
+    @r.options("/api/widget/messages", include_in_schema=False)
+    def preflight() -> Response:
+        return Response(status_code=204, headers=CORS_HEADERS)
+
+    @r.post("/api/widget/messages")
+    async def send(request: Request) -> JSONResponse:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return _error(413, ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
+        try:
+            body = await request.json()
+        except Exception:
+            return _error(422, ERR_JSON)
+        if not isinstance(body, dict):
+            return _error(422, ERR_JSON)
+        session_id = body.get("session_id")
+        if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
+            return _error(422, ERR_SESSION)
+        text = body.get("text")
+        if text is not None and not isinstance(text, str):
+            return _error(422, ERR_TEXT_TYPE)
+        text = (text or "").strip()
+        if not text:
+            return _error(422, ERR_TEXT_EMPTY)
+        if len(text) > MAX_REQUEST_TEXT:
+            return _error(413, ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
+        payload = body.get("payload")
+        if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_PAYLOAD):
+            return _error(422, ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
+        client_id = body.get("client_id")
+        if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
+            return _error(422, ERR_CLIENT_ID)
+        # the store's external id column is unique: a resent message (same client_id) is refused there
+        external = None
+        if client_id:
+            external = "web-" + hashlib.sha256(f"{session_id}\n{client_id}".encode()).hexdigest()[:40]
+        conversation_id = hub.conversation_id(CHANNEL, session_id)
+        try:
+            replies = await hub.user_message(CHANNEL, session_id, text, payload=payload or None,
+                                             external_msg_id=external)
+        except IntegrityError:
+            state = await asyncio.to_thread(handoff_state, conversation_id)
+            return _ok({"messages": [], "duplicate": True, "handoff": state})
+        state = await asyncio.to_thread(handoff_state, conversation_id)
+        return _ok({"messages": [message_json(m) for m in replies], "handoff": state})
+
+    @r.get("/api/widget/messages")
+    def history(session_id: str = "", after: str = "0") -> JSONResponse:
+        if not SESSION_RE.match(session_id or ""):
+            return _error(422, ERR_SESSION)
+        if not re.fullmatch(r"\d{1,18}", after or ""):
+            return _error(422, ERR_AFTER)
+        conversation_id = hub.conversation_id(CHANNEL, session_id)
+        messages = store.messages(conversation_id, int(after))
+        return _ok({"messages": [message_json(m) for m in messages],
+                    "handoff": handoff_state(conversation_id)})
+
+    return r
