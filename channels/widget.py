@@ -5,10 +5,12 @@
   The script takes its API base from its own ``src``, so any page on any origin can embed it with
   ``<script src="https://gateway.example/widget.js" defer></script>``.
 - ``POST /api/widget/messages`` ``{"session_id", "text", "payload"?, "client_id"?}``
-  → ``{"messages": [replies], "handoff": {"state", "officer"} | null}``: the user's message goes
-  through ``Hub.user_message`` like every channel. ``client_id`` (optional, the widget sends one)
-  makes a resend of the same message harmless: the second copy is not stored or answered again and
-  the answer is ``{"messages": [], "duplicate": true, ...}``; the widget then reads it by polling.
+  → ``{"messages": [replies], "user_message": <the stored user message>, "handoff": {"state",
+  "officer"} | null}``: the user's message goes through the hub like every channel's
+  (``Hub.accept`` + ``Hub.answer``, i.e. ``Hub.user_message``). ``client_id`` (optional, the widget
+  sends one) makes a resend of the same message harmless: the second copy is not stored or answered
+  again and the answer is ``{"messages": [], "duplicate": true, "user_message": null, ...}``; the
+  widget then reads it by polling.
 - ``GET /api/widget/messages?session_id=…&after=<id>`` → ``{"messages": [every message after id,
   the user's included], "handoff": …}``: history (``after=0``) and polling for officer replies.
 
@@ -31,7 +33,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
 
 logger = logging.getLogger(__name__)
 
@@ -167,19 +168,21 @@ def router(ctx) -> APIRouter:
         client_id = body.get("client_id")
         if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
             return _error(422, ERR_CLIENT_ID)
-        # the store's external id column is unique: a resent message (same client_id) is refused there
+        # the store's external id column is unique: a resent message (same client_id) is stored once
         external = None
         if client_id:
             external = "web-" + hashlib.sha256(f"{session_id}\n{client_id}".encode()).hexdigest()[:40]
         conversation_id = hub.conversation_id(CHANNEL, session_id)
-        try:
-            replies = await hub.user_message(CHANNEL, session_id, text, payload=payload or None,
-                                             external_msg_id=external)
-        except IntegrityError:
+        # Hub.user_message in its two steps (store, answer), to hand the stored copy back as well
+        inbound = await hub.accept(CHANNEL, session_id, text, payload=payload or None,
+                                   external_msg_id=external)
+        if inbound is None:   # the same client_id again: already stored (and answered, or being answered)
             state = await asyncio.to_thread(handoff_state, conversation_id)
-            return _ok({"messages": [], "duplicate": True, "handoff": state})
+            return _ok({"messages": [], "duplicate": True, "user_message": None, "handoff": state})
+        replies = await hub.answer(inbound)
         state = await asyncio.to_thread(handoff_state, conversation_id)
-        return _ok({"messages": [message_json(m) for m in replies], "handoff": state})
+        return _ok({"messages": [message_json(m) for m in replies], "user_message": message_json(inbound),
+                    "handoff": state})
 
     @r.get("/api/widget/messages")
     def history(session_id: str = "", after: str = "0") -> JSONResponse:

@@ -8,7 +8,8 @@
  * Every piece of data is inserted with textContent / createElement, never as HTML.
  *
  * API (channels/widget.py):
- *   POST {base}api/widget/messages {session_id, text, payload?, client_id} → {messages, handoff, duplicate?}
+ *   POST {base}api/widget/messages {session_id, text, payload?, client_id}
+ *        → {messages, user_message, handoff, duplicate?}
  *   GET  {base}api/widget/messages?session_id=…&after=<id>                → {messages, handoff}
  */
 (function () {
@@ -390,6 +391,22 @@
     return null;
   }
 
+  /** Our own message (on screen since it was typed) is the stored message ``id``. */
+  function adopt(p, id) {
+    var i = state.pending.indexOf(p);
+    if (i >= 0) { state.pending.splice(i, 1); }
+    var known = state.seen[id];
+    if (known && known !== p.node) {           // already shown from a poll: keep that one
+      if (p.node.parentNode === log) { log.removeChild(p.node); }
+      p.state = "stored";
+      return;
+    }
+    p.node.setAttribute("data-id", String(id));
+    setPendingState(p, "stored");
+    insertSorted(p.node, id);
+    state.seen[id] = p.node;
+  }
+
   /** Add stored messages (any order, duplicates ignored). */
   function addMessages(messages, live) {
     var stick = nearBottom();
@@ -398,13 +415,7 @@
       if (!m || typeof m.id !== "number" || state.seen[m.id]) { return; }
       if (m.author === "user") {
         var p = matchPending(m);
-        if (p) {  // our own message, already on screen: give it its place and id
-          p.node.setAttribute("data-id", String(m.id));
-          setPendingState(p, "stored");
-          insertSorted(p.node, m.id);
-          state.seen[m.id] = p.node;
-          return;
-        }
+        if (p) { adopt(p, m.id); return; }   // our own message, already on screen: give it its place
       }
       var node = renderMessage(m);
       state.seen[m.id] = node || true;
@@ -529,6 +540,8 @@
         setPendingState(p, "sent");
       }
       connectionOk();
+      var mine = res.data.user_message;
+      if (mine && typeof mine.id === "number") { adopt(p, mine.id); }
       var msgs = res.data.messages || [];
       var first = null;
       msgs.forEach(function (m) { if (typeof m.id === "number" && (first === null || m.id < first)) { first = m.id; } });
