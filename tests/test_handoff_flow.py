@@ -156,3 +156,42 @@ def test_gateway_crash_with_an_open_ticket_loses_nothing(stack, officer):
     assert tracker.get("active_loop", {}).get("name") is None
     answer = widget_send(base, session, "診斷輔導要多少錢")
     assert re.search(r"（依據：[^）]+）", " ".join(m["text"] for m in answer))
+
+
+def test_officer_reply_reaches_a_line_user_by_push(stack, line_api, officer):
+    from conftest import LINE_SECRET
+    from test_line import new_token, new_user, signed, text_event
+
+    base = stack.cfg.gateway_url
+    user = new_user()
+
+    def say(text: str) -> str:
+        token = new_token()
+        body, signature = signed([text_event(user, text, token)], LINE_SECRET)
+        resp = httpx.post(base + "/line/webhook", content=body, timeout=10,
+                          headers={"Content-Type": "application/json", "X-Line-Signature": signature})
+        assert resp.status_code == 200
+        return token
+
+    def texts_to_user(predicate) -> list[str]:
+        def sent() -> list[str]:
+            return [m.get("text") or m.get("altText") or "" for r in line_api.requests
+                    if r["json"].get("to") == user or r["json"].get("replyToken") in tokens
+                    for m in r["json"].get("messages", [])]
+        line_api.wait_for(lambda _: any(predicate(t) for t in sent()), 60)
+        return sent()
+
+    tokens = {say("我要找真人")}
+    assert any("已為您轉接專人" in t for t in texts_to_user(lambda t: "已為您轉接專人" in t))
+    client, csrf = console_login(base, officer)
+    ticket = next(t for t in client.get("/console/api/tickets", params={"states": "waiting"}).json()["tickets"]
+                  if t["conversation_id"] == f"line:{user}")
+    assert ticket["channel"] == "line"
+    assert client.post(f"/console/api/tickets/{ticket['id']}/claim", json={}, headers=csrf).status_code == 200
+    assert client.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "您好，我是林專員，請說明您的問題。"},
+                       headers=csrf).status_code == 200
+    texts_to_user(lambda t: "請說明您的問題" in t)
+    pushes = [r for r in line_api.requests if r["path"].endswith("/push") and r["json"].get("to") == user]
+    assert any(m.get("text") == "您好，我是林專員，請說明您的問題。" for r in pushes for m in r["json"]["messages"])
+    assert client.post(f"/console/api/tickets/{ticket['id']}/resolve", headers=csrf).status_code == 200
+    texts_to_user(lambda t: "專人服務已結束" in t)
