@@ -198,3 +198,41 @@ def test_measured_wait_replaces_the_configured_one(tmp_path):
     run(ctx.hub.claim(t.id, ctx.store.create_officer("o", "歐", "x")))
     replies = run(ctx.hub.user_message("web", "b", "找專人"))
     assert "最近專人通常約1分鐘內回覆" in replies[0].text
+
+
+class RecordingDelivery:
+    def __init__(self):
+        self.sent: list[tuple[str, list[str]]] = []
+
+    async def deliver(self, conversation_id, external_id, messages):
+        self.sent.append((external_id, [m.text for m in messages]))
+        return True
+
+
+def test_next_morning_an_officer_takes_a_callback_and_the_reply_is_pushed(tmp_path):
+    ctx, _, clock = make(tmp_path, now=FRIDAY_19)
+    line = ctx.hub.deliveries["line"] = RecordingDelivery()
+    run(ctx.hub.user_message("line", "U7", "找專人"))
+    run(ctx.hub.user_message("line", "U7", "wang@example.com"))
+    t = ctx.store.open_ticket("line:U7")
+    assert t.state is TicketState.CALLBACK and t.contact == "wang@example.com"
+    clock.now = MONDAY_10
+    officer = ctx.store.create_officer("lin", "林專員", "x")
+    assert run(ctx.hub.claim(t.id, officer)).state is TicketState.WITH_OFFICER
+    run(ctx.hub.officer_reply(t.id, officer, "早安，回覆您週五的問題。"))
+    assert run(ctx.hub.resolve(t.id, officer)).state is TicketState.RESOLVED
+    assert [sent for _, sent in line.sent] == [[texts.OFFICER_JOINED.format(name="林專員")],
+                                                 ["早安，回覆您週五的問題。"], [texts.BOT_BACK]]
+    undelivered = ctx.store.undelivered_outbound("line")
+    assert "早安，回覆您週五的問題。" not in [m.text for m in undelivered]
+
+
+def test_an_officer_can_close_a_ticket_still_asking_for_a_contact(tmp_path):
+    ctx, rasa, _ = make(tmp_path, now=FRIDAY_19)
+    run(ctx.hub.user_message("web", "s5", "找專人"))
+    t = ctx.store.open_ticket("web:s5")
+    officer = ctx.store.create_officer("lin", "林專員", "x")
+    assert run(ctx.hub.resolve(t.id, officer)).state is TicketState.RESOLVED
+    assert texts_of(run(ctx.hub.user_message("web", "s5", "補助上限"))) == ["bot: 補助上限"]
+    with pytest.raises(TicketConflict):
+        run(ctx.hub.resolve(t.id, officer))  # already resolved
