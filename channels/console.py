@@ -31,6 +31,7 @@ import logging
 import secrets
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -259,6 +260,16 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         return ApiError(409, _conflict_message(exc, officer, action),
                         ticket=ticket_json(exc.ticket) if exc.ticket is not None else None)
 
+    @contextmanager
+    def ticket_errors(officer: OfficerView, action: str):
+        """Unknown ticket → 404; a state or ownership conflict → 409 naming who holds it."""
+        try:
+            yield
+        except NotFound:
+            raise ApiError(404, MSG_NOT_FOUND) from None
+        except TicketConflict as exc:
+            raise conflict(exc, officer, action) from None
+
     async def load_ticket(ticket_id: int) -> TicketView:
         try:
             return await db(store.ticket, ticket_id)
@@ -399,23 +410,15 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         take_over = data.get("take_over", False)
         if not isinstance(take_over, bool):
             raise ApiError(422, MSG_BAD_TAKE_OVER)
-        try:
+        with ticket_errors(auth.officer, "claim"):
             t = await hub.claim(ticket_id, auth.officer, take_over=take_over)
-        except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
-        except TicketConflict as exc:
-            raise conflict(exc, auth.officer, "claim") from None
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/reply")
     async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         text = _check_text(await _json_body(request, required=True), "回覆內容")
-        try:
+        with ticket_errors(auth.officer, "reply"):
             m = await hub.officer_reply(ticket_id, auth.officer, text)
-        except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
-        except TicketConflict as exc:
-            raise conflict(exc, auth.officer, "reply") from None
         return JSONResponse({"message": _message_json(m)})
 
     @r.post("/console/api/tickets/{ticket_id}/notes")
@@ -429,12 +432,8 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
     async def resolve(ticket_id: int, auth: Auth = Depends(session_csrf)) -> Response:
-        try:
+        with ticket_errors(auth.officer, "resolve"):
             t = await hub.resolve(ticket_id, auth.officer)
-        except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
-        except TicketConflict as exc:
-            raise conflict(exc, auth.officer, "resolve") from None
         return JSONResponse({"ticket": ticket_json(t)})
 
     # ---------------------------------------------------------------- short polling

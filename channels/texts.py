@@ -5,7 +5,6 @@ REASONS = {
     "complaint": "陳情／申訴",
     "case_status": "案件進度或審查結果",
     "misunderstood": "小幫手未能理解您的問題",
-    "form_stuck": "試算時未能理解您的回答",
 }
 
 HANDOFF_IN_HOURS = ("已為您轉接專人（{reason}）。目前排隊第{position}位，{wait}。"
