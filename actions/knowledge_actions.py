@@ -168,5 +168,12 @@ class ActionRequestHuman(Action):
         reason = HANDOFF_REASONS.get(intent, "requested")
         events: list[dict[str, Any]] = []
         if reason == "case_status":
+            # NLU can mistake a programme question about "our company" for one about its case:
+            # when retrieval is confident the question is answered by another rule, answer that.
+            text = (tracker.latest_message.get("text") or "").strip()
+            result = RETRIEVER.search(text) if text and not text.startswith("/") else None
+            if result is not None and result.status is Status.ANSWER \
+                    and result.candidates[0].entry.id != CASE_STATUS_ENTRY:
+                return answer_entry(dispatcher, result.candidates[0].entry)
             events += answer_entry(dispatcher, RETRIEVER.get(CASE_STATUS_ENTRY))
         return events + hand_off(dispatcher, tracker, reason)

@@ -37,6 +37,7 @@ def training_examples() -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rasa-url", help="use a running Rasa server instead of starting one")
+    ap.add_argument("--show-misses", action="store_true", help="print every misclassified question")
     args = ap.parse_args(argv)
     train = training_examples()
     items = [q for q in load_questions() if " ".join(q["q"].split()) not in train]
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                     bucket[1] += 1
                 if not ok:
                     confusions[(want, got)] += 1
+                    if args.show_misses:
+                        print(f"   miss [{q['split']}]: {q['q']!r} want {want} got {got}")
         for split in ("dev", "test", "all"):
             ok, n = per_split[split]
             print(f"[{split:4}] intent accuracy {ok / n:.3f} ({ok}/{n})")

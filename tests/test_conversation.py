@@ -103,6 +103,13 @@ def test_case_status_is_explained_then_handed_to_a_person(chat):
     assert handoff is not None and handoff["reason"] == "case_status"
 
 
+@pytest.mark.parametrize("question", ["我們公司十二個人，補助有到五百萬嗎", "我们公司一百五十个人 算不算中小"])
+def test_questions_about_our_company_are_answered_not_handed_off(chat, question):
+    replies = chat.say(question)
+    assert handoff_of(replies) is None
+    assert "（依據：" in text_of(replies) and "案件進度" not in text_of(replies)
+
+
 def test_two_unanswered_questions_in_a_row_hand_off(chat):
     first = chat.say("請問補助款匯款要填哪一家銀行的帳號格式")
     assert handoff_of(first) is None
