@@ -106,8 +106,9 @@ def test_case_status_is_explained_then_handed_to_a_person(chat):
 @pytest.mark.parametrize("question", ["我們公司十二個人，補助有到五百萬嗎", "我们公司一百五十个人 算不算中小"])
 def test_questions_about_our_company_are_answered_not_handed_off(chat, question):
     replies = chat.say(question)
-    assert handoff_of(replies) is None
-    assert "（依據：" in text_of(replies) and "案件進度" not in text_of(replies)
+    assert handoff_of(replies) is None and "案件進度" not in text_of(replies)
+    # a cited answer, the likeliest topics as buttons, or the calculator taking the facts given
+    assert "（依據：" in text_of(replies) or buttons_of(replies) or "試算" in text_of(replies), replies
 
 
 def test_two_unanswered_questions_in_a_row_hand_off(chat):
