@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     cfg = StackConfig(rasa_port=35005, action_port=35055, gateway_port=38000, var_dir=work, log_dir=work / "logs",
                       extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
-                                 "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00"})
+                                 "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00",
+                                 "WIDGET_RATE_PER_ADDRESS": "0"})  # every request comes from 127.0.0.1
     stack = Stack(cfg)
     stack.start()
     try:

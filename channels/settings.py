@@ -38,6 +38,8 @@ class Settings:
     line_api_base: str = "https://api.line.me"
     public_base_url: str = ""                   # for the widget snippet; "" = same origin
     assist_enabled: bool = True
+    widget_rate_per_session: int = 20           # widget messages per minute per conversation (0: off)
+    widget_rate_per_address: int = 120          # ... per client address (0: off; set it in the proxy too)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -61,4 +63,6 @@ class Settings:
             line_api_base=e("LINE_API_BASE", "https://api.line.me").rstrip("/"),
             public_base_url=e("PUBLIC_BASE_URL", "").rstrip("/"),
             assist_enabled=_bool(e("AGENT_ASSIST"), True),
+            widget_rate_per_session=int(e("WIDGET_RATE_PER_SESSION", "20")),
+            widget_rate_per_address=int(e("WIDGET_RATE_PER_ADDRESS", "120")),
         )

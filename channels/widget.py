@@ -34,6 +34,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from .ratelimit import RateLimiter
+
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static" / "widget"
@@ -61,6 +63,8 @@ ERR_TEXT_HUGE = "訊息過長（超過{limit}字），請分段詢問。"
 ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
 ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
 ERR_AFTER = "after 必須是0或正整數。"
+ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試。"
+
 
 
 def _error(status: int, detail: str) -> JSONResponse:
@@ -140,6 +144,11 @@ def router(ctx) -> APIRouter:
     def preflight() -> Response:
         return Response(status_code=204, headers=CORS_HEADERS)
 
+    # the public API: messages per minute per conversation and per client address (0: no limit)
+    limits = [(RateLimiter(n, 60.0), key) for n, key in (
+        (ctx.settings.widget_rate_per_session, "session"), (ctx.settings.widget_rate_per_address, "address"))
+        if n > 0]
+
     @r.post("/api/widget/messages")
     async def send(request: Request) -> JSONResponse:
         length = request.headers.get("content-length", "")
@@ -168,6 +177,14 @@ def router(ctx) -> APIRouter:
         client_id = body.get("client_id")
         if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
             return _error(422, ERR_CLIENT_ID)
+        keys = {"session": session_id, "address": request.client.host if request.client else "?"}
+        for limiter, kind in limits:
+            key = keys[kind]
+            if not limiter.allow(key):
+                wait = limiter.retry_after(key)
+                resp = _error(429, ERR_TOO_FAST.format(seconds=wait))
+                resp.headers["Retry-After"] = str(wait)
+                return resp
         # the store's external id column is unique: a resent message (same client_id) is stored once
         external = None
         if client_id:
