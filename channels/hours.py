@@ -72,7 +72,7 @@ class OfficeHours:
         return f"{local.month}月{local.day}日（{WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}"
 
     def hours_text(self) -> str:
-        return f"週一至週五 {self.open_at:%H:%M}～{self.close_at:%H:%M}（國定假日除外）"
+        return f"週一至週五 {self.open_at:%H:%M}～{self.close_at:%H:%M}，國定假日除外"
 
 
 def fixed_clock(moment: datetime) -> Clock:

@@ -49,7 +49,7 @@ def test_next_open(moment, expected):
 
 def test_describe_and_hours_text_are_zh_tw():
     assert HOURS.describe(tp(2026, 11, 30, 8, 30)) == "11月30日（一）08:30"
-    assert HOURS.hours_text() == "週一至週五 08:30～18:00（國定假日除外）"
+    assert HOURS.hours_text() == "週一至週五 08:30～18:00，國定假日除外"
 
 
 def test_configurable_hours_and_bad_settings():
