@@ -179,27 +179,25 @@ class LineStandIn:
         return [r for r in self.requests if r["path"] == PUSH and (not ok_only or r["status"] == 200)
                 and (to is None or (r["json"] or {}).get("to") == to)]
 
+    def _poll(self, predicate: Callable[[list[dict[str, Any]]], Any], deadline: float, timeout: float) -> Any:
+        value = predicate(self.requests)
+        if not value and time.monotonic() > deadline:
+            raise AssertionError(f"LINE stand-in: condition not met in {timeout}s; got {self._summary()}")
+        return value
+
     def wait_for(self, predicate: Callable[[list[dict[str, Any]]], Any], timeout: float = 10.0) -> Any:
         """Poll until ``predicate(requests)`` is truthy; returns its value (blocking: for sync tests)."""
         deadline = time.monotonic() + timeout
-        while True:
-            value = predicate(self.requests)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"LINE stand-in: condition not met in {timeout}s; got {self._summary()}")
+        while not (value := self._poll(predicate, deadline, timeout)):
             time.sleep(0.02)
+        return value
 
     async def wait_for_async(self, predicate: Callable[[list[dict[str, Any]]], Any], timeout: float = 10.0) -> Any:
         """``wait_for`` for async tests: lets the event loop (and the gateway's tasks) run meanwhile."""
         deadline = time.monotonic() + timeout
-        while True:
-            value = predicate(self.requests)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"LINE stand-in: condition not met in {timeout}s; got {self._summary()}")
+        while not (value := self._poll(predicate, deadline, timeout)):
             await asyncio.sleep(0.02)
+        return value
 
     def _summary(self) -> str:
         return json.dumps([{"path": r["path"], "status": r["status"], "json": r["json"]} for r in self.requests],
