@@ -357,6 +357,18 @@ class LineSender:
         await self._mark(outgoing, sent)
         return ok
 
+    async def profile_name(self, user_id: str) -> str | None:
+        """The user's LINE display name (GET /v2/bot/profile), None when unavailable."""
+        if not self.settings.line_channel_access_token:
+            return None
+        try:
+            async with AsyncApiClient(self._configuration()) as client:
+                profile = await asyncio.wait_for(AsyncMessagingApi(client).get_profile(user_id), self.timeout_s)
+            return (profile.display_name or "").strip() or None
+        except Exception as exc:  # blocked users, unknown ids, network: the console shows the id instead
+            logger.info("LINE profile of %s unavailable: %s", user_id, exc)
+            return None
+
     async def _mark(self, outgoing: Sequence[Outgoing], sent: Sequence[Outgoing]) -> None:
         sent_ids = {id(o) for o in sent}
         done: dict[int, bool] = {}
@@ -435,6 +447,7 @@ class LineChannel:
     sender: LineSender
     _tasks: set[asyncio.Task] = field(default_factory=set)
     _tails: dict[str, asyncio.Task] = field(default_factory=dict)
+    _named: set[str] = field(default_factory=set)
 
     # -- background work, in order per chat
     def spawn(self, chat_id: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
@@ -490,6 +503,7 @@ class LineChannel:
 
             async def work() -> None:
                 await self.sender.send(chat_id, await hub.answer(inbound), reply_token)
+                await self.learn_name(chat_id, inbound.conversation_id)
             return chat_id, work
 
         if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
@@ -508,6 +522,18 @@ class LineChannel:
             return None
         logger.info("LINE event %s ignored", getattr(event, "type", type(event).__name__))
         return None
+
+    async def learn_name(self, chat_id: str, conversation_id: str) -> None:
+        """Once per user and process: keep the LINE display name so officers see who is asking."""
+        if chat_id in self._named:
+            return
+        self._named.add(chat_id)
+        store = self.ctx.store
+        if await asyncio.to_thread(store.display_name, conversation_id):
+            return
+        name = await self.sender.profile_name(chat_id)
+        if name:
+            await asyncio.to_thread(store.set_display_name, conversation_id, name)
 
     async def _unsupported(self, chat_id: str, reply_token: str | None) -> None:
         store = self.ctx.store

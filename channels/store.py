@@ -17,11 +17,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Sequence
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, delete, event,
-                        func, select, update)
+                        func, inspect, select, text, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> datetime:
@@ -70,6 +70,7 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(120), primary_key=True)        # e.g. "line:U…", "web:…"
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))                 # LINE user id, widget session id
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)  # LINE profile name (v2)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -172,6 +173,7 @@ class TicketView:
     summary: dict[str, Any]
     contact: str | None
     contact_attempts: int
+    display_name: str | None
     officer_id: int | None
     officer_name: str | None
     callback_after: datetime | None
@@ -183,7 +185,8 @@ class TicketView:
         now = now or utcnow()
         return {"id": self.id, "conversation_id": self.conversation_id, "channel": self.channel,
                 "state": self.state.value, "reason": self.reason, "summary": self.summary,
-                "contact": self.contact, "officer_id": self.officer_id, "officer": self.officer_name,
+                "contact": self.contact, "display_name": self.display_name,
+                "officer_id": self.officer_id, "officer": self.officer_name,
                 "callback_after": self.callback_after.isoformat() if self.callback_after else None,
                 "created_at": self.created_at.isoformat(),
                 "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
@@ -249,13 +252,17 @@ class Store:
 
     # -- schema
     def migrate(self) -> int:
-        """Create missing tables and record the schema version. Safe to call at every start."""
+        """Create missing tables, apply the migrations a database has not had yet, record the
+        schema version. Safe to call at every start (and from several processes: each step is
+        idempotent)."""
         Base.metadata.create_all(self.engine)
         with self._sessions.begin() as s:
             current = s.scalar(select(func.max(SchemaVersion.version))) or 0
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS.get(version, lambda _s: None)(s)
-                s.add(SchemaVersion(version=version))
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version](self.engine)
+            with self._sessions.begin() as s:
+                if s.get(SchemaVersion, version) is None:
+                    s.add(SchemaVersion(version=version))
         return SCHEMA_VERSION
 
     def dispose(self) -> None:
@@ -272,6 +279,15 @@ class Store:
                 s.add(Conversation(id=conversation_id, channel=channel, external_id=external_id))
             else:
                 conv.last_seen_at = utcnow()
+
+    def set_display_name(self, conversation_id: str, name: str) -> None:
+        with self._sessions.begin() as s:
+            s.execute(update(Conversation).where(Conversation.id == conversation_id)
+                      .values(display_name=name.strip()[:100] or None))
+
+    def display_name(self, conversation_id: str) -> str | None:
+        with self._sessions() as s:
+            return s.scalar(select(Conversation.display_name).where(Conversation.id == conversation_id))
 
     def conversation(self, conversation_id: str) -> tuple[str, str] | None:
         """(channel, external_id) of a conversation, or None."""
@@ -447,8 +463,9 @@ class Store:
         if t.officer_id is not None:
             officer = s.get(Officer, t.officer_id)
             name = officer.display_name if officer else None
+        conv = s.get(Conversation, t.conversation_id)
         return TicketView(t.id, t.conversation_id, t.channel, TicketState(t.state), t.reason, dict(t.summary or {}),
-                          t.contact, t.contact_attempts, t.officer_id, name, _aware(t.callback_after),
+                          t.contact, t.contact_attempts, conv.display_name if conv else None, t.officer_id, name, _aware(t.callback_after),
                           _aware(t.created_at), _aware(t.claimed_at), _aware(t.resolved_at))
 
     # -- notes
@@ -525,8 +542,17 @@ class Store:
                 s.delete(sess)
 
 
+def _add_column(engine: Any, table: str, column: str, ddl_type: str) -> None:
+    if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl_type}"))
+
+
+# version → a step bringing a database of the previous version up to it. A new database gets the
+# current tables from create_all, so each step must also be harmless when its change is there.
 MIGRATIONS: dict[int, Any] = {
-    1: lambda s: None,  # the initial schema is created by create_all
+    1: lambda engine: None,  # the initial schema
+    2: lambda engine: _add_column(engine, "conversations", "display_name", "VARCHAR(100)"),
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any, Callable
 DEFAULT_TOKEN = "test-channel-access-token"
 REPLY = "/v2/bot/message/reply"
 PUSH = "/v2/bot/message/push"
+PROFILE = "/v2/bot/profile/"
 
 
 def _text_len(text: str) -> int:
@@ -71,6 +72,7 @@ class LineStandIn:
     def __init__(self, host: str = "127.0.0.1", port: int = 18090, token: str = DEFAULT_TOKEN):
         self.host, self.port, self.token = host, port, token
         self.expire_reply_tokens = False
+        self.profiles: dict[str, str] = {}   # userId → displayName for GET /v2/bot/profile/{userId}
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
         self._used_tokens: set[str] = set()
@@ -90,6 +92,15 @@ class LineStandIn:
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 (GET /v2/bot/profile/{userId})
+                status, body = standin._handle_get(self.path, {k.lower(): v for k, v in self.headers.items()})
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
@@ -131,6 +142,20 @@ class LineStandIn:
         status, body = self._answer(path, payload, headers)
         with self._lock:
             self._requests.append({"path": path, "json": payload, "headers": headers, "status": status})
+        return status, body
+
+    def _handle_get(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if headers.get("authorization") != f"Bearer {self.token}":
+            status, body = 401, {"message": "Authentication failed."}
+        elif path.startswith(PROFILE):
+            user = path[len(PROFILE):]
+            name = self.profiles.get(user)
+            status, body = (200, {"userId": user, "displayName": name, "language": "zh-TW"}) if name \
+                else (404, {"message": "Not found"})
+        else:
+            status, body = 404, {"message": "Not found"}
+        with self._lock:
+            self._requests.append({"path": path, "json": None, "headers": headers, "status": status})
         return status, body
 
     def _answer(self, path: str, payload: Any, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:

@@ -175,7 +175,7 @@ def test_officer_reply_reaches_a_line_user_by_push(stack, line_api, officer):
 
     def texts_to_user(predicate) -> list[str]:
         def sent() -> list[str]:
-            return [m.get("text") or m.get("altText") or "" for r in line_api.requests
+            return [m.get("text") or m.get("altText") or "" for r in line_api.requests if r["json"]
                     if r["json"].get("to") == user or r["json"].get("replyToken") in tokens
                     for m in r["json"].get("messages", [])]
         line_api.wait_for(lambda _: any(predicate(t) for t in sent()), 60)

@@ -48,9 +48,9 @@ def _conv(store: Store, cid: str = "web:abc") -> str:
 
 
 def test_migrate_is_idempotent_and_records_the_version(store):
-    assert store.migrate() == store.migrate() == 1
+    assert store.migrate() == store.migrate() == 2
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
+        assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2]
 
 
 def test_messages_in_both_directions_are_kept_in_order(store):
@@ -163,3 +163,23 @@ def test_a_new_password_ends_the_officers_logins(store):
     assert store.set_officer_password("p", "new") is True
     assert store.session_officer(token) is None
     assert store.set_officer_password("nobody", "new") is False
+
+
+def test_a_version_1_database_is_migrated_in_place(store):
+    """Bring a database back to schema version 1 (no display_name), then start a new Store on it."""
+    cid = _conv(store, "line:Uold")
+    store.create_ticket(cid, "line", TicketState.WAITING, "requested", {"last_question": "舊資料"})
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE conversations DROP COLUMN display_name"))
+        conn.execute(text("DELETE FROM schema_version WHERE version = 2"))
+    again = Store(store.url, connect_args=(
+        {"options": f"-csearch_path={store._test_schema}"} if hasattr(store, "_test_schema") else None))
+    assert again.migrate() == 2
+    with again.engine.connect() as conn:
+        assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == 2
+    again.set_display_name(cid, "陳老闆")
+    ticket = again.open_ticket(cid)
+    assert ticket.display_name == "陳老闆" and ticket.summary == {"last_question": "舊資料"}
+    assert ticket.to_json()["display_name"] == "陳老闆"
+    assert again.migrate() == 2  # and again: nothing to do
+    again.dispose()

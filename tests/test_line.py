@@ -384,6 +384,27 @@ async def test_officer_messages_are_pushed(gateway, line_api):
     assert all(message != "25人" for _, message in gw.rasa.sent)
 
 
+@pytest.mark.anyio
+async def test_officers_see_the_line_display_name(gateway, line_api):
+    gw = gateway(handoff_script())
+    user, unknown = new_user(), new_user()
+    line_api.profiles[user] = "陳老闆（螺絲廠）"
+    token = new_token()
+    await gw.post([text_event(user, "找專人", token)])
+    await line_api.wait_for_async(
+        lambda _: gw.ctx.store.display_name(f"line:{user}") == "陳老闆（螺絲廠）", WAIT_S)
+    assert gw.ctx.store.open_ticket(f"line:{user}").display_name == "陳老闆（螺絲廠）"
+    profile_calls = [r for r in line_api.requests if r["path"] == f"/v2/bot/profile/{user}"]
+    assert len(profile_calls) == 1 and profile_calls[0]["headers"]["authorization"] == f"Bearer {LINE_TOKEN}"
+    await gw.post([text_event(user, "還在嗎", new_token())])   # asked once, not per message
+    await line_api.wait_for_async(lambda _: any(m.text == "還在嗎" for m in gw.conversation(user)), WAIT_S)
+    await gw.post([text_event(unknown, "你好", new_token())])   # no profile (404): the id stays, no error
+    await line_api.wait_for_async(lambda _: any(r["path"] == f"/v2/bot/profile/{unknown}" for r in line_api.requests),
+                                  WAIT_S)
+    assert len([r for r in line_api.requests if r["path"] == f"/v2/bot/profile/{user}"]) == 1
+    assert gw.ctx.store.display_name(f"line:{unknown}") is None
+
+
 # ---------------------------------------------------------------- the real stack
 @pytest.mark.stack
 @pytest.mark.skipif(not MODEL.exists(), reason="no trained model (make train)")

@@ -238,6 +238,7 @@
         el('span', { cls: 'chip', text: CHANNEL_LABELS[t.channel] || t.channel }),
         el('span', { cls: 'chip state-' + t.state, text: STATE_LABELS[t.state] || t.state }),
       ]),
+      ...(t.display_name ? [el('div', { cls: 'qi-name', text: t.display_name, attrs: { 'data-testid': 'queue-name' } })] : []),
       el('div', { cls: 'qi-reason', text: t.reason_label || t.reason }),
     ];
     const question = t.summary && t.summary.last_question;
@@ -354,6 +355,7 @@
     rows.push(...summaryRow('原因', t.reason_label || t.reason));
     if (summary.last_question) rows.push(...summaryRow('最後問題', summary.last_question));
     rows.push(...summaryRow('管道', CHANNEL_LABELS[t.channel] || t.channel));
+    if (t.display_name) rows.push(...summaryRow('使用者', t.display_name));
     rows.push(...summaryRow('建立時間', fmtTime(t.created_at)));
     if (t.state === 'waiting') rows.push(...summaryRow('已等候', Math.floor((t.waiting_seconds || 0) / 60) + ' 分鐘'));
     if (t.contact) rows.push(...summaryRow('聯絡方式', t.contact));
