@@ -20,6 +20,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from knowledge.calc.params import parameters
+
 from .assist import AgentAssist
 from .hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .hub import Hub, StoreOnlyDelivery
@@ -51,7 +53,9 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         store = Store(url)
     store.migrate()
-    hours = OfficeHours(parse_hhmm(settings.office_open), parse_hhmm(settings.office_close),
+    service = parameters()
+    hours = OfficeHours(parse_hhmm(settings.office_open or service.service_open),
+                        parse_hhmm(settings.office_close or service.service_close),
                         parse_holidays(settings.office_holidays))
     clock = clock or clock_from_setting(settings.fake_now)
     rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)

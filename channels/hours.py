@@ -1,8 +1,8 @@
-"""Officers' working hours: 08:30–18:00 Asia/Taipei on working days (weekends and listed holidays off).
+"""Officers' working hours, Asia/Taipei, on working days (weekends and listed holidays off).
 
-Plain Python with an injectable clock. The hours and holidays come from settings
-(``OFFICE_OPEN``, ``OFFICE_CLOSE``, ``OFFICE_HOLIDAYS``); the 08:30–18:00 default is the hotline's
-service hours stated in the programme brief (knowledge entry ``hotline_main``).
+Plain Python with an injectable clock. The gateway builds it from settings (``OFFICE_OPEN``,
+``OFFICE_CLOSE``, ``OFFICE_HOLIDAYS``); unset hours default to the hotline's service hours in
+knowledge/parameters.yml (``service_hours``, stated in entry ``hotline_main``).
 """
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ def parse_hhmm(text: str) -> time:
 
 @dataclass(frozen=True)
 class OfficeHours:
-    open_at: time = time(8, 30)
-    close_at: time = time(18, 0)
+    open_at: time
+    close_at: time
     holidays: frozenset[date] = field(default_factory=frozenset)
     tz: ZoneInfo = TAIPEI
 

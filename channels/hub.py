@@ -50,7 +50,7 @@ class Hub:
     rasa: RasaClient
     hours: OfficeHours
     clock: Clock
-    typical_wait_minutes: int = 15
+    typical_wait_minutes: int | None = None
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
@@ -182,7 +182,9 @@ class Hub:
         measured = self.store.median_wait()
         if measured is not None:
             return texts.WAIT_MEASURED.format(minutes=max(1, round(measured / timedelta(minutes=1))))
-        return texts.WAIT_DEFAULT.format(minutes=self.typical_wait_minutes)
+        if self.typical_wait_minutes:
+            return texts.WAIT_DEFAULT.format(minutes=self.typical_wait_minutes)
+        return texts.WAIT_UNKNOWN
 
     async def _start_handoff(self, conversation_id: str, channel: str, custom: dict[str, Any],
                              last_text: str) -> list[MessageView]:

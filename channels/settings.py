@@ -26,11 +26,11 @@ class Settings:
     rasa_timeout_s: float = 30.0                # one user message through Rasa and the actions
     rasa_token: str | None = None
     database_url: str = ""
-    office_open: str = "08:30"
-    office_close: str = "18:00"
+    office_open: str = ""                       # "" = the hotline's hours (knowledge/parameters.yml)
+    office_close: str = ""
     office_holidays: str = ""
     fake_now: str | None = None                 # tests and demos only
-    typical_wait_minutes: int = 15
+    typical_wait_minutes: int | None = None     # said until waits are measured; None: no figure
     session_hours: float = 10.0
     cookie_secure: bool = False
     line_channel_secret: str = ""
@@ -51,11 +51,11 @@ class Settings:
             rasa_timeout_s=float(e("RASA_TIMEOUT_S", "30")),
             rasa_token=e("RASA_TOKEN") or None,
             database_url=e("HANDOFF_DATABASE_URL") or _default_db(),
-            office_open=e("OFFICE_OPEN", "08:30"),
-            office_close=e("OFFICE_CLOSE", "18:00"),
+            office_open=e("OFFICE_OPEN", ""),
+            office_close=e("OFFICE_CLOSE", ""),
             office_holidays=e("OFFICE_HOLIDAYS", ""),
             fake_now=e("HANDOFF_FAKE_NOW") or None,
-            typical_wait_minutes=int(e("HANDOFF_TYPICAL_WAIT_MINUTES", "15")),
+            typical_wait_minutes=int(e("HANDOFF_TYPICAL_WAIT_MINUTES")) if e("HANDOFF_TYPICAL_WAIT_MINUTES") else None,
             session_hours=float(e("CONSOLE_SESSION_HOURS", "10")),
             cookie_secure=_bool(e("CONSOLE_COOKIE_SECURE"), False),
             line_channel_secret=e("LINE_CHANNEL_SECRET", ""),

@@ -10,7 +10,8 @@ REASONS = {
 HANDOFF_IN_HOURS = ("已為您轉接專人（{reason}）。目前排隊第{position}位，{wait}。"
                     "專人接手前，您可以繼續留言，內容會一併轉給專人。")
 WAIT_MEASURED = "最近專人通常約{minutes}分鐘內回覆"
-WAIT_DEFAULT = "專人通常約{minutes}分鐘內回覆"
+WAIT_DEFAULT = "專人通常約{minutes}分鐘內回覆"            # HANDOFF_TYPICAL_WAIT_MINUTES set by operations
+WAIT_UNKNOWN = "專人會依排隊順序盡快回覆，等候時間視當時案件量而定"  # no measurement and no setting
 HANDOFF_OUT_OF_HOURS = ("目前非專人服務時間（{hours}）。請留下聯絡電話或Email，專人將於{when}起依序與您聯繫；"
                         "若不想留資料，請回覆「不用」，專人上班後會在這個對話回覆您。")
 CONTACT_SAVED = "已記下您的聯絡方式：{contact}。專人將於{when}起與您聯繫。在那之前，我仍可以回答計畫相關問題。"

@@ -57,6 +57,7 @@ def test_parameter_figures_are_stated_in_the_linked_entries():
         for amount in filter(None, (loan.max_amount, loan.working_capital_max)):
             assert wan(amount).removesuffix("元") in body
         assert loan.brief_estimate.replace(" ", "") in body.replace(" ", "")
+    assert f"{P.service_open}～{P.service_close}" in text[P.entries["service_hours"]]
     for item in P.cost_items.values():
         assert item.label in text["subsidy_cost_items"]
         if item.max_pct_of_total:

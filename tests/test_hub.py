@@ -76,6 +76,13 @@ def test_in_hours_handoff_opens_a_waiting_ticket_and_the_bot_goes_silent(tmp_pat
     assert texts_of(routed) == ["我的案子是去年送的", "還在嗎"]
 
 
+def test_without_measured_waits_or_a_setting_no_wait_figure_is_invented(tmp_path):
+    ctx = build_context(Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}"), clock=Clock(MONDAY_10),
+                        rasa=FakeRasa(handoff_script()))
+    text = run(ctx.hub.user_message("web", "s1", "找專人"))[0].text
+    assert texts.WAIT_UNKNOWN in text and "分鐘" not in text
+
+
 def test_second_waiting_company_is_told_its_place(tmp_path):
     ctx, _, _ = make(tmp_path)
     run(ctx.hub.user_message("web", "a", "找專人"))

@@ -6,9 +6,12 @@ from datetime import date, datetime, time
 import pytest
 
 from channels.contact import is_decline, parse_contact
-from channels.hours import TAIPEI, OfficeHours, clock_from_setting, parse_holidays
+from channels.hours import TAIPEI, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
+from knowledge.calc.params import parameters
 
-HOURS = OfficeHours(holidays=parse_holidays("2026-12-25, 2027-01-01"))
+# the gateway's default: the hotline's hours from knowledge/parameters.yml (08:30～18:00)
+HOURS = OfficeHours(parse_hhmm(parameters().service_open), parse_hhmm(parameters().service_close),
+                    holidays=parse_holidays("2026-12-25, 2027-01-01"))
 
 
 def tp(y, mo, d, h, mi=0) -> datetime:

@@ -76,6 +76,8 @@ class Parameters:
     sme_employees_below: int
     micro_employees_below: int
     loans: dict[str, Loan]
+    service_open: str                 # "08:30": the hotline's service hours (hotline_main)
+    service_close: str
     entries: dict[str, str]           # group name → knowledge entry that states it in words
     raw: dict
 
@@ -100,7 +102,9 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> Parameters:
         sme_employees_below=int(sme["employees_below"]),
         micro_employees_below=int(sme["micro_employees_below"]),
         loans={k: _loan(k, v) for k, v in d["loans"].items()},
-        entries={"subsidy": sub["entry"], "cost_items": items["entry"], "diagnosis": diag["entry"],
+        service_open=str(d["service_hours"]["open"]),
+        service_close=str(d["service_hours"]["close"]),
+        entries={"service_hours": d["service_hours"]["entry"], "subsidy": sub["entry"], "cost_items": items["entry"], "diagnosis": diag["entry"],
                  "diagnosis_reports": diag["reports"]["entry"], "sme_definition": sme["entry"],
                  **{f"loan.{k}": v["entry"] for k, v in d["loans"].items()}},
         raw=d,
