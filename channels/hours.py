@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable, Iterable
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -89,6 +89,3 @@ def clock_from_setting(value: str | None) -> Clock:
     real_start = system_clock()
     return lambda: start + (system_clock() - real_start)
 
-
-def holidays_from(items: Iterable[str]) -> frozenset[date]:
-    return frozenset(date.fromisoformat(i) for i in items)

@@ -123,8 +123,7 @@ class Hub:
     async def answer(self, inbound: MessageView) -> list[MessageView]:
         """Route a stored user message to its ticket or to Rasa; store and return the answers."""
         conversation_id = inbound.conversation_id
-        conv = await self._db(self.store.conversation, conversation_id)
-        channel = conv[0] if conv else conversation_id.split(":", 1)[0]
+        channel = conversation_id.split(":", 1)[0]   # ids are "<channel>:<external id>"
         async with self._lock(conversation_id):
             if await self._db(self.store.is_handled, inbound.id):
                 return []

@@ -30,7 +30,6 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Awaitable, Callable, Sequence
 
 import aiohttp
@@ -42,6 +41,8 @@ from linebot.v3.messaging import (AsyncApiClient, AsyncMessagingApi, Configurati
 from linebot.v3.messaging.exceptions import ApiException
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import (FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UnfollowEvent)
+
+from knowledge.loader import citation_names
 
 from . import texts
 from .store import MessageView
@@ -150,12 +151,10 @@ def quick_reply(buttons: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     return {"items": items} if items else None
 
 
-@lru_cache(maxsize=1)
 def _citation_names() -> dict[str, str]:
     """Knowledge entry id → its human citation (empty when the knowledge cannot be loaded)."""
     try:
-        from knowledge.loader import load_knowledge
-        return {e.id: e.citation for e in load_knowledge().entries}
+        return citation_names()
     except Exception:  # the gateway can run without the knowledge files: ids are shown instead
         logger.exception("knowledge entries unavailable for LINE citations")
         return {}

@@ -268,9 +268,6 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def _tx(self) -> Session:
-        return self._sessions.begin()  # type: ignore[return-value]
-
     # -- conversations and messages
     def touch_conversation(self, conversation_id: str, channel: str, external_id: str) -> None:
         with self._sessions.begin() as s:

@@ -27,12 +27,13 @@ import hashlib
 import html
 import logging
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from knowledge.loader import citation_names
 
 from .ratelimit import RateLimiter
 
@@ -75,13 +76,10 @@ def _ok(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, headers={**CORS_HEADERS, **NO_STORE})
 
 
-@lru_cache(maxsize=1)
 def _citations() -> dict[str, str]:
     """Knowledge entry id → its citation, for calc_result cards. Empty if the knowledge won't load."""
     try:
-        from knowledge.loader import load_knowledge
-
-        return {e.id: e.citation for e in load_knowledge().entries}
+        return citation_names()
     except Exception:  # the card then shows entry ids; the message text carries the citation anyway
         logger.exception("widget: could not load knowledge citations")
         return {}

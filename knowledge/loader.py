@@ -1,6 +1,7 @@
 """Load and validate the knowledge entries (``knowledge/entries/*.yml``)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -126,3 +127,9 @@ SOURCE_FILES = {"seed": SOURCES_DIR / "brief.txt", "verified-facts": SOURCES_DIR
 
 def source_text(doc: str) -> str:
     return SOURCE_FILES[doc].read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def citation_names() -> dict[str, str]:
+    """Knowledge entry id → its citation (「升級轉型補助．補助上限」), for result cards in the channels."""
+    return {e.id: e.citation for e in load_knowledge().entries}

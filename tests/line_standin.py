@@ -93,8 +93,7 @@ class LineStandIn:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (GET /v2/bot/profile/{userId})
-                status, body = standin._handle_get(self.path, {k.lower(): v for k, v in self.headers.items()})
+            def _answer_json(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -102,16 +101,16 @@ class LineStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _headers(self) -> dict[str, str]:
+                return {k.lower(): v for k, v in self.headers.items()}
+
+            def do_GET(self) -> None:  # noqa: N802 (GET /v2/bot/profile/{userId})
+                self._answer_json(*standin._handle_get(self.path, self._headers()))
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, body = standin._handle(self.path, raw, {k.lower(): v for k, v in self.headers.items()})
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self._answer_json(*standin._handle(self.path, raw, self._headers()))
 
         class Server(ThreadingHTTPServer):
             allow_reuse_address = True

@@ -161,19 +161,16 @@ def answer_count(text: str) -> int | None:
     return parse_count(text)
 
 
-def answer_track(text: str) -> str | None:
+def _first_choice(text: str, choices: tuple[tuple[str, str], ...]) -> str | None:
+    """The value of the first (pattern, value) whose pattern occurs in the answer."""
     t = clean_text(text)
-    if re.search(r"低碳|減碳|節能|碳|1\+10", t):
-        return "lowcarbon"
-    if re.search(r"智慧|數位|自動化|ai|1\+4", t):
-        return "smart"
-    return None
+    return next((value for pattern, value in choices if re.search(pattern, t)), None)
+
+
+def answer_track(text: str) -> str | None:
+    return _first_choice(text, ((r"低碳|減碳|節能|碳|1\+10", "lowcarbon"), (r"智慧|數位|自動化|ai|1\+4", "smart")))
 
 
 def answer_purpose(text: str) -> str | None:
-    t = clean_text(text)
-    if re.search(r"週轉|周轉|營運|薪|進料|working", t):
-        return "working"
-    if re.search(r"資本|設備|廠房|機台|機器|capital", t):
-        return "capital"
-    return None
+    return _first_choice(text, ((r"週轉|周轉|營運|薪|進料|working", "working"),
+                                (r"資本|設備|廠房|機台|機器|capital", "capital")))
