@@ -1,12 +1,12 @@
 """Gateway app. ``uvicorn channels.app:app``.
 
 - ``GET /health``: the gateway, Rasa (with its model) and the action server; 503 while degraded.
-- ``/line/webhook``: LINE Messaging API webhook (channels/line.py).
-- ``/`` demo page, ``/widget.js`` and ``/api/widget/*``: the web chat widget (channels/widget.py).
-- ``/console`` and ``/console/api/*``: the officer console (channels/console.py).
+- ``/line/webhook``: LINE Messaging API webhook (channels/line/).
+- ``/`` demo page, ``/widget.js`` and ``/api/widget/*``: the web chat widget (channels/widget/).
+- ``/console`` and ``/console/api/*``: the officer console (channels/console/).
 
-All channels pass user messages to ``Hub`` (channels/hub.py), the one code path to Rasa and to the
-handoff tickets.
+All channels pass user messages to ``Hub`` (channels/core/hub.py), the one code path to Rasa and to
+the handoff tickets.
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from fastapi.responses import JSONResponse
 
 from knowledge.calc.params import parameters
 
-from .assist import AgentAssist
-from .hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
-from .hub import Hub, StoreOnlyDelivery
+from .console.assist import AgentAssist
+from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
+from .core.hub import Hub, StoreOnlyDelivery
+from .core.store import Store, utcnow
 from .rasa_client import RasaClient
 from .settings import Settings
-from .store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app = FastAPI(title="升級轉型諮詢小幫手 gateway", version="1.1.0", lifespan=lifespan)
     app.state.ctx = ctx
 
-    from . import console, line, widget
+    from .console import api as console
+    from .line import webhook as line
+    from .widget import api as widget
     app.include_router(widget.router(ctx))
     app.include_router(line.router(ctx))
     app.include_router(console.router(ctx))

@@ -17,57 +17,10 @@ import re
 import sys
 from typing import Sequence, TextIO
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from .core.passwords import hash_password, password_problem
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,59}$")
 MAX_NAME_LENGTH = 60
-
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True if ``password`` matches. With ``password_hash=None`` (unknown user) a dummy hash is
-    verified all the same, so an unknown user costs the same time as a wrong password."""
-    global _dummy_hash
-    if password_hash is None:
-        if _dummy_hash is None:
-            _dummy_hash = _hasher.hash("not-a-real-password-0000")
-        try:
-            _hasher.verify(_dummy_hash, password)
-        except (VerificationError, InvalidHashError):
-            pass
-        return False  # even if it happened to match the dummy
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    try:
-        return _hasher.check_needs_rehash(password_hash)
-    except InvalidHashError:
-        return True
-
-
-def password_problem(password: str) -> str | None:
-    """A zh-TW/English message when the password is unacceptable, else None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return (f"密碼至少需要 {MIN_PASSWORD_LENGTH} 個字元 "
-                f"(password must be at least {MIN_PASSWORD_LENGTH} characters).")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"密碼過長，最多 {MAX_PASSWORD_LENGTH} 個字元 (password too long)."
-    if password.strip() != password:
-        return "密碼開頭或結尾不可有空白 (no leading or trailing spaces)."
-    return None
 
 
 class CliError(Exception):
@@ -89,8 +42,8 @@ def _read_password(use_stdin: bool, stdin: TextIO, confirm: bool = True) -> str:
 
 
 def _store():
+    from .core.store import Store
     from .settings import Settings
-    from .store import Store
 
     settings = Settings.from_env()
     if settings.database_url.startswith("sqlite:///"):

@@ -18,17 +18,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from channels import console, texts
+from channels import texts
 from channels.app import build_context, create_app
-from channels.assist import AgentAssist
-from channels.hours import TAIPEI, fixed_clock
-from channels.officers import hash_password
+from channels.console import api as console
+from channels.console.assist import AgentAssist
+from channels.core.hours import TAIPEI, fixed_clock
+from channels.core.passwords import hash_password
+from channels.core.store import TicketState
 from channels.settings import Settings
-from channels.store import TicketState
 from fakes import FakeRasa, handoff_script
 
 ROOT = Path(__file__).resolve().parents[1]
-STATIC = ROOT / "channels" / "static" / "console"
+STATIC = ROOT / "channels" / "console" / "static"
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TAIPEI)   # inside office hours
 PW_WANG = "wang-password-123"
 PW_LEE = "lee-password-456"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from channels.store import NotFound, Store, TicketConflict, TicketState
+from channels.core.store import NotFound, Store, TicketConflict, TicketState
 
 PG_URL = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -114,7 +114,7 @@ def test_another_officer_cannot_change_a_held_ticket(store):
 
 def test_callback_ticket_keeps_contact_and_due_time(store):
     from datetime import datetime
-    from channels.hours import TAIPEI
+    from channels.core.hours import TAIPEI
     cid = _conv(store, "line:U123")
     due = datetime(2026, 11, 30, 8, 30, tzinfo=TAIPEI)  # kept as the same instant on every back end
     t = store.create_ticket(cid, "line", TicketState.AWAITING_CONTACT, "requested", {}, due)

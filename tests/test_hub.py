@@ -1,4 +1,4 @@
-"""The gateway's one code path (channels/hub.py) with a stand-in Rasa and an injected clock."""
+"""The gateway's one code path (channels/core/hub.py) with a stand-in Rasa and an injected clock."""
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +8,9 @@ import pytest
 
 from channels import texts
 from channels.app import build_context
-from channels.hours import TAIPEI
+from channels.core.hours import TAIPEI
+from channels.core.store import TicketConflict, TicketState
 from channels.settings import Settings
-from channels.store import TicketConflict, TicketState
 from fakes import FakeRasa, handoff_script
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TAIPEI)

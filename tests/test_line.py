@@ -20,7 +20,7 @@ import pytest
 
 from channels import texts
 from channels.app import build_context, create_app
-from channels.line import MAX_LABEL, decode_postback
+from channels.line.messages import MAX_LABEL, decode_postback
 from channels.settings import Settings
 from conftest import LINE_SECRET, LINE_TOKEN
 from fakes import FakeRasa, handoff_script

@@ -5,8 +5,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from channels.contact import is_decline, parse_contact
-from channels.hours import TAIPEI, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
+from channels.core.contact import is_decline, parse_contact
+from channels.core.hours import TAIPEI, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from knowledge.calc.params import parameters
 
 # the gateway's default: the hotline's hours from knowledge/parameters.yml (08:30～18:00)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from channels.app import build_context, create_app
-from channels.ratelimit import RateLimiter
+from channels.core.ratelimit import RateLimiter
 from channels.settings import Settings
 from fakes import FakeRasa
 

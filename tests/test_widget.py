@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels.app import build_context, create_app
-from channels.assist import AgentAssist
-from channels.hours import TAIPEI, fixed_clock
+from channels.console.assist import AgentAssist
+from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
 from fakes import FakeRasa, handoff_script
 

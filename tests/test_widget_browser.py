@@ -22,8 +22,8 @@ from playwright.sync_api import expect
 
 from browserutil import browser, screenshot
 from channels.app import build_context, create_app
-from channels.assist import AgentAssist
-from channels.hours import TAIPEI, fixed_clock
+from channels.console.assist import AgentAssist
+from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
 from fakes import FakeRasa
 

@@ -42,9 +42,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from . import texts
-from .officers import needs_rehash, hash_password, verify_password
-from .store import (utcnow, OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
+from .. import texts
+from ..core.passwords import hash_password, needs_rehash, verify_password
+from ..core.store import (utcnow, OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
                     iter_states)
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ COOKIE_PATH = "/console"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 2000
 MAX_BODY_BYTES = 64 * 1024
-STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8",
                 "favicon.svg": "image/svg+xml"}
 

@@ -35,11 +35,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from knowledge.loader import citation_names
 
-from .ratelimit import RateLimiter
+from ..core.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-STATIC = Path(__file__).resolve().parent / "static" / "widget"
+STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

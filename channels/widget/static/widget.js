@@ -7,7 +7,7 @@
  * (override with data-api-base="https://…/"), so the page embedding it may live on any origin.
  * Every piece of data is inserted with textContent / createElement, never as HTML.
  *
- * API (channels/widget.py):
+ * API (channels/widget/api.py):
  *   POST {base}api/widget/messages {session_id, text, payload?, client_id}
  *        → {messages, user_message, handoff, duplicate?}
  *   GET  {base}api/widget/messages?session_id=…&after=<id>                → {messages, handoff}

@@ -20,10 +20,10 @@ from typing import Any, Protocol, Sequence
 
 from sqlalchemy.exc import IntegrityError
 
-from . import texts
+from .. import texts
+from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
-from .rasa_client import RasaClient, RasaUnavailable
 from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketConflict, TicketState, TicketView)
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .texts import DECLINE_WORDS
+from ..texts import DECLINE_WORDS
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _EXT = re.compile(r"(?:#|分機|ext\.?|轉)\s*(\d{1,6})", re.I)

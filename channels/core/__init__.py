@@ -1,0 +1,2 @@
+"""The handoff core, shared by every channel: the hub (the one path to Rasa and to the tickets), the
+store, office hours, contact parsing, passwords and rate limits. Nothing here knows a channel."""

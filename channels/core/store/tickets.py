@@ -1,0 +1,204 @@
+"""Handoff tickets (their states and atomic transitions) and officers' notes on them."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .schema import Conversation, Note, Officer, Ticket, aware, as_utc, utcnow
+
+
+class TicketState(str, enum.Enum):
+    AWAITING_CONTACT = "awaiting_contact"   # out of hours: the bot is asking for a phone/email
+    WAITING = "waiting"                     # in the queue, nobody has claimed it
+    WITH_OFFICER = "with_officer"           # an officer holds the conversation; the bot is silent
+    CALLBACK = "callback"                   # out of hours: an officer will contact the company
+    RESOLVED = "resolved"
+
+
+# While a conversation has a ticket in one of these states, its messages go to the ticket, not Rasa.
+ROUTED_STATES = (TicketState.AWAITING_CONTACT, TicketState.WAITING, TicketState.WITH_OFFICER)
+OPEN_STATES = (*ROUTED_STATES, TicketState.CALLBACK)
+
+
+def iter_states(values: str | None) -> Iterator[TicketState]:
+    for v in (values or "").split(","):
+        if v.strip():
+            yield TicketState(v.strip())
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    conversation_id: str
+    channel: str
+    state: TicketState
+    reason: str
+    summary: dict[str, Any]
+    contact: str | None
+    contact_attempts: int
+    display_name: str | None
+    officer_id: int | None
+    officer_name: str | None
+    callback_after: datetime | None
+    created_at: datetime
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+
+    def to_json(self, now: datetime | None = None) -> dict[str, Any]:
+        now = now or utcnow()
+        return {"id": self.id, "conversation_id": self.conversation_id, "channel": self.channel,
+                "state": self.state.value, "reason": self.reason, "summary": self.summary,
+                "contact": self.contact, "display_name": self.display_name,
+                "officer_id": self.officer_id, "officer": self.officer_name,
+                "callback_after": self.callback_after.isoformat() if self.callback_after else None,
+                "created_at": self.created_at.isoformat(),
+                "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
+                "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+                "waiting_seconds": int(((self.claimed_at or now) - self.created_at).total_seconds())}
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    ticket_id: int
+    officer_name: str
+    text: str
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "officer": self.officer_name, "text": self.text,
+                "created_at": self.created_at.isoformat()}
+
+
+class TicketConflict(Exception):
+    """The ticket is not in a state that allows this change (or another officer holds it)."""
+
+    def __init__(self, message: str, ticket: TicketView | None = None):
+        super().__init__(message)
+        self.ticket = ticket
+
+
+class NotFound(Exception):
+    pass
+
+
+class TicketStore:
+    """The tickets and notes half of ``Store``."""
+    _sessions: sessionmaker[Session]
+
+    def open_ticket(self, conversation_id: str) -> TicketView | None:
+        """The conversation's ticket that is not resolved yet (newest), if any."""
+        with self._sessions() as s:
+            t = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                               Ticket.state.in_([x.value for x in OPEN_STATES]))
+                          .order_by(Ticket.id.desc()).limit(1)).first()
+            return self._ticket_view(s, t) if t else None
+
+    def create_ticket(self, conversation_id: str, channel: str, state: TicketState, reason: str,
+                      summary: dict[str, Any], callback_after: datetime | None = None) -> TicketView:
+        with self._sessions.begin() as s:
+            t = Ticket(conversation_id=conversation_id, channel=channel, state=state.value, reason=reason,
+                       summary=summary, callback_after=as_utc(callback_after))
+            s.add(t)
+            s.flush()
+            return self._ticket_view(s, t)
+
+    def ticket(self, ticket_id: int) -> TicketView:
+        with self._sessions() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise NotFound(f"ticket {ticket_id}")
+            return self._ticket_view(s, t)
+
+    def tickets(self, states: Sequence[TicketState], limit: int = 200) -> list[TicketView]:
+        with self._sessions() as s:
+            rows = s.scalars(select(Ticket).where(Ticket.state.in_([x.value for x in states]))
+                             .order_by(Ticket.created_at, Ticket.id).limit(limit))
+            return [self._ticket_view(s, t) for t in rows]
+
+    def queue_position(self, ticket_id: int) -> int:
+        """1-based position among waiting tickets."""
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(Ticket).where(
+                Ticket.state == TicketState.WAITING.value, Ticket.id <= ticket_id)) or 0)
+
+    def median_wait(self, last: int = 20) -> timedelta | None:
+        """Median wait (created → claimed) over the last claimed tickets, None without history."""
+        with self._sessions() as s:
+            rows = s.execute(select(Ticket.created_at, Ticket.claimed_at).where(Ticket.claimed_at.is_not(None))
+                             .order_by(Ticket.claimed_at.desc()).limit(last)).all()
+        waits = sorted((aware(c) - aware(a)) for a, c in rows)
+        return waits[len(waits) // 2] if waits else None
+
+    def transition(self, ticket_id: int, allowed_from: Sequence[TicketState], to: TicketState, *,
+                   officer_id: int | None = None, require_officer: int | None = None,
+                   **fields: Any) -> TicketView:
+        """Change a ticket's state atomically (row lock on PostgreSQL, compare-and-set everywhere).
+
+        ``require_officer``: the ticket must be held by this officer (or by nobody)."""
+        with self._sessions.begin() as s:
+            t = s.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
+            if t is None:
+                raise NotFound(f"ticket {ticket_id}")
+            if TicketState(t.state) not in allowed_from:
+                raise TicketConflict(f"ticket {ticket_id} is {t.state}", self._ticket_view(s, t))
+            if require_officer is not None and t.officer_id not in (None, require_officer):
+                raise TicketConflict(f"ticket {ticket_id} is held by another officer", self._ticket_view(s, t))
+            now = utcnow()
+            values: dict[str, Any] = {"state": to.value, "updated_at": now,
+                                      **{k: as_utc(v) for k, v in fields.items()}}
+            if officer_id is not None:
+                values["officer_id"] = officer_id
+            if to is TicketState.WITH_OFFICER and t.claimed_at is None:
+                values["claimed_at"] = now
+            if to is TicketState.RESOLVED:
+                values["resolved_at"] = now
+            result = s.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.state == t.state,
+                                                    Ticket.updated_at == t.updated_at).values(**values))
+            if result.rowcount != 1:
+                raise TicketConflict(f"ticket {ticket_id} changed meanwhile")
+            s.flush()
+            s.refresh(t)
+            return self._ticket_view(s, t)
+
+    def update_ticket(self, ticket_id: int, **fields: Any) -> TicketView:
+        with self._sessions.begin() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise NotFound(f"ticket {ticket_id}")
+            for k, v in fields.items():
+                setattr(t, k, as_utc(v))
+            t.updated_at = utcnow()
+            s.flush()
+            return self._ticket_view(s, t)
+
+    def _ticket_view(self, s: Session, t: Ticket) -> TicketView:
+        name = None
+        if t.officer_id is not None:
+            officer = s.get(Officer, t.officer_id)
+            name = officer.display_name if officer else None
+        conv = s.get(Conversation, t.conversation_id)
+        return TicketView(t.id, t.conversation_id, t.channel, TicketState(t.state), t.reason, dict(t.summary or {}),
+                          t.contact, t.contact_attempts, conv.display_name if conv else None, t.officer_id, name, aware(t.callback_after),
+                          aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at))
+
+    def add_note(self, ticket_id: int, officer_id: int, text: str) -> NoteView:
+        with self._sessions.begin() as s:
+            if s.get(Ticket, ticket_id) is None:
+                raise NotFound(f"ticket {ticket_id}")
+            n = Note(ticket_id=ticket_id, officer_id=officer_id, text=text)
+            s.add(n)
+            s.flush()
+            officer = s.get(Officer, officer_id)
+            return NoteView(n.id, ticket_id, officer.display_name if officer else "?", n.text, aware(n.created_at))
+
+    def notes(self, ticket_id: int) -> list[NoteView]:
+        with self._sessions() as s:
+            rows = s.execute(select(Note, Officer.display_name).join(Officer, Officer.id == Note.officer_id)
+                             .where(Note.ticket_id == ticket_id).order_by(Note.id)).all()
+            return [NoteView(n.id, n.ticket_id, name, n.text, aware(n.created_at)) for n, name in rows]
