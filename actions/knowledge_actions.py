@@ -1,93 +1,18 @@
-"""Answer programme questions from the retrieval index, with the rule cited."""
+"""The actions that answer programme questions from the knowledge (Action classes only: the
+retriever and answering are in kb.py, handing over to a person in handoff.py)."""
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import Entry
-from knowledge.retriever import Retriever, Status
+from knowledge import contract
+from knowledge.retriever import Status
 
 from . import messages as msg
-
-logger = logging.getLogger(__name__)
-
-HOTLINE_ENTRY = "hotline_main"
-CASE_STATUS_ENTRY = "not_in_brief_case_status"
-MISUNDERSTOOD_LIMIT = 2     # unanswered questions in a row before a person takes over
-
-# Why the conversation goes to a person, by the intent that asked for it (channels/texts.py REASONS).
-HANDOFF_REASONS = {"request_human": "requested", "complain": "complaint", "case_status": "case_status"}
-# Facts the officer sees in the ticket summary, when the user has stated them.
-SUMMARY_SLOTS = ("manufacturing", "sme", "employees", "lead_factory", "track", "total_budget", "cost_items",
-                 "company_capital", "transformation_plan", "loan_purpose", "capital_spending", "loan_amount")
-_NOT_QUESTIONS = {"request_human", "affirm", "deny", "greet", "thank", "goodbye", "stop", "choose_topic"}
-
-# Loaded once when the action server imports this module: a missing, stale or
-# wrong-model index stops the server at start with a message saying how to fix it.
-RETRIEVER = Retriever.from_env()
-_missing = [t for t in (HOTLINE_ENTRY, CASE_STATUS_ENTRY, *msg.GREET_TOPICS, *msg.OUT_OF_SCOPE_TOPICS) if RETRIEVER.get(t) is None]
-if _missing:
-    raise RuntimeError(f"knowledge entries missing: {_missing}")
-
-
-def topic_button(entry: Entry) -> dict[str, str]:
-    payload = "/choose_topic" + json.dumps({"topic_id": entry.id}, ensure_ascii=False)
-    return {"title": entry.title, "payload": payload}
-
-
-def human_button() -> dict[str, str]:
-    return {"title": msg.NOT_THESE, "payload": "/request_human"}
-
-
-def answer_entry(dispatcher: CollectingDispatcher, entry: Entry) -> list[dict[str, Any]]:
-    dispatcher.utter_message(text=entry.reply_text())
-    return [SlotSet("last_entry_id", entry.id), SlotSet("misunderstood", 0)]
-
-
-def handoff_summary(tracker: Tracker) -> dict[str, Any]:
-    """What the officer needs first: the user's last real question, the topic, the facts collected."""
-    request_text = (tracker.latest_message.get("text") or "").strip()
-    last_question = request_text
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        text = (event.get("text") or "").strip()
-        if text and not text.startswith("/") and intent not in _NOT_QUESTIONS:
-            last_question = text
-            break
-    topic_id = tracker.get_slot("last_entry_id")
-    topic = RETRIEVER.get(topic_id) if topic_id else None
-    slots = {name: tracker.get_slot(name) for name in SUMMARY_SLOTS if tracker.get_slot(name) is not None}
-    return {
-        "last_question": last_question,
-        "request_text": request_text,
-        "intent": (tracker.latest_message.get("intent") or {}).get("name"),
-        "topic_id": topic.id if topic else None,
-        "topic": topic.title if topic else None,
-        "slots": slots,
-        "form": tracker.active_loop_name,
-    }
-
-
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
-    """Ask the gateway for a person: it opens the ticket and tells the user what happens next
-    (channels/hub.py); the bot stays silent until the officer resolves the ticket."""
-    dispatcher.utter_message(json_message={"type": "handoff", "reason": reason, "summary": handoff_summary(tracker)})
-    return [SlotSet("misunderstood", 0), SlotSet("form_failures", 0)]
-
-
-def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-    count = int(tracker.get_slot("misunderstood") or 0) + 1
-    if count >= MISUNDERSTOOD_LIMIT:
-        dispatcher.utter_message(text=msg.MISUNDERSTOOD_HANDOFF)
-        return hand_off(dispatcher, tracker, "misunderstood")
-    return [SlotSet("misunderstood", count)]
+from .handoff import hand_off, not_understood, reason_for, will_hand_off
+from .kb import CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, topic_button, topic_buttons
 
 
 class ActionAnswerQuestion(Action):
@@ -106,11 +31,11 @@ class ActionAnswerQuestion(Action):
         if result.status is Status.ANSWER:
             return answer_entry(dispatcher, result.candidates[0].entry)
         if result.status is Status.SUGGEST:
-            if int(tracker.get_slot("misunderstood") or 0) + 1 < MISUNDERSTOOD_LIMIT:
+            if not will_hand_off(tracker):
                 buttons = [topic_button(c.entry) for c in result.candidates] + [human_button()]
                 dispatcher.utter_message(text=msg.SUGGEST_INTRO, buttons=buttons)
             return not_understood(dispatcher, tracker)
-        if int(tracker.get_slot("misunderstood") or 0) + 1 < MISUNDERSTOOD_LIMIT:
+        if not will_hand_off(tracker):
             hotline = RETRIEVER.get(HOTLINE_ENTRY)
             dispatcher.utter_message(text=f"{msg.NONE_FOUND}\n{hotline.reply_text()}")
         return not_understood(dispatcher, tracker)
@@ -122,7 +47,7 @@ class ActionGreet(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=msg.GREET, buttons=[topic_button(RETRIEVER.get(t)) for t in msg.GREET_TOPICS])
+        dispatcher.utter_message(text=msg.GREET, buttons=topic_buttons(msg.GREET_TOPICS))
         return []
 
 
@@ -134,8 +59,7 @@ class ActionOutOfScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
-        buttons = [topic_button(RETRIEVER.get(t)) for t in msg.OUT_OF_SCOPE_TOPICS]
-        dispatcher.utter_message(text=msg.OUT_OF_SCOPE, buttons=buttons)
+        dispatcher.utter_message(text=msg.OUT_OF_SCOPE, buttons=topic_buttons(msg.OUT_OF_SCOPE_TOPICS))
         return []
 
 
@@ -164,10 +88,9 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or "request_human"
-        reason = HANDOFF_REASONS.get(intent, "requested")
+        reason = reason_for((tracker.latest_message.get("intent") or {}).get("name"))
         events: list[dict[str, Any]] = []
-        if reason == "case_status":
+        if reason == contract.CASE_STATUS:
             # NLU can mistake a programme question about "our company" for one about its case:
             # when retrieval is confident the question is answered by another rule, answer that.
             text = (tracker.latest_message.get("text") or "").strip()

@@ -60,11 +60,37 @@ COSTS_TOO_LARGE = "各經費科目加總超過計畫總經費，請再確認科�
 STOP_BUTTON = "停止試算"
 HUMAN_BUTTON = "找專人"
 YES_BUTTON, NO_BUTTON, DONT_KNOW_BUTTON, NO_DETAIL_BUTTON = "是", "否", "不知道", "沒有明細"
-RESULT_FORMULA = "計算過程："
-RESULT_NOTES = "請注意："
-RESULT_ALTERNATIVES = "您可以考慮："
-RESULT_CITATION = "（依據：{citations}）"
-NOT_ELIGIBLE = "結果：目前不符合「{title}」的條件（{reason}）。"
-ELIGIBLE = "結果：{label}{amount}（決定因素：{binding}）。"
-ELIGIBLE_NO_BINDING = "結果：{label}{amount}。"
+# --- what the bot repeats back of the user's answers (「已記下：製造業、員工25人。」) ---
+LIST_SEP = "、"
+CHOICE_BUTTONS = {"track": ("智慧化", "低碳化"), "loan_purpose": ("資本性支出", "週轉金")}
+DESCRIBE_BOOL = {  # slot → (said when true, said when false)
+    "manufacturing": ("製造業", "非製造業"), "sme": ("中小企業", "非中小企業"),
+    "lead_factory": ("以大帶小", "非以大帶小"), "transformation_plan": ("智慧化／低碳化轉型", "非轉型用途"),
+}
+DESCRIBE_EMPLOYEES = "員工{count}人"
+DESCRIBE_TRACK = {"smart": "智慧化", "lowcarbon": "低碳化"}
+DESCRIBE_PURPOSE = {"capital": "資本性支出", "working": "週轉金"}
+AMOUNT_NAMES = {"total_budget": "計畫總經費", "capital_spending": "資本性支出", "company_capital": "資本額"}
+DESCRIBE_AMOUNT = "{name}{amount}"
+DESCRIBE_COST = "{label}{amount}"
+NO_COST_DETAIL = "無經費明細"
+DESCRIBE_LOAN = "借款{amount}"
+LOAN_AT_MAX = "借款金額以最高額度試算"
+TAX_ONLY = "僅有稅籍登記"
+# Words that, in answer to 「想借多少」, mean "as much as allowed" (input vocabulary, not said).
+LOAN_MAX_WORDS = ("最高", "上限", "最多", "都可以")
+
+# --- calculation results: the chat text and the card (actions/render.py) ---
+HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"}
+RESULT_TITLE = "【{title}】"
+RESULT_LINE = "結果：{headline}"
+RESULT_SECTION = "{heading}："
+RESULT_STEP = "{number}. {text}"
+RESULT_BULLET = "・{text}"
+RESULT_CITATION = "（{heading}：{citations}）"
+CITATION_SEP = "；"
+# The headline: one plain sentence (a card leads with it; the chat text says it after 「結果：」).
+NOT_ELIGIBLE = "目前不符合「{title}」的條件（{reason}）。"
+ELIGIBLE = "{label}{amount}（決定因素：{binding}）。"
+ELIGIBLE_NO_BINDING = "{label}{amount}。"
 AMOUNT_BELOW = "須低於{limit}，即最多{amount}"

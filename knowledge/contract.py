@@ -14,6 +14,7 @@ from typing import Any, Literal, TypedDict
 HANDOFF = "handoff"              # bot → gateway: open a ticket (the user never sees this payload)
 CALC_RESULT = "calc_result"      # bot → channels: a calculation result, drawn as a card
 HANDOFF_STATE = "handoff_state"  # gateway → channels: the ticket's state changed (header label)
+PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE)
 
 
 class HandoffSummary(TypedDict, total=False):
@@ -38,6 +39,14 @@ class CalcStep(TypedDict, total=False):
     citation_text: str | None   # that entry's citation, resolved by the action server
 
 
+class CalcHeadings(TypedDict):
+    """The card's section headings, as the chat text says them (the bot's messages module)."""
+    steps: str
+    alternatives: str
+    notes: str
+    citations: str
+
+
 class CalcCard(TypedDict, total=False):
     """Everything a channel needs to draw a calculation result; rendered once, by the action server."""
     kind: str                   # subsidy | diagnosis | loan
@@ -47,11 +56,14 @@ class CalcCard(TypedDict, total=False):
     amount: int | None          # NT dollars, when the result has one
     amount_label: str
     amount_text: str            # the amount as said to users (e.g. "須低於400萬元")
+    binding_rule: str | None    # what decided the amount, or why the user is not eligible
+    is_estimate: bool
     steps: list[CalcStep]
     notes: list[str]
     alternatives: list[str]
     citations: list[str]        # entry ids
     citation_texts: dict[str, str]   # entry id → citation, for every id in citations and steps
+    headings: CalcHeadings      # section headings (steps, alternatives, notes, citations)
     text: str                   # the full chat text (for channels that cannot draw a card)
 
 

@@ -1,0 +1,167 @@
+"""The action server's adapters, in-process: real actions over recorded-style trackers, with the
+retriever on an index the tests build (no Rasa, no servers). Also the layout rules of actions/."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import contract
+
+ROOT = Path(__file__).resolve().parents[1]
+ACTIONS = ROOT / "actions"
+
+
+@pytest.fixture(scope="module")
+def act(index_dir):
+    """The actions package, its retriever loaded from the index the tests built."""
+    before = os.environ.get("HOTLINE_INDEX_DIR")
+    os.environ["HOTLINE_INDEX_DIR"] = str(index_dir)
+    try:
+        from actions import forms, handoff, kb, knowledge_actions, render
+    finally:
+        if before is None:
+            os.environ.pop("HOTLINE_INDEX_DIR", None)
+        else:
+            os.environ["HOTLINE_INDEX_DIR"] = before
+    return forms, handoff, kb, knowledge_actions, render
+
+
+def tracker(text: str, intent: str | None = None, slots: dict[str, Any] | None = None,
+            events: list[dict[str, Any]] | None = None, loop: str | None = None) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent} if intent else {}}
+    return Tracker("test-user", dict(slots or {}), latest, events or [], False, None, {"name": loop}, None)
+
+
+def run(action, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = action().run(dispatcher, t, {})
+    return dispatcher.messages, events
+
+
+def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m["custom"] for m in messages if m.get("custom")]
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_result_is_rendered_once_as_text_and_as_the_card(act):
+    forms, *_, render = act
+    slots = {"manufacturing": True, "sme": True, "employees": 25.0, "lead_factory": False,
+             "total_budget": 8_000_000.0, "cost_items": {"new_equipment": 5_000_000}}
+    messages, events = run(forms.ActionSubsidyResult, tracker("否", slots=slots))
+    text = messages[0]["text"]
+    assert "800萬元 × 30% = 240萬元" in text and "須低於400萬元" in text and "（依據：" in text
+    [payload] = customs(messages)
+    assert payload["type"] == contract.CALC_RESULT and payload["type"] in contract.PAYLOAD_KINDS
+    card = payload["card"]
+    assert card["text"] == text and f"結果：{card['headline']}" in text
+    assert card["amount"] == payload["result"]["amount"] == 3_999_999
+    assert card["amount_text"] in card["headline"]
+    cited = {s["citation"] for s in card["steps"] if s["citation"]} | set(card["citations"])
+    assert cited and set(card["citation_texts"]) == cited
+    assert all(s["citation_text"] == card["citation_texts"][s["citation"]] for s in card["steps"] if s["citation"])
+    assert all(name in text for name in card["citation_texts"].values() if name)
+    after = slot_events(events)
+    assert all(after[s] is None for s in forms.CALC_SLOTS) and after["last_calc"]["amount"] == 3_999_999
+
+
+@pytest.mark.parametrize("intent", sorted(contract.INTENT_REASONS))
+def test_each_intent_asking_for_a_person_sends_its_reason(act, intent):
+    *_, knowledge_actions, _ = act
+    slots = {"employees": 25.0, "sme": True, "tax_only": True}
+    messages, events = run(knowledge_actions.ActionRequestHuman, tracker(f"/{intent}", intent, slots))
+    [payload] = customs(messages)
+    assert payload["type"] == contract.HANDOFF
+    assert payload["reason"] == contract.INTENT_REASONS[intent] and payload["reason"] in contract.HANDOFF_REASON_CODES
+    assert payload["summary"]["slots"] == {"employees": 25.0, "sme": True}   # SUMMARY_SLOTS only
+    assert slot_events(events)["misunderstood"] == 0
+
+
+def test_the_summary_names_the_last_real_question(act):
+    *_, knowledge_actions, _ = act
+    events = [{"event": "user", "text": "診斷輔導要多少錢", "parse_data": {"intent": {"name": "ask_programme"}}},
+              {"event": "user", "text": "找專人", "parse_data": {"intent": {"name": "request_human"}}}]
+    messages, _ = run(knowledge_actions.ActionRequestHuman,
+                      tracker("找專人", "request_human", {"last_entry_id": "diagnosis_cost"}, events, "subsidy_form"))
+    summary = customs(messages)[0]["summary"]
+    assert summary["last_question"] == "診斷輔導要多少錢" and summary["request_text"] == "找專人"
+    assert summary["topic_id"] == "diagnosis_cost" and summary["form"] == "subsidy_form"
+
+
+def test_two_unanswered_questions_in_a_row_hand_over_as_misunderstood(act):
+    *_, knowledge_actions, _ = act
+    question = "zxqv qwrt plmk"
+    first, events = run(knowledge_actions.ActionAnswerQuestion, tracker(question, "nlu_fallback"))
+    assert not customs(first) and slot_events(events)["misunderstood"] == 1
+    second, _ = run(knowledge_actions.ActionAnswerQuestion, tracker(question, "nlu_fallback", {"misunderstood": 1}))
+    [payload] = customs(second)
+    assert payload["type"] == contract.HANDOFF and payload["reason"] == contract.MISUNDERSTOOD
+
+
+def test_the_form_validation_adapter_turns_one_step_into_events(act):
+    forms, *_ = act
+    text = "我們是25人的製造業中小企業，總經費800萬，新設備500萬，幫我算補助"
+    messages, events = run(forms.ValidateSubsidyForm, tracker(text, "calc_subsidy"))
+    assert "好的，我們來試算升級轉型補助" in messages[0]["text"] and "已記下" in messages[1]["text"]
+    after = slot_events(events)
+    assert after["requested_slot"] == "lead_factory" and after["form_failures"] == 0
+    assert after["employees"] == 25 and after["total_budget"] == 8_000_000
+
+    messages, events = run(forms.ValidateSubsidyForm, tracker("很多", None, {**after, "requested_slot": "lead_factory",
+                                                                             "form_failures": 1}))
+    assert {b["payload"] for b in messages[0]["buttons"]} == {"/stop", "/request_human"}
+    assert slot_events(events) == {"form_failures": 2, "requested_slot": "lead_factory"}
+
+    assert run(forms.ValidateSubsidyForm, tracker("不算了", "stop", {"requested_slot": "sme"})) == ([], [])
+
+
+def test_a_programme_question_mid_form_is_let_go_to_the_rules(act):
+    forms, *_ = act
+    slots = {"manufacturing": True, "requested_slot": "sme"}
+    assert run(forms.ValidateSubsidyForm, tracker("診斷輔導要多少錢", "ask_programme", slots)) == ([], [])
+
+
+# ---------------------------------------------------------------- the layout of actions/
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                ids.add(id(first.value))
+    return ids
+
+
+def test_every_zh_tw_literal_of_the_actions_is_in_messages():
+    found = []
+    for path in sorted(ACTIONS.glob("*.py")):
+        if path.name == "messages.py":
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        docs = _docstrings(tree)
+        found += [(path.name, n.lineno, n.value) for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
+                  and CJK.search(n.value)]
+    assert not found
+
+
+@pytest.mark.parametrize("module", ["form_step.py", "form_spec.py", "render.py", "messages.py"])
+def test_the_dialogue_logic_and_rendering_import_no_framework(module):
+    tree = ast.parse((ACTIONS / module).read_text("utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not {m for m in imported if m.split(".")[0] in ("rasa", "rasa_sdk", "fastapi", "channels")}
+    assert not {m for m in imported if m in ("kb", "forms", "knowledge_actions", "handoff")}
