@@ -1,10 +1,16 @@
-"""Every zh-TW sentence the gateway says (handoff, channels, console). No programme figure here."""
+"""Every zh-TW sentence the gateway says to users (handoff, channels). No programme figure here.
 
+Officer-facing labels of the console are in channels/console/labels.py; the widget's and the
+console's page strings are in one object at the top of widget.js and console.js.
+"""
+from knowledge import contract
+
+# handoff reason code (knowledge/contract.py) → how it is said; the keys are exactly the contract's codes
 REASONS = {
-    "requested": "您要求專人服務",
-    "complaint": "陳情／申訴",
-    "case_status": "案件進度或審查結果",
-    "misunderstood": "小幫手未能理解您的問題",
+    contract.REQUESTED: "您要求專人服務",
+    contract.COMPLAINT: "陳情／申訴",
+    contract.CASE_STATUS: "案件進度或審查結果",
+    contract.MISUNDERSTOOD: "小幫手未能理解您的問題",
 }
 
 HANDOFF_IN_HOURS = ("已為您轉接專人（{reason}）。目前排隊第{position}位，{wait}。"
@@ -27,3 +33,10 @@ TOO_LONG = "您的訊息超過{limit}字，我只保留了前{limit}字；若有
 UNSUPPORTED_MEDIA = "目前只能閱讀文字訊息，請用文字輸入您的問題，例如「診斷輔導要多少錢」。"
 
 DECLINE_WORDS = ("不用", "不要", "不必", "不需要", "免了", "算了", "不方便", "不想", "拒絕", "不留")
+
+# A calculation card as LINE draws it (channels/line/messages.py). The card's own words (headline,
+# amount, steps, headings) come from the action server; these are used only where a card leaves one out.
+CARD_TITLE = "試算結果"
+CARD_INELIGIBLE = "目前不符合條件"
+CARD_ESTIMATE = "（估算）"
+CARD_HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"}

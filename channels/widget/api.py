@@ -14,8 +14,9 @@
 - ``GET /api/widget/messages?session_id=…&after=<id>`` → ``{"messages": [every message after id,
   the user's included], "handoff": …}``: history (``after=0``) and polling for officer replies.
 
-Messages are ``MessageView.to_json()``; a ``calc_result`` custom payload additionally gets
-``citation_texts`` (knowledge entry id → its citation) so the widget can print the citations.
+Messages are ``MessageView.to_json()``; a ``calc_result`` custom payload carries its ``card``
+(``knowledge.contract.CalcCard``, rendered by the action server), whose ``citation_texts`` (knowledge
+entry id → its citation) are also given at the payload's top level, as before the card existed.
 The API answers any origin (CORS ``*``): it uses no cookies, the session id in the body is the
 only key, and it is random (16–64 characters).
 """
@@ -33,9 +34,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from knowledge.loader import citation_names
+from knowledge import contract
 
 from ..core.ratelimit import RateLimiter
+from ..core.store import MessageView
 
 logger = logging.getLogger(__name__)
 
@@ -76,27 +78,16 @@ def _ok(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, headers={**CORS_HEADERS, **NO_STORE})
 
 
-def _citations() -> dict[str, str]:
-    """Knowledge entry id → its citation, for calc_result cards. Empty if the knowledge won't load."""
-    try:
-        return citation_names()
-    except Exception:  # the card then shows entry ids; the message text carries the citation anyway
-        logger.exception("widget: could not load knowledge citations")
-        return {}
-
-
-def message_json(m) -> dict[str, Any]:
+def message_json(m: MessageView) -> dict[str, Any]:
+    """A stored message for the widget. A ``calc_result`` payload's card is drawn by widget.js as the
+    action server rendered it; its ``citation_texts`` are also copied to the payload's top level,
+    where widget API clients read them since before the card existed."""
     body = m.to_json()
-    custom = (m.payload or {}).get("custom")
-    if (isinstance(custom, dict) and custom.get("type") == "calc_result"
-            and isinstance(custom.get("result"), dict)):
-        result = custom["result"]
-        ids = [c for c in result.get("citations") or [] if isinstance(c, str)]
-        ids += [s.get("citation") for s in result.get("steps") or []
-                if isinstance(s, dict) and isinstance(s.get("citation"), str)]
-        known = _citations()
+    custom = contract.custom_of(m.payload)
+    card = custom.get("card") if custom is not None and custom.get("type") == contract.CALC_RESULT else None
+    if isinstance(card, dict) and isinstance(card.get("citation_texts"), dict):
         payload = copy.deepcopy(m.payload)
-        payload["custom"]["citation_texts"] = {i: known[i] for i in dict.fromkeys(ids) if i in known}
+        payload["custom"]["citation_texts"] = dict(card["citation_texts"])
         body["payload"] = payload
     return body
 
