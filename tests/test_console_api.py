@@ -233,7 +233,7 @@ def test_login_only_accepts_json(env):
 
 def test_repeated_failures_lock_the_username_for_a_minute(env):
     now = [1000.0]
-    throttle = console.LoginThrottle(now=lambda: now[0])
+    throttle = console.login_throttle(clock=lambda: now[0])
     app = FastAPI()
     app.include_router(console.router(env.ctx, throttle=throttle))
     c = TestClient(app)

@@ -30,7 +30,6 @@ import json
 import logging
 import secrets
 import time
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +43,7 @@ from fastapi.routing import APIRoute
 
 from .. import texts
 from ..core.passwords import hash_password, needs_rehash, verify_password
+from ..core.ratelimit import RateLimiter
 from ..core.store import (utcnow, OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
                     iter_states)
 
@@ -128,52 +128,14 @@ class ConsoleRoute(APIRoute):
         return wrapped
 
 
-class LoginThrottle:
-    """At most ``max_failures`` failed logins per username within ``window`` seconds; after that the
-    username is refused (429) for ``lockout`` seconds, even with the right password."""
+def login_throttle(clock: Callable[[], float] = time.monotonic) -> RateLimiter:
+    """At most 5 failed logins per username within a minute; then the username is refused (429)
+    for a minute, even with the right password. Keys are ``throttle_key(username)``."""
+    return RateLimiter(5, 60.0, clock, max_keys=10_000, lockout_s=60.0)
 
-    def __init__(self, max_failures: int = 5, window: float = 60.0, lockout: float = 60.0,
-                 now: Callable[[], float] = time.monotonic, max_keys: int = 10_000):
-        self.max_failures, self.window, self.lockout, self.now, self.max_keys = (
-            max_failures, window, lockout, now, max_keys)
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
 
-    @staticmethod
-    def key(username: str) -> str:
-        return username.strip().lower()
-
-    def retry_after(self, username: str) -> int:
-        """Seconds until this username may try again (0: it may try now)."""
-        until = self._locked_until.get(self.key(username))
-        if until is None:
-            return 0
-        left = until - self.now()
-        if left <= 0:
-            self._locked_until.pop(self.key(username), None)
-            return 0
-        return max(1, int(left + 0.999))
-
-    def failure(self, username: str) -> None:
-        key, now = self.key(username), self.now()
-        if len(self._failures) >= self.max_keys:
-            self._prune(now)
-        recent = self._failures.setdefault(key, deque())
-        recent.append(now)
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) >= self.max_failures:
-            self._locked_until[key] = now + self.lockout
-            recent.clear()
-
-    def success(self, username: str) -> None:
-        self._failures.pop(self.key(username), None)
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
-            del self._failures[key]
-        for key in [k for k, until in self._locked_until.items() if until <= now]:
-            del self._locked_until[key]
+def throttle_key(username: str) -> str:
+    return username.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -241,9 +203,9 @@ def _conflict_message(exc: TicketConflict, officer: OfficerView, action: str) ->
     return MSG_STATE.format(state=STATE_LABELS.get(t.state, t.state.value))
 
 
-def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
+def router(ctx, *, throttle: RateLimiter | None = None) -> APIRouter:
     store, hub, settings = ctx.store, ctx.hub, ctx.settings
-    throttle = throttle or LoginThrottle()
+    throttle = throttle or login_throttle()
     r = APIRouter(route_class=ConsoleRoute)
 
     async def db(fn, *args, **kwargs):
@@ -327,15 +289,15 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         username = username.strip()
         if len(username) > 200 or len(password) > 1024:
             raise ApiError(401, MSG_BAD_LOGIN)
-        wait = throttle.retry_after(username)
+        wait = throttle.locked_for(throttle_key(username))
         if wait:
             raise ApiError(429, MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
         found = await db(store.officer_credentials, username)
         ok = await db(verify_password, found[1] if found else None, password)
         if not ok or found is None:
-            throttle.failure(username)
+            throttle.hit(throttle_key(username))
             raise ApiError(401, MSG_BAD_LOGIN)
-        throttle.success(username)
+        throttle.forget(throttle_key(username))
         officer, stored_hash = found
         if needs_rehash(stored_hash):
             new_hash = await db(hash_password, password)
