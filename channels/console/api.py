@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,8 +44,8 @@ from fastapi.routing import APIRoute
 from .. import texts
 from ..core.passwords import hash_password, needs_rehash, verify_password
 from ..core.ratelimit import RateLimiter
-from ..core.store import (utcnow, OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
-                    iter_states)
+from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, Refusal, TicketConflict, TicketState,
+                          TicketView, iter_states, utcnow)
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,9 @@ MSG_CLAIM_FIRST = "請先認領此案件，才能回覆。"
 MSG_RESOLVED = "此案件已結案。"
 MSG_STATE = "此案件目前為「{state}」，無法執行此操作。"
 MSG_CHANGED = "案件狀態剛剛已變更，請重新整理後再試。"
+OTHER_OFFICER = "其他專人"
+CONFLICT_MESSAGES = {Refusal.RESOLVED: MSG_RESOLVED, Refusal.HELD: MSG_HELD_BY, Refusal.NOT_CLAIMED: MSG_CLAIM_FIRST,
+                     Refusal.STATE: MSG_STATE, Refusal.CHANGED: MSG_CHANGED}
 MSG_TEXT_TYPE = "{what}必須是文字。"
 MSG_TEXT_EMPTY = "{what}不可空白。"
 MSG_TEXT_LONG = "{what}最多 {limit} 字（目前 {length} 字）。"
@@ -189,18 +192,12 @@ async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
     return data
 
 
-def _conflict_message(exc: TicketConflict, officer: OfficerView, action: str) -> str:
-    """What is in the way: who holds the ticket, or its state."""
+def _conflict_message(exc: TicketConflict) -> str:
+    """What is in the way, as the store or the hub found it (``Refusal``): who holds the ticket, or its state."""
     t = exc.ticket
-    if t is None:
-        return MSG_CHANGED
-    if t.state is TicketState.RESOLVED:
-        return MSG_RESOLVED
-    if t.state is TicketState.WITH_OFFICER and t.officer_id != officer.id:
-        return MSG_HELD_BY.format(name=t.officer_name or "其他專人")
-    if action == "reply" and t.state is not TicketState.WITH_OFFICER:
-        return MSG_CLAIM_FIRST
-    return MSG_STATE.format(state=STATE_LABELS.get(t.state, t.state.value))
+    state = STATE_LABELS.get(t.state, t.state.value) if t is not None else ""
+    holder = (t.officer_name if t is not None else None) or OTHER_OFFICER
+    return CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
 
 
 def router(ctx, *, throttle: RateLimiter | None = None) -> APIRouter:
@@ -218,19 +215,19 @@ def router(ctx, *, throttle: RateLimiter | None = None) -> APIRouter:
         data["state_label"] = STATE_LABELS.get(t.state, t.state.value)
         return data
 
-    def conflict(exc: TicketConflict, officer: OfficerView, action: str) -> ApiError:
-        return ApiError(409, _conflict_message(exc, officer, action),
+    def conflict(exc: TicketConflict) -> ApiError:
+        return ApiError(409, _conflict_message(exc),
                         ticket=ticket_json(exc.ticket) if exc.ticket is not None else None)
 
     @contextmanager
-    def ticket_errors(officer: OfficerView, action: str):
+    def ticket_errors() -> Iterator[None]:
         """Unknown ticket → 404; a state or ownership conflict → 409 naming who holds it."""
         try:
             yield
         except NotFound:
             raise ApiError(404, MSG_NOT_FOUND) from None
         except TicketConflict as exc:
-            raise conflict(exc, officer, action) from None
+            raise conflict(exc) from None
 
     async def load_ticket(ticket_id: int) -> TicketView:
         try:
@@ -372,14 +369,14 @@ def router(ctx, *, throttle: RateLimiter | None = None) -> APIRouter:
         take_over = data.get("take_over", False)
         if not isinstance(take_over, bool):
             raise ApiError(422, MSG_BAD_TAKE_OVER)
-        with ticket_errors(auth.officer, "claim"):
+        with ticket_errors():
             t = await hub.claim(ticket_id, auth.officer, take_over=take_over)
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/reply")
     async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         text = _check_text(await _json_body(request, required=True), "回覆內容")
-        with ticket_errors(auth.officer, "reply"):
+        with ticket_errors():
             m = await hub.officer_reply(ticket_id, auth.officer, text)
         return JSONResponse({"message": _message_json(m)})
 
@@ -394,7 +391,7 @@ def router(ctx, *, throttle: RateLimiter | None = None) -> APIRouter:
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
     async def resolve(ticket_id: int, auth: Auth = Depends(session_csrf)) -> Response:
-        with ticket_errors(auth.officer, "resolve"):
+        with ticket_errors():
             t = await hub.resolve(ticket_id, auth.officer)
         return JSONResponse({"ticket": ticket_json(t)})
 

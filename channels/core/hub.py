@@ -16,7 +16,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, ParamSpec, Protocol, Sequence, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -26,9 +26,13 @@ from .. import texts
 from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
-from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketConflict, TicketState, TicketView)
+from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketAction, TicketConflict, TicketState,
+                    TicketView, refusal)
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MAX_USER_TEXT = 1000          # longer messages are cut (the bot judges the first 300 anyway)
 
@@ -64,7 +68,8 @@ class Hub:
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers
-    async def _db(self, fn, *args, **kwargs):
+    async def _db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call the (synchronous) store in a worker thread, typed as the call itself."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
@@ -231,14 +236,14 @@ class Hub:
             when = self.hours.describe(ticket.callback_after or self.hours.next_open(self.clock()))
             contact = parse_contact(text)
             if contact is not None:
-                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT],
-                               TicketState.CALLBACK, contact=contact.value)
+                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
+                               contact=contact.value)
                 reply = texts.CONTACT_SAVED.format(contact=contact.value, when=when)
             elif is_decline(text):
-                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK)
+                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK)
                 reply = texts.CONTACT_DECLINED.format(when=when)
             elif ticket.contact_attempts + 1 >= 3:
-                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK,
+                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
                                contact_attempts=ticket.contact_attempts + 1)
                 reply = texts.CONTACT_GAVE_UP.format(when=when)
             else:
@@ -259,16 +264,11 @@ class Hub:
 
     # ------------------------------------------------------------------ officer side
     async def claim(self, ticket_id: int, officer: OfficerView, *, take_over: bool = False) -> TicketView:
-        allowed = [TicketState.WAITING, TicketState.CALLBACK, TicketState.AWAITING_CONTACT]
         current = await self._db(self.store.ticket, ticket_id)
-        if current.state is TicketState.WITH_OFFICER:
-            if current.officer_id == officer.id:
-                return current
-            if not take_over:
-                raise TicketConflict("held by another officer", current)
-            allowed = [TicketState.WITH_OFFICER]
-        ticket = await self._db(self.store.transition, ticket_id, allowed, TicketState.WITH_OFFICER,
-                                officer_id=officer.id)
+        if current.state is TicketState.WITH_OFFICER and current.officer_id == officer.id:
+            return current
+        action = TicketAction.TAKE_OVER if take_over and current.state is TicketState.WITH_OFFICER else TicketAction.CLAIM
+        ticket = await self._db(self.store.transition, ticket_id, action, by=officer.id)
         joined = await self._say(ticket.conversation_id, "system", texts.OFFICER_JOINED.format(name=officer.display_name),
                                  ticket_id=ticket.id,
                                  payload=state_payload(ticket.state, officer.display_name))
@@ -277,20 +277,16 @@ class Hub:
 
     async def officer_reply(self, ticket_id: int, officer: OfficerView, text: str) -> MessageView:
         ticket = await self._db(self.store.ticket, ticket_id)
-        if ticket.state is not TicketState.WITH_OFFICER:
-            raise TicketConflict("claim the ticket before replying", ticket)
-        if ticket.officer_id != officer.id:
-            raise TicketConflict("held by another officer", ticket)
+        why = refusal(TicketAction.REPLY, ticket.state, ticket.officer_id, officer.id)
+        if why is not None:
+            raise TicketConflict(why, ticket)
         async with self._lock(ticket.conversation_id):
             m = await self._say(ticket.conversation_id, "officer", text, ticket_id=ticket.id, officer_id=officer.id)
         await self.push(ticket.conversation_id, [m])
         return m
 
     async def resolve(self, ticket_id: int, officer: OfficerView) -> TicketView:
-        ticket = await self._db(self.store.transition, ticket_id,
-                                [TicketState.WITH_OFFICER, TicketState.WAITING, TicketState.CALLBACK,
-                                 TicketState.AWAITING_CONTACT],
-                                TicketState.RESOLVED, officer_id=officer.id, require_officer=officer.id)
+        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id)
         await self._tell_rasa_resumed(ticket)
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
                                payload=state_payload(ticket.state))

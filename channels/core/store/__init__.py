@@ -20,11 +20,12 @@ from sqlalchemy.orm import sessionmaker
 from .conversations import ConversationStore, MessageView
 from .officers import OfficerStore, OfficerView
 from .schema import SCHEMA_VERSION, migrate, utcnow
-from .tickets import (OPEN_STATES, ROUTED_STATES, NotFound, NoteView, TicketConflict, TicketState, TicketStore,
-                      TicketView, iter_states)
+from .tickets import (OPEN_STATES, ROUTED_STATES, RULES, NotFound, NoteView, Refusal, TicketAction, TicketConflict,
+                      TicketState, TicketStore, TicketView, iter_states, refusal)
 
-__all__ = ["Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketConflict",
-           "NotFound", "ROUTED_STATES", "OPEN_STATES", "SCHEMA_VERSION", "iter_states", "utcnow"]
+__all__ = ["Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketAction", "RULES",
+           "Refusal", "refusal", "TicketConflict", "NotFound", "ROUTED_STATES", "OPEN_STATES", "SCHEMA_VERSION",
+           "iter_states", "utcnow"]
 
 
 class Store(ConversationStore, TicketStore, OfficerStore):
