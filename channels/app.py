@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,6 +22,7 @@ from fastapi.responses import JSONResponse
 from knowledge.calc.params import parameters
 
 from .console.assist import AgentAssist
+from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .core.hub import Hub, StoreOnlyDelivery
 from .core.store import Store, utcnow
@@ -30,16 +30,6 @@ from .rasa_client import RasaClient
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Context:
-    settings: Settings
-    store: Store
-    hub: Hub
-    hours: OfficeHours
-    clock: Clock
-    assist: AgentAssist
 
 
 def build_context(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,

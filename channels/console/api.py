@@ -42,6 +42,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from .. import texts
+from ..context import Context
 from ..core.passwords import hash_password, needs_rehash, verify_password
 from ..core.ratelimit import RateLimiter
 from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, Refusal, TicketConflict, TicketState,
@@ -200,13 +201,12 @@ def _conflict_message(exc: TicketConflict) -> str:
     return CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
 
 
-def router(ctx, *, throttle: RateLimiter | None = None) -> APIRouter:
+def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
     store, hub, settings = ctx.store, ctx.hub, ctx.settings
     throttle = throttle or login_throttle()
     r = APIRouter(route_class=ConsoleRoute)
 
-    async def db(fn, *args, **kwargs):
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    db = asyncio.to_thread   # the store is synchronous: every call runs in a worker thread
 
     def ticket_json(t: TicketView) -> dict[str, Any]:
         data = t.to_json(now=utcnow())  # timestamps are real time; ctx.clock is for office hours

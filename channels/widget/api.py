@@ -36,6 +36,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from knowledge import contract
 
+from ..context import Context
 from ..core.ratelimit import RateLimiter
 from ..core.store import MessageView
 
@@ -92,7 +93,7 @@ def message_json(m: MessageView) -> dict[str, Any]:
     return body
 
 
-def router(ctx) -> APIRouter:
+def router(ctx: Context) -> APIRouter:
     r = APIRouter()
     hub, store = ctx.hub, ctx.store
 
