@@ -25,7 +25,7 @@ from .console.assist import AgentAssist
 from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .core.hub import Hub, StoreOnlyDelivery
-from .core.store import Store, utcnow
+from .core.store import Store, open_store, utcnow
 from .rasa_client import RasaClient
 from .settings import Settings
 
@@ -35,14 +35,9 @@ logger = logging.getLogger(__name__)
 def build_context(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
                   rasa: RasaClient | None = None, assist: AgentAssist | None = None) -> Context:
     if store is None:
-        from pathlib import Path
-
-        from .settings import _default_db
-        url = settings.database_url or _default_db()
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        store = Store(url)
-    store.migrate()
+        store = open_store(settings.database_url)
+    else:
+        store.migrate()
     service = parameters()
     hours = OfficeHours(parse_hhmm(settings.office_open or service.service_open),
                         parse_hhmm(settings.office_close or service.service_close),

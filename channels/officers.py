@@ -18,6 +18,8 @@ import sys
 from typing import Sequence, TextIO
 
 from .core.passwords import hash_password, password_problem
+from .core.store import Store, open_store
+from .settings import Settings
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,59}$")
 MAX_NAME_LENGTH = 60
@@ -41,17 +43,8 @@ def _read_password(use_stdin: bool, stdin: TextIO, confirm: bool = True) -> str:
     return first
 
 
-def _store():
-    from .core.store import Store
-    from .settings import Settings
-
-    settings = Settings.from_env()
-    if settings.database_url.startswith("sqlite:///"):
-        from pathlib import Path
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.database_url)
-    store.migrate()
-    return store
+def _store() -> Store:
+    return open_store(Settings.from_env().database_url)
 
 
 def cmd_create(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
