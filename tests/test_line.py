@@ -22,9 +22,9 @@ from channels import texts
 from channels.app import build_context, create_app
 from channels.line.messages import MAX_LABEL, decode_postback
 from channels.settings import Settings
-from conftest import LINE_SECRET, LINE_TOKEN
 from fakes import FakeRasa, calc_answer, handoff_script
 from scripts.stack import MODEL
+from testenv import LINE_SECRET, LINE_TOKEN
 
 SECRET = "in-process-secret"
 WAIT_S = 15.0
