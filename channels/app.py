@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from knowledge.calc.params import parameters
 
+from . import texts
 from .console.assist import AgentAssist
 from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
             replay.cancel()
             await ctx.hub.rasa.aclose()
 
-    app = FastAPI(title="升級轉型諮詢小幫手 gateway", version="1.1.0", lifespan=lifespan)
+    app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan)
     app.state.ctx = ctx
 
     from .console import api as console

@@ -45,8 +45,9 @@ from .. import texts
 from ..context import Context
 from ..core.passwords import hash_password, needs_rehash, verify_password
 from ..core.ratelimit import RateLimiter
-from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, Refusal, TicketConflict, TicketState,
-                          TicketView, iter_states, utcnow)
+from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
+                          iter_states, utcnow)
+from . import labels
 
 logger = logging.getLogger(__name__)
 
@@ -69,41 +70,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-STATE_LABELS = {
-    TicketState.AWAITING_CONTACT: "詢問聯絡方式中",
-    TicketState.WAITING: "等候中",
-    TicketState.WITH_OFFICER: "處理中",
-    TicketState.CALLBACK: "待回撥",
-    TicketState.RESOLVED: "已結案",
-}
-
-# zh-TW messages of the console API
-MSG_LOGIN_REQUIRED = "請先登入。"
-MSG_BAD_LOGIN = "帳號或密碼錯誤。"
-MSG_LOGIN_FIELDS = "請輸入帳號與密碼。"
-MSG_THROTTLED = "登入失敗次數過多，請於 {seconds} 秒後再試。"
-MSG_CSRF = "安全驗證失敗，請重新整理頁面後再試。"
-MSG_JSON_ONLY = "請以 JSON 格式（application/json）送出資料。"
-MSG_BAD_JSON = "資料格式錯誤，無法解析。"
-MSG_TOO_LARGE = "送出的資料過大。"
-MSG_BAD_REQUEST = "請求格式不正確。"
-MSG_NOT_FOUND = "找不到此案件。"
-MSG_HELD_BY = "此案件目前由「{name}」處理中；如需接手，請按「接手」。"
-MSG_CLAIM_FIRST = "請先認領此案件，才能回覆。"
-MSG_RESOLVED = "此案件已結案。"
-MSG_STATE = "此案件目前為「{state}」，無法執行此操作。"
-MSG_CHANGED = "案件狀態剛剛已變更，請重新整理後再試。"
-OTHER_OFFICER = "其他專人"
-CONFLICT_MESSAGES = {Refusal.RESOLVED: MSG_RESOLVED, Refusal.HELD: MSG_HELD_BY, Refusal.NOT_CLAIMED: MSG_CLAIM_FIRST,
-                     Refusal.STATE: MSG_STATE, Refusal.CHANGED: MSG_CHANGED}
-MSG_TEXT_TYPE = "{what}必須是文字。"
-MSG_TEXT_EMPTY = "{what}不可空白。"
-MSG_TEXT_LONG = "{what}最多 {limit} 字（目前 {length} 字）。"
-MSG_BAD_STATES = "不明的案件狀態：{value}"
-MSG_BAD_CURSOR = "since 參數必須是數字（上次回應的 cursor）。"
-MSG_BAD_TAKE_OVER = "take_over 必須是 true 或 false。"
-
-
 class ApiError(Exception):
     def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(message)
@@ -124,7 +90,7 @@ class ConsoleRoute(APIRoute):
                 response = JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status,
                                         headers=exc.headers)
             except RequestValidationError:
-                response = JSONResponse({"detail": MSG_BAD_REQUEST}, status_code=422)
+                response = JSONResponse({"detail": labels.MSG_BAD_REQUEST}, status_code=422)
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response
@@ -160,12 +126,12 @@ def _message_json(m: MessageView) -> dict[str, Any]:
 def _check_text(data: dict[str, Any], what: str) -> str:
     value = data.get("text")
     if not isinstance(value, str):
-        raise ApiError(422, MSG_TEXT_TYPE.format(what=what))
+        raise ApiError(422, labels.MSG_TEXT_TYPE.format(what=what))
     value = value.replace("\r\n", "\n").strip()
     if not value:
-        raise ApiError(422, MSG_TEXT_EMPTY.format(what=what))
+        raise ApiError(422, labels.MSG_TEXT_EMPTY.format(what=what))
     if len(value) > MAX_TEXT:
-        raise ApiError(422, MSG_TEXT_LONG.format(what=what, limit=MAX_TEXT, length=len(value)))
+        raise ApiError(422, labels.MSG_TEXT_LONG.format(what=what, limit=MAX_TEXT, length=len(value)))
     return value
 
 
@@ -173,32 +139,32 @@ async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
     """The JSON object in the body. An empty body is ``{}`` unless ``required``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, MSG_TOO_LARGE)
+        raise ApiError(413, labels.MSG_TOO_LARGE)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, MSG_TOO_LARGE)
+            raise ApiError(413, labels.MSG_TOO_LARGE)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not raw.strip() and not required:
         return {}
     if content_type != "application/json":
-        raise ApiError(415, MSG_JSON_ONLY)
+        raise ApiError(415, labels.MSG_JSON_ONLY)
     try:
         data = json.loads(bytes(raw))
     except ValueError:
-        raise ApiError(400, MSG_BAD_JSON) from None
+        raise ApiError(400, labels.MSG_BAD_JSON) from None
     if not isinstance(data, dict):
-        raise ApiError(422, MSG_BAD_REQUEST)
+        raise ApiError(422, labels.MSG_BAD_REQUEST)
     return data
 
 
 def _conflict_message(exc: TicketConflict) -> str:
     """What is in the way, as the store or the hub found it (``Refusal``): who holds the ticket, or its state."""
     t = exc.ticket
-    state = STATE_LABELS.get(t.state, t.state.value) if t is not None else ""
-    holder = (t.officer_name if t is not None else None) or OTHER_OFFICER
-    return CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
+    state = labels.STATE_LABELS.get(t.state, t.state.value) if t is not None else ""
+    holder = (t.officer_name if t is not None else None) or labels.OTHER_OFFICER
+    return labels.CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
 
 
 def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
@@ -212,7 +178,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         data = t.to_json(now=utcnow())  # timestamps are real time; ctx.clock is for office hours
         data["waiting_seconds"] = max(0, data["waiting_seconds"])
         data["reason_label"] = texts.REASONS.get(t.reason, t.reason)
-        data["state_label"] = STATE_LABELS.get(t.state, t.state.value)
+        data["state_label"] = labels.STATE_LABELS.get(t.state, t.state.value)
         return data
 
     def conflict(exc: TicketConflict) -> ApiError:
@@ -225,7 +191,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         try:
             yield
         except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
+            raise ApiError(404, labels.MSG_NOT_FOUND) from None
         except TicketConflict as exc:
             raise conflict(exc) from None
 
@@ -233,7 +199,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         try:
             return await db(store.ticket, ticket_id)
         except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
+            raise ApiError(404, labels.MSG_NOT_FOUND) from None
 
     def all_messages(conversation_id: str, after: int = 0) -> list[MessageView]:
         out: list[MessageView] = []
@@ -249,7 +215,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         token = request.cookies.get(COOKIE, "")
         found = await db(store.session_officer, token) if token else None
         if found is None:
-            raise ApiError(401, MSG_LOGIN_REQUIRED)
+            raise ApiError(401, labels.MSG_LOGIN_REQUIRED)
         officer, csrf = found
         return Auth(officer, csrf, token)
 
@@ -257,7 +223,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         auth = await session(request)
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not secrets.compare_digest(sent.encode(), auth.csrf_token.encode()):
-            raise ApiError(403, MSG_CSRF)
+            raise ApiError(403, labels.MSG_CSRF)
         return auth
 
     def set_cookie(response: Response, token: str) -> None:
@@ -282,18 +248,18 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         data = await _json_body(request, required=True)
         username, password = data.get("username"), data.get("password")
         if not (isinstance(username, str) and isinstance(password, str) and username.strip() and password):
-            raise ApiError(422, MSG_LOGIN_FIELDS)
+            raise ApiError(422, labels.MSG_LOGIN_FIELDS)
         username = username.strip()
         if len(username) > 200 or len(password) > 1024:
-            raise ApiError(401, MSG_BAD_LOGIN)
+            raise ApiError(401, labels.MSG_BAD_LOGIN)
         wait = throttle.locked_for(throttle_key(username))
         if wait:
-            raise ApiError(429, MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
+            raise ApiError(429, labels.MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
         found = await db(store.officer_credentials, username)
         ok = await db(verify_password, found[1] if found else None, password)
         if not ok or found is None:
             throttle.hit(throttle_key(username))
-            raise ApiError(401, MSG_BAD_LOGIN)
+            raise ApiError(401, labels.MSG_BAD_LOGIN)
         throttle.forget(throttle_key(username))
         officer, stored_hash = found
         if needs_rehash(stored_hash):
@@ -327,7 +293,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         try:
             return list(iter_states(value))
         except ValueError:
-            raise ApiError(422, MSG_BAD_STATES.format(value=value)) from None
+            raise ApiError(422, labels.MSG_BAD_STATES.format(value=value)) from None
 
     @r.get("/console/api/tickets")
     async def tickets(states: str | None = None, auth: Auth = Depends(session)) -> Response:
@@ -368,25 +334,25 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         data = await _json_body(request, required=False)
         take_over = data.get("take_over", False)
         if not isinstance(take_over, bool):
-            raise ApiError(422, MSG_BAD_TAKE_OVER)
+            raise ApiError(422, labels.MSG_BAD_TAKE_OVER)
         with ticket_errors():
             t = await hub.claim(ticket_id, auth.officer, take_over=take_over)
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/reply")
     async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
-        text = _check_text(await _json_body(request, required=True), "回覆內容")
+        text = _check_text(await _json_body(request, required=True), labels.WHAT_REPLY)
         with ticket_errors():
             m = await hub.officer_reply(ticket_id, auth.officer, text)
         return JSONResponse({"message": _message_json(m)})
 
     @r.post("/console/api/tickets/{ticket_id}/notes")
     async def add_note(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
-        text = _check_text(await _json_body(request, required=True), "備註內容")
+        text = _check_text(await _json_body(request, required=True), labels.WHAT_NOTE)
         try:
             note = await db(store.add_note, ticket_id, auth.officer.id, text)
         except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
+            raise ApiError(404, labels.MSG_NOT_FOUND) from None
         return JSONResponse({"note": note.to_json()})
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
@@ -402,7 +368,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         cursor = 0
         if since not in (None, ""):
             if not since.isdigit():
-                raise ApiError(422, MSG_BAD_CURSOR)
+                raise ApiError(422, labels.MSG_BAD_CURSOR)
             cursor = int(since)
         rows = await db(store.tickets, list(OPEN_STATES))
         body: dict[str, Any] = {"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],

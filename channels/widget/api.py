@@ -36,6 +36,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from knowledge import contract
 
+from .. import texts
 from ..context import Context
 from ..core.ratelimit import RateLimiter
 from ..core.store import MessageView
@@ -58,18 +59,6 @@ CORS_HEADERS = {
     "Vary": "Origin",
 }
 NO_STORE = {"Cache-Control": "no-store"}
-
-ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"
-ERR_JSON = "請以 JSON 物件傳送訊息，例如 {\"session_id\": \"…\", \"text\": \"診斷輔導要多少錢\"}。"
-ERR_TEXT_EMPTY = "請輸入訊息內容。"
-ERR_TEXT_TYPE = "text 必須是文字。"
-ERR_TEXT_HUGE = "訊息過長（超過{limit}字），請分段詢問。"
-ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
-ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
-ERR_AFTER = "after 必須是0或正整數。"
-ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試。"
-
-
 
 def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers={**CORS_HEADERS, **NO_STORE})
@@ -143,36 +132,36 @@ def router(ctx: Context) -> APIRouter:
     async def send(request: Request) -> JSONResponse:
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _error(413, ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
+            return _error(413, texts.WIDGET_ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
         try:
             body = await request.json()
         except Exception:
-            return _error(422, ERR_JSON)
+            return _error(422, texts.WIDGET_ERR_JSON)
         if not isinstance(body, dict):
-            return _error(422, ERR_JSON)
+            return _error(422, texts.WIDGET_ERR_JSON)
         session_id = body.get("session_id")
         if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
-            return _error(422, ERR_SESSION)
+            return _error(422, texts.WIDGET_ERR_SESSION)
         text = body.get("text")
         if text is not None and not isinstance(text, str):
-            return _error(422, ERR_TEXT_TYPE)
+            return _error(422, texts.WIDGET_ERR_TEXT_TYPE)
         text = (text or "").strip()
         if not text:
-            return _error(422, ERR_TEXT_EMPTY)
+            return _error(422, texts.WIDGET_ERR_TEXT_EMPTY)
         if len(text) > MAX_REQUEST_TEXT:
-            return _error(413, ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
+            return _error(413, texts.WIDGET_ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
         payload = body.get("payload")
         if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_PAYLOAD):
-            return _error(422, ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
+            return _error(422, texts.WIDGET_ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
         client_id = body.get("client_id")
         if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
-            return _error(422, ERR_CLIENT_ID)
+            return _error(422, texts.WIDGET_ERR_CLIENT_ID)
         keys = {"session": session_id, "address": request.client.host if request.client else "?"}
         for limiter, kind in limits:
             key = keys[kind]
             if not limiter.allow(key):
                 wait = limiter.retry_after(key)
-                resp = _error(429, ERR_TOO_FAST.format(seconds=wait))
+                resp = _error(429, texts.WIDGET_ERR_TOO_FAST.format(seconds=wait))
                 resp.headers["Retry-After"] = str(wait)
                 return resp
         # the store's external id column is unique: a resent message (same client_id) is stored once
@@ -194,9 +183,9 @@ def router(ctx: Context) -> APIRouter:
     @r.get("/api/widget/messages")
     def history(session_id: str = "", after: str = "0") -> JSONResponse:
         if not SESSION_RE.match(session_id or ""):
-            return _error(422, ERR_SESSION)
+            return _error(422, texts.WIDGET_ERR_SESSION)
         if not re.fullmatch(r"\d{1,18}", after or ""):
-            return _error(422, ERR_AFTER)
+            return _error(422, texts.WIDGET_ERR_AFTER)
         conversation_id = hub.conversation_id(CHANNEL, session_id)
         messages = store.messages(conversation_id, int(after))
         return _ok({"messages": [message_json(m) for m in messages],
