@@ -65,3 +65,16 @@ def test_every_gateway_sentence_is_in_a_text_module():
     homes = {"texts.py", "console/labels.py"}       # users' sentences; officers' words
     found = {f: zh_literals(CHANNELS / f) for f in modules() if f not in homes}
     assert {f: words for f, words in found.items() if words} == {}
+
+
+def test_each_page_script_keeps_its_words_in_one_strings_object():
+    import re
+    for script in ("widget/static/widget.js", "console/static/console.js"):
+        text = (CHANNELS / script).read_text("utf-8")
+        start = re.search(r"^\s*(?:var|const) T = \{$", text, re.M)
+        assert start, script
+        end = text.index("\n  };\n", start.end())
+        rest = text[:start.start()] + text[end:]
+        rest = re.sub(r"/\*.*?\*/", "", rest, flags=re.S)
+        rest = re.sub(r"//[^\n]*", "", rest)
+        assert re.findall(r"[^\n]*[\u4e00-\u9fff][^\n]*", rest) == [], script

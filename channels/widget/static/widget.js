@@ -44,6 +44,8 @@
     title: "升級轉型諮詢小幫手",
     status: "線上小幫手・答案皆附依據",
     open: "開啟線上諮詢",
+    toggle: "線上諮詢",
+    keys: "按 Enter 送出，Shift＋Enter 換行，Esc 關閉視窗",
     close: "關閉對話視窗",
     inputLabel: "輸入您的問題",
     placeholder: "請輸入問題，例如：診斷輔導要多少錢",
@@ -164,7 +166,7 @@
     "aria-expanded": "false", "aria-controls": "hotline-widget-panel", "data-testid": "widget-toggle"
   });
   toggle.appendChild(chatIcon());
-  toggle.appendChild(el("span", { "class": "hw-toggle-text", "aria-hidden": "true" }, "線上諮詢"));
+  toggle.appendChild(el("span", { "class": "hw-toggle-text", "aria-hidden": "true" }, T.toggle));
   var badge = el("span", { id: "hotline-widget-badge", "class": "hw-badge", hidden: "" });
   toggle.appendChild(badge);
 
@@ -207,7 +209,7 @@
   var input = el("textarea", { id: "hotline-widget-input", "class": "hw-input", rows: "1",
                                placeholder: T.placeholder, autocomplete: "off", "aria-describedby": "hotline-widget-hint" });
   form.appendChild(input);
-  form.appendChild(el("span", { id: "hotline-widget-hint", "class": "hw-sr" }, "按 Enter 送出，Shift＋Enter 換行，Esc 關閉視窗"));
+  form.appendChild(el("span", { id: "hotline-widget-hint", "class": "hw-sr" }, T.keys));
   var sendBtn = el("button", { id: "hotline-widget-send", type: "submit", "class": "hw-send" }, T.send);
   form.appendChild(sendBtn);
   panel.appendChild(form);
