@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from knowledge.calc.params import parameters
 
 from . import texts
-from .console.assist import AgentAssist
+from .core.assist import AgentAssist
 from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .core.hub import Hub, StoreOnlyDelivery

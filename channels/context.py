@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .console.assist import AgentAssist
+from .core.assist import AgentAssist
 from .core.hours import Clock, OfficeHours
 from .core.hub import Hub
 from .core.store import Store

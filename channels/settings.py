@@ -8,7 +8,7 @@ the defaults: it reads neither.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -28,6 +28,7 @@ def _env(name: str, field: str) -> Any:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True, env_file=None)
+    _read_environment: ClassVar[bool] = False
 
     rasa_url: str = Field("http://127.0.0.1:5005", validation_alias=_env("RASA_URL", "rasa_url"))
     action_server_url: str = Field("http://127.0.0.1:5055",
@@ -114,6 +115,9 @@ class Settings(BaseSettings):
                                    dotenv_settings: PydanticBaseSettingsSource,
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given, unless read ``from_env`` (then the environment, then ``.env``)."""
+        if cls._read_environment:
+            return (init_settings, env_settings, dotenv_settings)
         return (init_settings,)
 
     @classmethod
@@ -127,15 +131,8 @@ class Settings(BaseSettings):
 
 
 class _FromEnvironment(Settings):
+    _read_environment: ClassVar[bool] = True
     model_config = SettingsConfigDict(env_file_encoding="utf-8")
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource,
-                                   dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource,
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings)
 
 
 class SettingsError(ValueError):

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from channels import texts
 from channels.app import build_context, create_app
 from channels.console import api as console
-from channels.console.assist import AgentAssist
+from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.core.passwords import hash_password
 from channels.core.store import TicketState

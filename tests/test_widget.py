@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels.app import build_context, create_app
-from channels.console.assist import AgentAssist
+from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
 from fakes import FakeRasa, calc_answer, handoff_script

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 from browserutil import browser, screenshot
 from channels.app import build_context, create_app
-from channels.console.assist import AgentAssist
+from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
 from fakes import FakeRasa, calc_answer
