@@ -7,11 +7,14 @@ the defaults: it reads neither.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .core.hours import parse_hhmm, parse_holidays
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_FILE = ROOT / ".env"
@@ -19,6 +22,15 @@ ENV_FILE = ROOT / ".env"
 
 def _default_db() -> str:
     return f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
+
+
+# text settings with a format: the parser the gateway applies later, and what it expects
+FORMATS: dict[str, tuple[Callable[[str], object], str]] = {
+    "office_open": (parse_hhmm, "HH:MM (e.g. 08:30)"),
+    "office_close": (parse_hhmm, "HH:MM (e.g. 18:00)"),
+    "office_holidays": (parse_holidays, "dates like 2027-01-01,2027-02-05"),
+    "fake_now": (datetime.fromisoformat, "an ISO time like 2026-11-30T10:00:00+08:00"),
+}
 
 
 def _env(name: str, field: str) -> Any:
@@ -65,7 +77,7 @@ class Settings(BaseSettings):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: Any, info: Any) -> Any:
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
         """An empty variable (``RASA_TOKEN=``) means the default, as it always has."""
         if isinstance(value, str) and not value.strip():
             field = cls.model_fields[info.field_name]
@@ -77,36 +89,15 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.strip().rstrip("/")
 
-    @field_validator("office_open", "office_close")
+    @field_validator(*FORMATS)
     @classmethod
-    def _hhmm(cls, value: str) -> str:
-        from .core.hours import parse_hhmm
+    def _well_formed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        parse, expected = FORMATS[info.field_name]
         if value:
             try:
-                parse_hhmm(value)
+                parse(value)
             except ValueError:
-                raise ValueError(f"expected HH:MM (e.g. 08:30), got {value!r}") from None
-        return value
-
-    @field_validator("office_holidays")
-    @classmethod
-    def _holidays(cls, value: str) -> str:
-        from .core.hours import parse_holidays
-        try:
-            parse_holidays(value)
-        except ValueError:
-            raise ValueError(f"expected dates like 2027-01-01,2027-02-05, got {value!r}") from None
-        return value
-
-    @field_validator("fake_now")
-    @classmethod
-    def _iso_time(cls, value: str | None) -> str | None:
-        from datetime import datetime
-        if value:
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"expected an ISO time like 2026-11-30T10:00:00+08:00, got {value!r}") from None
+                raise ValueError(f"expected {expected}, got {value!r}") from None
         return value
 
     @classmethod
