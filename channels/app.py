@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,37 +21,24 @@ from fastapi.responses import JSONResponse
 
 from knowledge.calc.params import parameters
 
-from .console.assist import AgentAssist
+from . import texts
+from .core.assist import AgentAssist
+from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .core.hub import Hub, StoreOnlyDelivery
-from .core.store import Store, utcnow
+from .core.store import Store, open_store, utcnow
 from .rasa_client import RasaClient
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Context:
-    settings: Settings
-    store: Store
-    hub: Hub
-    hours: OfficeHours
-    clock: Clock
-    assist: AgentAssist
-
-
 def build_context(settings: Settings, *, clock: Clock | None = None, store: Store | None = None,
                   rasa: RasaClient | None = None, assist: AgentAssist | None = None) -> Context:
     if store is None:
-        from pathlib import Path
-
-        from .settings import _default_db
-        url = settings.database_url or _default_db()
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        store = Store(url)
-    store.migrate()
+        store = open_store(settings.database_url)
+    else:
+        store.migrate()
     service = parameters()
     hours = OfficeHours(parse_hhmm(settings.office_open or service.service_open),
                         parse_hhmm(settings.office_close or service.service_close),
@@ -79,7 +65,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
             replay.cancel()
             await ctx.hub.rasa.aclose()
 
-    app = FastAPI(title="升級轉型諮詢小幫手 gateway", version="1.1.0", lifespan=lifespan)
+    app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan)
     app.state.ctx = ctx
 
     from .console import api as console

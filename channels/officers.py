@@ -17,7 +17,10 @@ import re
 import sys
 from typing import Sequence, TextIO
 
-from .core.passwords import hash_password, password_problem
+from .console import labels
+from .core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
+from .core.store import Store, open_store
+from .settings import Settings
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,59}$")
 MAX_NAME_LENGTH = 60
@@ -27,45 +30,46 @@ class CliError(Exception):
     pass
 
 
+def password_problem(password: str) -> str | None:
+    """Why a password is unacceptable (zh-TW and English), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return labels.CLI_PASSWORD_SHORT.format(limit=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return labels.CLI_PASSWORD_LONG.format(limit=MAX_PASSWORD_LENGTH)
+    if password.strip() != password:
+        return labels.CLI_PASSWORD_SPACES
+    return None
+
+
 def _read_password(use_stdin: bool, stdin: TextIO, confirm: bool = True) -> str:
     if use_stdin or not stdin.isatty():
         line = stdin.readline()
         if not line:
-            raise CliError("沒有從標準輸入讀到密碼 (no password on stdin).")
+            raise CliError(labels.CLI_NO_PASSWORD)
         return line.rstrip("\r\n")
-    first = getpass.getpass("密碼 Password: ")
+    first = getpass.getpass(labels.CLI_PASSWORD_PROMPT)
     if confirm:
-        second = getpass.getpass("再輸入一次 Repeat: ")
+        second = getpass.getpass(labels.CLI_REPEAT_PROMPT)
         if first != second:
-            raise CliError("兩次輸入的密碼不一致 (passwords do not match).")
+            raise CliError(labels.CLI_MISMATCH)
     return first
 
 
-def _store():
-    from .core.store import Store
-    from .settings import Settings
-
-    settings = Settings.from_env()
-    if settings.database_url.startswith("sqlite:///"):
-        from pathlib import Path
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.database_url)
-    store.migrate()
-    return store
+def _store() -> Store:
+    return open_store(Settings.from_env().database_url)
 
 
 def cmd_create(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     username = args.username.strip()
     if not USERNAME_RE.match(username):
-        raise CliError("帳號需為 2–60 個英數字或 . _ -，且以英數字開頭 "
-                       "(username: 2-60 of A-Z a-z 0-9 . _ -, starting with a letter or digit).")
+        raise CliError(labels.CLI_BAD_USERNAME)
     name = (args.name or username).strip()
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise CliError(f"顯示名稱需為 1–{MAX_NAME_LENGTH} 個字 (display name: 1-{MAX_NAME_LENGTH} characters).")
+        raise CliError(labels.CLI_BAD_NAME.format(limit=MAX_NAME_LENGTH))
     store = _store()
     try:
         if any(o.username == username for o in store.officers()):
-            raise CliError(f"帳號「{username}」已存在；要改密碼請用 passwd (username exists; use passwd).")
+            raise CliError(labels.CLI_EXISTS_USE_PASSWD.format(username=username))
         password = _read_password(args.password_stdin, stdin)
         problem = password_problem(password)
         if problem:
@@ -74,11 +78,10 @@ def cmd_create(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
         try:
             officer = store.create_officer(username, name, hash_password(password))
         except IntegrityError:
-            raise CliError(f"帳號「{username}」已存在 (username exists).") from None
+            raise CliError(labels.CLI_EXISTS.format(username=username)) from None
     finally:
         store.dispose()
-    print(f"已建立專人帳號「{officer.username}」（{officer.display_name}），編號 {officer.id}。"
-          f" Created officer {officer.username} (id {officer.id}).", file=out)
+    print(labels.CLI_CREATED.format(username=officer.username, name=officer.display_name, id=officer.id), file=out)
     return 0
 
 
@@ -86,16 +89,16 @@ def cmd_passwd(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     store = _store()
     try:
         if not any(o.username == args.username for o in store.officers()):
-            raise CliError(f"找不到帳號「{args.username}」(no such officer).")
+            raise CliError(labels.CLI_NO_SUCH.format(username=args.username))
         password = _read_password(args.password_stdin, stdin)
         problem = password_problem(password)
         if problem:
             raise CliError(problem)
         if not store.set_officer_password(args.username, hash_password(password)):
-            raise CliError(f"找不到帳號「{args.username}」(no such officer).")
+            raise CliError(labels.CLI_NO_SUCH.format(username=args.username))
     finally:
         store.dispose()
-    print(f"已更新「{args.username}」的密碼。 Password changed.", file=out)
+    print(labels.CLI_PASSWORD_CHANGED.format(username=args.username), file=out)
     return 0
 
 
@@ -106,10 +109,9 @@ def cmd_list(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     finally:
         store.dispose()
     if not officers:
-        print("尚未建立任何專人帳號。 No officers yet: python -m channels.officers create <username> --name <名稱>",
-              file=out)
+        print(labels.CLI_NONE_YET, file=out)
         return 0
-    print(f"{'id':>4}  {'username':<20} 顯示名稱", file=out)
+    print(f"{'id':>4}  {'username':<20} {labels.CLI_NAME_COLUMN}", file=out)
     for o in officers:
         print(f"{o.id:>4}  {o.username:<20} {o.display_name}", file=out)
     return 0
@@ -117,19 +119,18 @@ def cmd_list(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m channels.officers",
-                                description="專人服務台帳號管理 (officer console accounts). "
-                                            "Database: HANDOFF_DATABASE_URL.")
+                                description=labels.CLI_DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("create", help="建立帳號 create an officer")
+    c = sub.add_parser("create", help=labels.CLI_HELP_CREATE)
     c.add_argument("username")
-    c.add_argument("--name", help="顯示名稱 display name shown to users (default: the username)")
-    c.add_argument("--password-stdin", action="store_true", help="從標準輸入第一行讀取密碼 read the password from stdin")
+    c.add_argument("--name", help=labels.CLI_HELP_NAME)
+    c.add_argument("--password-stdin", action="store_true", help=labels.CLI_HELP_STDIN)
     c.set_defaults(func=cmd_create)
-    pw = sub.add_parser("passwd", help="變更密碼 change a password")
+    pw = sub.add_parser("passwd", help=labels.CLI_HELP_PASSWD)
     pw.add_argument("username")
-    pw.add_argument("--password-stdin", action="store_true", help="從標準輸入第一行讀取密碼 read the password from stdin")
+    pw.add_argument("--password-stdin", action="store_true", help=labels.CLI_HELP_STDIN)
     pw.set_defaults(func=cmd_passwd)
-    ls = sub.add_parser("list", help="列出帳號 list officers")
+    ls = sub.add_parser("list", help=labels.CLI_HELP_LIST)
     ls.set_defaults(func=cmd_list)
     return p
 
@@ -141,13 +142,13 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     try:
         return args.func(args, stdin, out)
     except CliError as exc:
-        print(f"錯誤 Error: {exc}", file=err)
+        print(labels.CLI_ERROR.format(error=exc), file=err)
         return 1
     except KeyboardInterrupt:
-        print("\n已取消 (cancelled).", file=err)
+        print(labels.CLI_CANCELLED, file=err)
         return 130
     except Exception as exc:  # e.g. the database is unreachable
-        print(f"錯誤 Error: {type(exc).__name__}: {exc}", file=err)
+        print(labels.CLI_ERROR.format(error=f"{type(exc).__name__}: {exc}"), file=err)
         return 1
 
 

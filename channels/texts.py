@@ -1,10 +1,18 @@
-"""Every zh-TW sentence the gateway says (handoff, channels, console). No programme figure here."""
+"""Every zh-TW sentence the gateway says to users (handoff, channels). No programme figure here.
 
+Officer-facing labels of the console are in channels/console/labels.py; the widget's and the
+console's page strings are in one object at the top of widget.js and console.js.
+"""
+from knowledge import contract
+
+SERVICE_NAME = "升級轉型諮詢小幫手"
+
+# handoff reason code (knowledge/contract.py) → how it is said; the keys are exactly the contract's codes
 REASONS = {
-    "requested": "您要求專人服務",
-    "complaint": "陳情／申訴",
-    "case_status": "案件進度或審查結果",
-    "misunderstood": "小幫手未能理解您的問題",
+    contract.REQUESTED: "您要求專人服務",
+    contract.COMPLAINT: "陳情／申訴",
+    contract.CASE_STATUS: "案件進度或審查結果",
+    contract.MISUNDERSTOOD: "小幫手未能理解您的問題",
 }
 
 HANDOFF_IN_HOURS = ("已為您轉接專人（{reason}）。目前排隊第{position}位，{wait}。"
@@ -26,4 +34,30 @@ UPSTREAM_DOWN = "抱歉，系統暫時忙碌，您的訊息已保存，請稍後
 TOO_LONG = "您的訊息超過{limit}字，我只保留了前{limit}字；若有多個問題，歡迎分開詢問。"
 UNSUPPORTED_MEDIA = "目前只能閱讀文字訊息，請用文字輸入您的問題，例如「診斷輔導要多少錢」。"
 
+# When and how officers can be reached (channels/core/hours.py)
+MOMENT = "{month}月{day}日（{weekday}）{time}"                       # 11月30日（一）08:30
+WEEKDAYS = "一二三四五六日"
+OFFICE_HOURS = "週一至週五 {open}～{close}，國定假日除外"
+
+# Errors of the widget API (channels/widget/api.py), shown in the widget after 「訊息未送出：」
+WIDGET_ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"
+WIDGET_ERR_JSON = "請以 JSON 物件傳送訊息，例如 {\"session_id\": \"…\", \"text\": \"診斷輔導要多少錢\"}。"
+WIDGET_ERR_TEXT_EMPTY = "請輸入訊息內容。"
+WIDGET_ERR_TEXT_TYPE = "text 必須是文字。"
+WIDGET_ERR_TEXT_HUGE = "訊息過長（超過{limit}字），請分段詢問。"
+WIDGET_ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
+WIDGET_ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
+WIDGET_ERR_AFTER = "after 必須是0或正整數。"
+WIDGET_ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試。"
+
+# Input vocabulary (channels/core/contact.py): words before a phone extension, and replies that mean
+# "no, I'd rather not leave a contact"
+EXTENSION_WORDS = ("分機", "轉")
 DECLINE_WORDS = ("不用", "不要", "不必", "不需要", "免了", "算了", "不方便", "不想", "拒絕", "不留")
+
+# A calculation card as LINE draws it (channels/line/messages.py). The card's own words (headline,
+# amount, steps, headings) come from the action server; these are used only where a card leaves one out.
+CARD_TITLE = "試算結果"
+CARD_INELIGIBLE = "目前不符合條件"
+CARD_ESTIMATE = "（估算）"
+CARD_HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"}

@@ -9,6 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from testenv import LINE_PORT, LINE_SECRET, LINE_TOKEN, PORT_OFFSET, STACK_NOW  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output"
 
@@ -54,13 +56,6 @@ def questions():
     return yaml.safe_load((ROOT / "bench" / "questions.yml").read_text("utf-8"))["questions"]
 
 
-# A Monday inside office hours (Asia/Taipei): the gateway's clock for the whole test session.
-STACK_NOW = "2026-11-30T10:00:00+08:00"
-LINE_SECRET = "test-channel-secret"
-LINE_TOKEN = "test-channel-access-token"
-# HOTLINE_TEST_PORT_OFFSET lets two test runs on one machine use different ports.
-PORT_OFFSET = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "0"))
-LINE_PORT = 18090 + PORT_OFFSET
 
 
 @pytest.fixture(scope="session")

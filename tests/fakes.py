@@ -43,3 +43,33 @@ def handoff_script(trigger: str = "找專人", reason: str = "requested") -> Cal
                                             "slots": {"employees": 25, "total_budget": 8_000_000}}}}]
         return [{"text": f"bot: {message}"}]
     return script
+
+
+def calc_card(result: Any, text: str = "") -> dict[str, Any]:
+    """A ``knowledge.contract.CalcCard`` for a CalcResult, as the action server sends it: every word
+    the channels draw is in it (headline, amount, steps, citations resolved). Built here from the
+    result's own fields so the channel tests check drawing only, not the action server's rendering."""
+    from knowledge.calc.result import wan
+    from knowledge.loader import citation_names
+
+    names = citation_names()
+    ids = [*result.citations, *(s.citation for s in result.steps if s.citation)]
+    amount_text = wan(result.amount) if result.amount is not None else ""
+    binding = f"（決定因素：{result.binding_rule}）" if result.binding_rule else ""
+    headline = (f"{result.amount_label}{amount_text}{binding}。" if result.eligible
+                else f"目前不符合「{result.title}」的條件（{result.binding_rule}）。")
+    return {"kind": result.kind, "title": result.title, "eligible": result.eligible, "headline": headline,
+            "amount": result.amount, "amount_label": result.amount_label, "amount_text": amount_text,
+            "binding_rule": result.binding_rule, "is_estimate": result.is_estimate,
+            "steps": [{"text": s.text, "citation": s.citation, "citation_text": names.get(s.citation or "")}
+                      for s in result.steps],
+            "notes": list(result.notes), "alternatives": list(result.alternatives),
+            "citations": list(result.citations),
+            "citation_texts": {i: names[i] for i in dict.fromkeys(ids) if i in names},
+            "headings": {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"},
+            "text": text}
+
+
+def calc_answer(result: Any, text: str = "") -> dict[str, Any]:
+    """The Rasa answer carrying a calculation result: ``{"custom": calc_result payload}``."""
+    return {"custom": {"type": "calc_result", "card": calc_card(result, text), "result": result.to_dict()}}

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from channels import texts
 from channels.app import build_context, create_app
 from channels.console import api as console
-from channels.console.assist import AgentAssist
+from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.core.passwords import hash_password
 from channels.core.store import TicketState
@@ -233,7 +233,7 @@ def test_login_only_accepts_json(env):
 
 def test_repeated_failures_lock_the_username_for_a_minute(env):
     now = [1000.0]
-    throttle = console.LoginThrottle(now=lambda: now[0])
+    throttle = console.login_throttle(clock=lambda: now[0])
     app = FastAPI()
     app.include_router(console.router(env.ctx, throttle=throttle))
     c = TestClient(app)

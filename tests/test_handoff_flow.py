@@ -159,7 +159,7 @@ def test_gateway_crash_with_an_open_ticket_loses_nothing(stack, officer):
 
 
 def test_officer_reply_reaches_a_line_user_by_push(stack, line_api, officer):
-    from conftest import LINE_SECRET
+    from testenv import LINE_SECRET
     from test_line import new_token, new_user, signed, text_event
 
     base = stack.cfg.gateway_url

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from channels.core.store import NotFound, Store, TicketConflict, TicketState
+from channels.core.store import NotFound, Store, TicketAction, TicketConflict, TicketState
 
 PG_URL = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -88,12 +88,12 @@ def test_ticket_lifecycle_waiting_to_officer_to_resolved(store):
     assert store.open_ticket(cid).id == t.id
     assert store.queue_position(t.id) == 1
     assert [x.id for x in store.tickets([TicketState.WAITING])] == [t.id]
-    claimed = store.transition(t.id, [TicketState.WAITING], TicketState.WITH_OFFICER, officer_id=o.id)
+    claimed = store.transition(t.id, TicketAction.CLAIM, by=o.id)
     assert claimed.state is TicketState.WITH_OFFICER and claimed.officer_name == "林專員"
     assert claimed.claimed_at is not None and claimed.summary["slots"] == {"employees": 25}
     with pytest.raises(TicketConflict):  # cannot claim twice
-        store.transition(t.id, [TicketState.WAITING], TicketState.WITH_OFFICER, officer_id=o.id)
-    done = store.transition(t.id, [TicketState.WITH_OFFICER], TicketState.RESOLVED, require_officer=o.id)
+        store.transition(t.id, TicketAction.CLAIM, by=o.id)
+    done = store.transition(t.id, TicketAction.RESOLVE, by=o.id)
     assert done.state is TicketState.RESOLVED and done.resolved_at is not None
     assert store.open_ticket(cid) is None
     assert store.median_wait() is not None and store.median_wait() >= timedelta(0)
@@ -104,9 +104,9 @@ def test_another_officer_cannot_change_a_held_ticket(store):
     a = store.create_officer("a", "甲", "h")
     b = store.create_officer("b", "乙", "h")
     t = store.create_ticket(cid, "web", TicketState.WAITING, "complaint", {})
-    store.transition(t.id, [TicketState.WAITING], TicketState.WITH_OFFICER, officer_id=a.id)
+    store.transition(t.id, TicketAction.CLAIM, by=a.id)
     with pytest.raises(TicketConflict) as err:
-        store.transition(t.id, [TicketState.WITH_OFFICER], TicketState.RESOLVED, require_officer=b.id)
+        store.transition(t.id, TicketAction.RESOLVE, by=b.id)
     assert err.value.ticket.officer_name == "甲"
     with pytest.raises(NotFound):
         store.ticket(99999)
@@ -118,7 +118,7 @@ def test_callback_ticket_keeps_contact_and_due_time(store):
     cid = _conv(store, "line:U123")
     due = datetime(2026, 11, 30, 8, 30, tzinfo=TAIPEI)  # kept as the same instant on every back end
     t = store.create_ticket(cid, "line", TicketState.AWAITING_CONTACT, "requested", {}, due)
-    t2 = store.transition(t.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK, contact="0912-345-678")
+    t2 = store.transition(t.id, TicketAction.REGISTER_CALLBACK, contact="0912-345-678")
     assert t2.contact == "0912-345-678" and t2.callback_after == due
     assert [x.id for x in store.tickets([TicketState.CALLBACK])] == [t.id]
     assert store.conversation(cid) == ("line", "U123")
@@ -183,3 +183,17 @@ def test_a_version_1_database_is_migrated_in_place(store):
     assert ticket.to_json()["display_name"] == "陳老闆"
     assert again.migrate() == 2  # and again: nothing to do
     again.dispose()
+
+
+def test_the_state_machine_table():
+    from channels.core.store import RULES, Refusal, TicketAction, refusal
+
+    assert all(TicketState.RESOLVED not in rule.from_states for rule in RULES.values())   # resolved is final
+    assert RULES[TicketAction.RESOLVE].from_states == frozenset(set(TicketState) - {TicketState.RESOLVED})
+    assert refusal(TicketAction.CLAIM, TicketState.WAITING, None, 1) is None
+    assert refusal(TicketAction.CLAIM, TicketState.WITH_OFFICER, 2, 1) is Refusal.HELD
+    assert refusal(TicketAction.TAKE_OVER, TicketState.WITH_OFFICER, 2, 1) is None
+    assert refusal(TicketAction.REPLY, TicketState.WAITING, None, 1) is Refusal.NOT_CLAIMED
+    assert refusal(TicketAction.REPLY, TicketState.WITH_OFFICER, 2, 1) is Refusal.HELD
+    assert refusal(TicketAction.RESOLVE, TicketState.RESOLVED, 1, 1) is Refusal.RESOLVED
+    assert refusal(TicketAction.REGISTER_CALLBACK, TicketState.WAITING, None, None) is Refusal.STATE

@@ -12,6 +12,7 @@ from channels.core.hours import TAIPEI
 from channels.core.store import TicketConflict, TicketState
 from channels.settings import Settings
 from fakes import FakeRasa, handoff_script
+from knowledge import contract
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=TAIPEI)
 FRIDAY_19 = datetime(2026, 11, 27, 19, 0, tzinfo=TAIPEI)
@@ -243,3 +244,18 @@ def test_an_officer_can_close_a_ticket_still_asking_for_a_contact(tmp_path):
     assert texts_of(run(ctx.hub.user_message("web", "s5", "補助上限"))) == ["bot: 補助上限"]
     with pytest.raises(TicketConflict):
         run(ctx.hub.resolve(t.id, officer))  # already resolved
+
+
+def test_the_reasons_said_are_exactly_the_contracts_reason_codes():
+    assert set(texts.REASONS) == set(contract.HANDOFF_REASON_CODES)
+
+
+def test_an_unknown_reason_is_taken_as_a_request_and_resuming_resets_the_contracts_slots(tmp_path):
+    ctx, rasa, _ = make(tmp_path, script=handoff_script(reason="no-such-reason"))
+    run(ctx.hub.user_message("web", "s6", "找專人"))
+    t = ctx.store.open_ticket("web:s6")
+    assert t.reason == contract.REQUESTED
+    officer = ctx.store.create_officer("lin", "林專員", "x")
+    run(ctx.hub.resolve(t.id, officer))
+    _, events = rasa.events[-1]
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == contract.RESET_ON_RESUME

@@ -22,9 +22,9 @@ from channels import texts
 from channels.app import build_context, create_app
 from channels.line.messages import MAX_LABEL, decode_postback
 from channels.settings import Settings
-from conftest import LINE_SECRET, LINE_TOKEN
-from fakes import FakeRasa, handoff_script
+from fakes import FakeRasa, calc_answer, handoff_script
 from scripts.stack import MODEL
+from testenv import LINE_SECRET, LINE_TOKEN
 
 SECRET = "in-process-secret"
 WAIT_S = 15.0
@@ -297,19 +297,21 @@ async def test_a_text_longer_than_line_allows_is_split(gateway, line_api):
 
 
 def calc_result() -> tuple[str, dict[str, Any]]:
+    """The chat text of a diagnosis result and the Rasa answer carrying its card."""
     from actions.render import render
     from knowledge.calc.diagnosis import calculate_diagnosis
     from knowledge.loader import load_knowledge
 
     result = calculate_diagnosis(sme=True)
-    return render(result, load_knowledge()), result.to_dict()
+    rendered = render(result, load_knowledge())
+    return rendered, calc_answer(result, rendered)
 
 
 @pytest.mark.anyio
 async def test_a_calculator_result_becomes_a_flex_bubble(gateway, line_api):
-    rendered, result = calc_result()
+    rendered, answer = calc_result()
     gw = gateway(lambda sender, message: [{"text": rendered},
-                                          {"custom": {"type": "calc_result", "result": result}},
+                                          answer,
                                           {"text": "還想試算其他項目嗎？",
                                            "buttons": [{"title": "是", "payload": "是"}]}])
     user, token = new_user(), new_token()
@@ -330,6 +332,18 @@ async def test_a_calculator_result_becomes_a_flex_bubble(gateway, line_api):
     assert "診斷輔導．輔導經費" in words(bubble["footer"])
     assert follow_up["text"] == "還想試算其他項目嗎？" and follow_up["quickReply"]["items"]
     assert await line_api.wait_for_async(lambda _: not gw.undelivered(user), 5)  # text and result both delivered
+
+
+@pytest.mark.anyio
+async def test_a_result_stored_before_cards_existed_is_sent_as_its_text(gateway, line_api):
+    rendered, answer = calc_result()
+    old = {"custom": {"type": "calc_result", "result": answer["custom"]["result"]}}   # no card
+    gw = gateway(lambda sender, message: [{"text": rendered}, old])
+    user, token = new_user(), new_token()
+    await gw.post([text_event(user, "診斷要自付多少", token)])
+    replies = await line_api.wait_for_async(lambda _: line_api.replies(token), WAIT_S)
+    (message,) = replies[0]["json"]["messages"]
+    assert message == {"type": "text", "text": rendered}
 
 
 @pytest.mark.anyio

@@ -44,6 +44,26 @@ def test_key_table_stays_bounded():
     assert len(rl._hits) <= 100
 
 
+def test_recorded_failures_lock_a_key_out_then_start_afresh():
+    clock = Tick()
+    rl = RateLimiter(3, 60.0, clock, lockout_s=30.0)      # the console's login throttle, shorter
+    rl.hit("wang")
+    rl.hit("wang")
+    assert rl.locked_for("wang") == 0                     # two failures: not locked yet
+    clock.t = 5.0
+    rl.hit("wang")
+    assert rl.locked_for("wang") == 30 and rl.retry_after("wang") == 30
+    assert not rl.allow("wang") and rl.locked_for("lee") == 0
+    clock.t = 35.0
+    assert rl.locked_for("wang") == 0
+    rl.hit("wang")
+    assert rl.locked_for("wang") == 0                     # the window started empty after the lockout
+    rl.forget("wang")
+    rl.hit("wang")
+    rl.hit("wang")
+    assert rl.locked_for("wang") == 0                     # a success (forget) cleared the earlier one
+
+
 def test_widget_api_answers_429_with_retry_after_and_keeps_nothing(tmp_path):
     rasa = FakeRasa()
     ctx = build_context(Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}", widget_rate_per_session=3,

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels.app import build_context, create_app
-from channels.console.assist import AgentAssist
+from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
-from fakes import FakeRasa, handoff_script
+from fakes import FakeRasa, calc_answer, handoff_script
 
 IN_HOURS = datetime(2026, 11, 30, 10, 0, tzinfo=TAIPEI)      # a Monday morning
 OUT_OF_HOURS = datetime(2026, 11, 30, 20, 0, tzinfo=TAIPEI)
@@ -165,10 +165,11 @@ def test_a_resent_message_is_stored_and_answered_once(widget):
 def test_calc_result_payload_reaches_the_widget_with_citation_texts(tmp_path):
     from knowledge.calc.diagnosis import calculate_diagnosis
 
-    result = calculate_diagnosis(sme=True).to_dict()
+    calc = calculate_diagnosis(sme=True)
+    result = calc.to_dict()
     w = Widget(tmp_path, script=lambda s, m: [
         {"text": "【診斷輔導費用】…（依據：診斷輔導．輔導經費）"},
-        {"custom": {"type": "calc_result", "result": result}},
+        calc_answer(calc),
     ])
     sid = w.new_session()
     body = w.send(sid, "幫我試算診斷費用")
@@ -181,6 +182,17 @@ def test_calc_result_payload_reaches_the_widget_with_citation_texts(tmp_path):
     assert custom["citation_texts"]["diagnosis_cost"] == "診斷輔導．輔導經費"
     assert set(custom["citation_texts"]) >= set(result["citations"])
     assert w.poll(sid)["messages"][2]["payload"]["custom"]["citation_texts"] == custom["citation_texts"]
+
+
+def test_a_result_stored_before_cards_existed_is_returned_as_stored(tmp_path):
+    from knowledge.calc.diagnosis import calculate_diagnosis
+
+    old = {"custom": {"type": "calc_result", "result": calculate_diagnosis(sme=True).to_dict()}}
+    w = Widget(tmp_path, script=lambda s, m: [{"text": "【診斷輔導費用】…"}, old])
+    body = w.send(w.new_session(), "幫我試算診斷費用")
+    assert [m["text"] for m in body["messages"]] == ["【診斷輔導費用】…", ""]
+    custom = body["messages"][1]["payload"]["custom"]
+    assert set(custom) == {"type", "result"}        # nothing looked up or added: widget.js shows the text
 
 
 def test_markup_is_stored_verbatim_and_returned_as_data(widget):

@@ -22,10 +22,10 @@ from playwright.sync_api import expect
 
 from browserutil import browser, screenshot
 from channels.app import build_context, create_app
-from channels.console.assist import AgentAssist
+from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
-from fakes import FakeRasa
+from fakes import FakeRasa, calc_answer
 
 TOGGLE, PANEL, INPUT, SEND = ("#hotline-widget-toggle", "#hotline-widget-panel", "#hotline-widget-input",
                               "#hotline-widget-send")
@@ -173,7 +173,7 @@ def fake_script(sender: str, message: str) -> list[dict]:
     if message == "試算":
         result = calculate_diagnosis(sme=True)
         return [{"text": "【診斷輔導費用】（文字版）\n（依據：診斷輔導．輔導經費）"},
-                {"custom": {"type": "calc_result", "result": result.to_dict()}}]
+                calc_answer(result)]
     if "找專人" in message:
         return [{"custom": {"type": "handoff", "reason": "requested", "summary": {}}}]
     return [{"text": f"bot: {message}"}]

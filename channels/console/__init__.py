@@ -1,2 +1,2 @@
-"""The officer console: ``api.py`` (``/console`` and ``/console/api/*``), ``assist.py`` (knowledge
-suggestions for officers) and ``static/`` (the single-page console)."""
+"""The officer console: ``api.py`` (``/console`` and ``/console/api/*``), ``labels.py`` (every word
+it says to officers) and ``static/`` (the single-page console)."""

@@ -30,12 +30,11 @@ import json
 import logging
 import secrets
 import time
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,9 +42,12 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from .. import texts
+from ..context import Context
 from ..core.passwords import hash_password, needs_rehash, verify_password
-from ..core.store import (utcnow, OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
-                    iter_states)
+from ..core.ratelimit import RateLimiter
+from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
+                          iter_states, utcnow)
+from . import labels
 
 logger = logging.getLogger(__name__)
 
@@ -68,38 +70,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-STATE_LABELS = {
-    TicketState.AWAITING_CONTACT: "詢問聯絡方式中",
-    TicketState.WAITING: "等候中",
-    TicketState.WITH_OFFICER: "處理中",
-    TicketState.CALLBACK: "待回撥",
-    TicketState.RESOLVED: "已結案",
-}
-
-# zh-TW messages of the console API
-MSG_LOGIN_REQUIRED = "請先登入。"
-MSG_BAD_LOGIN = "帳號或密碼錯誤。"
-MSG_LOGIN_FIELDS = "請輸入帳號與密碼。"
-MSG_THROTTLED = "登入失敗次數過多，請於 {seconds} 秒後再試。"
-MSG_CSRF = "安全驗證失敗，請重新整理頁面後再試。"
-MSG_JSON_ONLY = "請以 JSON 格式（application/json）送出資料。"
-MSG_BAD_JSON = "資料格式錯誤，無法解析。"
-MSG_TOO_LARGE = "送出的資料過大。"
-MSG_BAD_REQUEST = "請求格式不正確。"
-MSG_NOT_FOUND = "找不到此案件。"
-MSG_HELD_BY = "此案件目前由「{name}」處理中；如需接手，請按「接手」。"
-MSG_CLAIM_FIRST = "請先認領此案件，才能回覆。"
-MSG_RESOLVED = "此案件已結案。"
-MSG_STATE = "此案件目前為「{state}」，無法執行此操作。"
-MSG_CHANGED = "案件狀態剛剛已變更，請重新整理後再試。"
-MSG_TEXT_TYPE = "{what}必須是文字。"
-MSG_TEXT_EMPTY = "{what}不可空白。"
-MSG_TEXT_LONG = "{what}最多 {limit} 字（目前 {length} 字）。"
-MSG_BAD_STATES = "不明的案件狀態：{value}"
-MSG_BAD_CURSOR = "since 參數必須是數字（上次回應的 cursor）。"
-MSG_BAD_TAKE_OVER = "take_over 必須是 true 或 false。"
-
-
 class ApiError(Exception):
     def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(message)
@@ -120,7 +90,7 @@ class ConsoleRoute(APIRoute):
                 response = JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status,
                                         headers=exc.headers)
             except RequestValidationError:
-                response = JSONResponse({"detail": MSG_BAD_REQUEST}, status_code=422)
+                response = JSONResponse({"detail": labels.MSG_BAD_REQUEST}, status_code=422)
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response
@@ -128,52 +98,14 @@ class ConsoleRoute(APIRoute):
         return wrapped
 
 
-class LoginThrottle:
-    """At most ``max_failures`` failed logins per username within ``window`` seconds; after that the
-    username is refused (429) for ``lockout`` seconds, even with the right password."""
+def login_throttle(clock: Callable[[], float] = time.monotonic) -> RateLimiter:
+    """At most 5 failed logins per username within a minute; then the username is refused (429)
+    for a minute, even with the right password. Keys are ``throttle_key(username)``."""
+    return RateLimiter(5, 60.0, clock, max_keys=10_000, lockout_s=60.0)
 
-    def __init__(self, max_failures: int = 5, window: float = 60.0, lockout: float = 60.0,
-                 now: Callable[[], float] = time.monotonic, max_keys: int = 10_000):
-        self.max_failures, self.window, self.lockout, self.now, self.max_keys = (
-            max_failures, window, lockout, now, max_keys)
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
 
-    @staticmethod
-    def key(username: str) -> str:
-        return username.strip().lower()
-
-    def retry_after(self, username: str) -> int:
-        """Seconds until this username may try again (0: it may try now)."""
-        until = self._locked_until.get(self.key(username))
-        if until is None:
-            return 0
-        left = until - self.now()
-        if left <= 0:
-            self._locked_until.pop(self.key(username), None)
-            return 0
-        return max(1, int(left + 0.999))
-
-    def failure(self, username: str) -> None:
-        key, now = self.key(username), self.now()
-        if len(self._failures) >= self.max_keys:
-            self._prune(now)
-        recent = self._failures.setdefault(key, deque())
-        recent.append(now)
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) >= self.max_failures:
-            self._locked_until[key] = now + self.lockout
-            recent.clear()
-
-    def success(self, username: str) -> None:
-        self._failures.pop(self.key(username), None)
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
-            del self._failures[key]
-        for key in [k for k, until in self._locked_until.items() if until <= now]:
-            del self._locked_until[key]
+def throttle_key(username: str) -> str:
+    return username.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -194,12 +126,12 @@ def _message_json(m: MessageView) -> dict[str, Any]:
 def _check_text(data: dict[str, Any], what: str) -> str:
     value = data.get("text")
     if not isinstance(value, str):
-        raise ApiError(422, MSG_TEXT_TYPE.format(what=what))
+        raise ApiError(422, labels.MSG_TEXT_TYPE.format(what=what))
     value = value.replace("\r\n", "\n").strip()
     if not value:
-        raise ApiError(422, MSG_TEXT_EMPTY.format(what=what))
+        raise ApiError(422, labels.MSG_TEXT_EMPTY.format(what=what))
     if len(value) > MAX_TEXT:
-        raise ApiError(422, MSG_TEXT_LONG.format(what=what, limit=MAX_TEXT, length=len(value)))
+        raise ApiError(422, labels.MSG_TEXT_LONG.format(what=what, limit=MAX_TEXT, length=len(value)))
     return value
 
 
@@ -207,74 +139,67 @@ async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
     """The JSON object in the body. An empty body is ``{}`` unless ``required``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, MSG_TOO_LARGE)
+        raise ApiError(413, labels.MSG_TOO_LARGE)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, MSG_TOO_LARGE)
+            raise ApiError(413, labels.MSG_TOO_LARGE)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not raw.strip() and not required:
         return {}
     if content_type != "application/json":
-        raise ApiError(415, MSG_JSON_ONLY)
+        raise ApiError(415, labels.MSG_JSON_ONLY)
     try:
         data = json.loads(bytes(raw))
     except ValueError:
-        raise ApiError(400, MSG_BAD_JSON) from None
+        raise ApiError(400, labels.MSG_BAD_JSON) from None
     if not isinstance(data, dict):
-        raise ApiError(422, MSG_BAD_REQUEST)
+        raise ApiError(422, labels.MSG_BAD_REQUEST)
     return data
 
 
-def _conflict_message(exc: TicketConflict, officer: OfficerView, action: str) -> str:
-    """What is in the way: who holds the ticket, or its state."""
+def _conflict_message(exc: TicketConflict) -> str:
+    """What is in the way, as the store or the hub found it (``Refusal``): who holds the ticket, or its state."""
     t = exc.ticket
-    if t is None:
-        return MSG_CHANGED
-    if t.state is TicketState.RESOLVED:
-        return MSG_RESOLVED
-    if t.state is TicketState.WITH_OFFICER and t.officer_id != officer.id:
-        return MSG_HELD_BY.format(name=t.officer_name or "其他專人")
-    if action == "reply" and t.state is not TicketState.WITH_OFFICER:
-        return MSG_CLAIM_FIRST
-    return MSG_STATE.format(state=STATE_LABELS.get(t.state, t.state.value))
+    state = labels.STATE_LABELS.get(t.state, t.state.value) if t is not None else ""
+    holder = (t.officer_name if t is not None else None) or labels.OTHER_OFFICER
+    return labels.CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
 
 
-def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
+def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
     store, hub, settings = ctx.store, ctx.hub, ctx.settings
-    throttle = throttle or LoginThrottle()
+    throttle = throttle or login_throttle()
     r = APIRouter(route_class=ConsoleRoute)
 
-    async def db(fn, *args, **kwargs):
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    db = asyncio.to_thread   # the store is synchronous: every call runs in a worker thread
 
     def ticket_json(t: TicketView) -> dict[str, Any]:
         data = t.to_json(now=utcnow())  # timestamps are real time; ctx.clock is for office hours
         data["waiting_seconds"] = max(0, data["waiting_seconds"])
         data["reason_label"] = texts.REASONS.get(t.reason, t.reason)
-        data["state_label"] = STATE_LABELS.get(t.state, t.state.value)
+        data["state_label"] = labels.STATE_LABELS.get(t.state, t.state.value)
         return data
 
-    def conflict(exc: TicketConflict, officer: OfficerView, action: str) -> ApiError:
-        return ApiError(409, _conflict_message(exc, officer, action),
+    def conflict(exc: TicketConflict) -> ApiError:
+        return ApiError(409, _conflict_message(exc),
                         ticket=ticket_json(exc.ticket) if exc.ticket is not None else None)
 
     @contextmanager
-    def ticket_errors(officer: OfficerView, action: str):
+    def ticket_errors() -> Iterator[None]:
         """Unknown ticket → 404; a state or ownership conflict → 409 naming who holds it."""
         try:
             yield
         except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
+            raise ApiError(404, labels.MSG_NOT_FOUND) from None
         except TicketConflict as exc:
-            raise conflict(exc, officer, action) from None
+            raise conflict(exc) from None
 
     async def load_ticket(ticket_id: int) -> TicketView:
         try:
             return await db(store.ticket, ticket_id)
         except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
+            raise ApiError(404, labels.MSG_NOT_FOUND) from None
 
     def all_messages(conversation_id: str, after: int = 0) -> list[MessageView]:
         out: list[MessageView] = []
@@ -290,7 +215,7 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         token = request.cookies.get(COOKIE, "")
         found = await db(store.session_officer, token) if token else None
         if found is None:
-            raise ApiError(401, MSG_LOGIN_REQUIRED)
+            raise ApiError(401, labels.MSG_LOGIN_REQUIRED)
         officer, csrf = found
         return Auth(officer, csrf, token)
 
@@ -298,7 +223,7 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         auth = await session(request)
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not secrets.compare_digest(sent.encode(), auth.csrf_token.encode()):
-            raise ApiError(403, MSG_CSRF)
+            raise ApiError(403, labels.MSG_CSRF)
         return auth
 
     def set_cookie(response: Response, token: str) -> None:
@@ -323,19 +248,19 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         data = await _json_body(request, required=True)
         username, password = data.get("username"), data.get("password")
         if not (isinstance(username, str) and isinstance(password, str) and username.strip() and password):
-            raise ApiError(422, MSG_LOGIN_FIELDS)
+            raise ApiError(422, labels.MSG_LOGIN_FIELDS)
         username = username.strip()
         if len(username) > 200 or len(password) > 1024:
-            raise ApiError(401, MSG_BAD_LOGIN)
-        wait = throttle.retry_after(username)
+            raise ApiError(401, labels.MSG_BAD_LOGIN)
+        wait = throttle.locked_for(throttle_key(username))
         if wait:
-            raise ApiError(429, MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
+            raise ApiError(429, labels.MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
         found = await db(store.officer_credentials, username)
         ok = await db(verify_password, found[1] if found else None, password)
         if not ok or found is None:
-            throttle.failure(username)
-            raise ApiError(401, MSG_BAD_LOGIN)
-        throttle.success(username)
+            throttle.hit(throttle_key(username))
+            raise ApiError(401, labels.MSG_BAD_LOGIN)
+        throttle.forget(throttle_key(username))
         officer, stored_hash = found
         if needs_rehash(stored_hash):
             new_hash = await db(hash_password, password)
@@ -368,7 +293,7 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         try:
             return list(iter_states(value))
         except ValueError:
-            raise ApiError(422, MSG_BAD_STATES.format(value=value)) from None
+            raise ApiError(422, labels.MSG_BAD_STATES.format(value=value)) from None
 
     @r.get("/console/api/tickets")
     async def tickets(states: str | None = None, auth: Auth = Depends(session)) -> Response:
@@ -409,30 +334,30 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         data = await _json_body(request, required=False)
         take_over = data.get("take_over", False)
         if not isinstance(take_over, bool):
-            raise ApiError(422, MSG_BAD_TAKE_OVER)
-        with ticket_errors(auth.officer, "claim"):
+            raise ApiError(422, labels.MSG_BAD_TAKE_OVER)
+        with ticket_errors():
             t = await hub.claim(ticket_id, auth.officer, take_over=take_over)
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/reply")
     async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
-        text = _check_text(await _json_body(request, required=True), "回覆內容")
-        with ticket_errors(auth.officer, "reply"):
+        text = _check_text(await _json_body(request, required=True), labels.WHAT_REPLY)
+        with ticket_errors():
             m = await hub.officer_reply(ticket_id, auth.officer, text)
         return JSONResponse({"message": _message_json(m)})
 
     @r.post("/console/api/tickets/{ticket_id}/notes")
     async def add_note(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
-        text = _check_text(await _json_body(request, required=True), "備註內容")
+        text = _check_text(await _json_body(request, required=True), labels.WHAT_NOTE)
         try:
             note = await db(store.add_note, ticket_id, auth.officer.id, text)
         except NotFound:
-            raise ApiError(404, MSG_NOT_FOUND) from None
+            raise ApiError(404, labels.MSG_NOT_FOUND) from None
         return JSONResponse({"note": note.to_json()})
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
     async def resolve(ticket_id: int, auth: Auth = Depends(session_csrf)) -> Response:
-        with ticket_errors(auth.officer, "resolve"):
+        with ticket_errors():
             t = await hub.resolve(ticket_id, auth.officer)
         return JSONResponse({"ticket": ticket_json(t)})
 
@@ -443,7 +368,7 @@ def router(ctx, *, throttle: LoginThrottle | None = None) -> APIRouter:
         cursor = 0
         if since not in (None, ""):
             if not since.isdigit():
-                raise ApiError(422, MSG_BAD_CURSOR)
+                raise ApiError(422, labels.MSG_BAD_CURSOR)
             cursor = int(since)
         rows = await db(store.tickets, list(OPEN_STATES))
         body: dict[str, Any] = {"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],

@@ -5,10 +5,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..texts import DECLINE_WORDS
+from ..texts import DECLINE_WORDS, EXTENSION_WORDS
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_EXT = re.compile(r"(?:#|分機|ext\.?|轉)\s*(\d{1,6})", re.I)
+_EXT = re.compile(r"(?:#|ext\.?|" + "|".join(map(re.escape, EXTENSION_WORDS)) + r")\s*(\d{1,6})", re.I)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from .. import texts
+
 TAIPEI = ZoneInfo("Asia/Taipei")
-WEEKDAYS_ZH = "一二三四五六日"
 
 Clock = Callable[[], datetime]
 
@@ -69,10 +70,11 @@ class OfficeHours:
     def describe(self, moment: datetime) -> str:
         """``11月30日（一）08:30`` in Taipei time."""
         local = moment.astimezone(self.tz)
-        return f"{local.month}月{local.day}日（{WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}"
+        return texts.MOMENT.format(month=local.month, day=local.day, weekday=texts.WEEKDAYS[local.weekday()],
+                                   time=f"{local:%H:%M}")
 
     def hours_text(self) -> str:
-        return f"週一至週五 {self.open_at:%H:%M}～{self.close_at:%H:%M}，國定假日除外"
+        return texts.OFFICE_HOURS.format(open=f"{self.open_at:%H:%M}", close=f"{self.close_at:%H:%M}")
 
 
 def fixed_clock(moment: datetime) -> Clock:

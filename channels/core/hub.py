@@ -3,7 +3,7 @@
 ``Hub.user_message`` is called by the LINE webhook and the web widget alike. It stores the user's
 message first (committed), then routes it: to the open handoff ticket while an officer holds (or is
 about to hold) the conversation, otherwise to Rasa. The bot asks for a person by sending the custom
-payload ``{"type": "handoff", "reason": ..., "summary": {...}}`` (actions/knowledge_actions.py); the
+payload ``{"type": "handoff", "reason": ..., "summary": {...}}`` (``knowledge.contract.HandoffPayload``); the
 hub turns that into a ticket, taking office hours into account.
 
 Officer-side changes (claim, reply, resolve) are also here so both channels get them the same way;
@@ -16,20 +16,33 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, ParamSpec, Protocol, Sequence, TypeVar
 
 from sqlalchemy.exc import IntegrityError
+
+from knowledge import contract
 
 from .. import texts
 from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
-from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketConflict, TicketState, TicketView)
+from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketAction, TicketConflict, TicketState,
+                    TicketView, refusal)
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 MAX_USER_TEXT = 1000          # longer messages are cut (the bot judges the first 300 anyway)
-HANDOFF_TYPE = "handoff"
+
+
+def state_payload(state: TicketState, officer: str | None = None) -> dict[str, Any]:
+    """The stored payload of a message that tells channels the ticket's state (contract.HANDOFF_STATE)."""
+    custom = contract.HandoffStatePayload(type=contract.HANDOFF_STATE, state=state.value)
+    if officer is not None:
+        custom["officer"] = officer
+    return {"custom": custom}
 
 
 class Delivery(Protocol):
@@ -55,7 +68,8 @@ class Hub:
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers
-    async def _db(self, fn, *args, **kwargs):
+    async def _db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call the (synchronous) store in a worker thread, typed as the call itself."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
@@ -162,7 +176,7 @@ class Hub:
         out: list[MessageView] = []
         for a in answers:
             custom = a.get("custom")
-            if isinstance(custom, dict) and custom.get("type") == HANDOFF_TYPE:
+            if isinstance(custom, dict) and custom.get("type") == contract.HANDOFF:
                 out += await self._start_handoff(conversation_id, channel, custom, text)
                 continue
             body: dict[str, Any] = {}
@@ -187,9 +201,9 @@ class Hub:
 
     async def _start_handoff(self, conversation_id: str, channel: str, custom: dict[str, Any],
                              last_text: str) -> list[MessageView]:
-        reason = str(custom.get("reason") or "requested")
-        if reason not in texts.REASONS:
-            reason = "requested"
+        reason = str(custom.get("reason") or contract.REQUESTED)
+        if reason not in contract.HANDOFF_REASON_CODES:
+            reason = contract.REQUESTED
         summary = dict(custom.get("summary") or {})
         summary.setdefault("last_question", last_text)
         existing = await self._db(self.store.open_ticket, conversation_id)
@@ -208,13 +222,13 @@ class Hub:
             wait = await self._db(self._wait_text)
             text = texts.HANDOFF_IN_HOURS.format(reason=texts.REASONS[reason], position=position, wait=wait)
             return [await self._say(conversation_id, "system", text, ticket_id=ticket.id,
-                                    payload={"custom": {"type": "handoff_state", "state": ticket.state.value}})]
+                                    payload=state_payload(ticket.state))]
         when_dt = self.hours.next_open(now)
         ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.AWAITING_CONTACT,
                                 reason, summary, when_dt)
         text = texts.HANDOFF_OUT_OF_HOURS.format(hours=self.hours.hours_text(), when=self.hours.describe(when_dt))
         return [await self._say(conversation_id, "system", text, ticket_id=ticket.id,
-                                payload={"custom": {"type": "handoff_state", "state": ticket.state.value}})]
+                                payload=state_payload(ticket.state))]
 
     async def _ticket_message(self, ticket: TicketView, text: str) -> list[MessageView]:
         cid = ticket.conversation_id
@@ -222,14 +236,14 @@ class Hub:
             when = self.hours.describe(ticket.callback_after or self.hours.next_open(self.clock()))
             contact = parse_contact(text)
             if contact is not None:
-                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT],
-                               TicketState.CALLBACK, contact=contact.value)
+                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
+                               contact=contact.value)
                 reply = texts.CONTACT_SAVED.format(contact=contact.value, when=when)
             elif is_decline(text):
-                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK)
+                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK)
                 reply = texts.CONTACT_DECLINED.format(when=when)
             elif ticket.contact_attempts + 1 >= 3:
-                await self._db(self.store.transition, ticket.id, [TicketState.AWAITING_CONTACT], TicketState.CALLBACK,
+                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
                                contact_attempts=ticket.contact_attempts + 1)
                 reply = texts.CONTACT_GAVE_UP.format(when=when)
             else:
@@ -237,7 +251,7 @@ class Hub:
                 reply = texts.CONTACT_INVALID
             state = (await self._db(self.store.ticket, ticket.id)).state
             return [await self._say(cid, "system", reply, ticket_id=ticket.id,
-                                    payload={"custom": {"type": "handoff_state", "state": state.value}})]
+                                    payload=state_payload(state))]
         if ticket.state is TicketState.WAITING:
             recent = await self._db(self.store.messages, cid, 0)
             last_out = next((m for m in reversed(recent) if m.direction == "out"), None)
@@ -250,59 +264,40 @@ class Hub:
 
     # ------------------------------------------------------------------ officer side
     async def claim(self, ticket_id: int, officer: OfficerView, *, take_over: bool = False) -> TicketView:
-        allowed = [TicketState.WAITING, TicketState.CALLBACK, TicketState.AWAITING_CONTACT]
         current = await self._db(self.store.ticket, ticket_id)
-        if current.state is TicketState.WITH_OFFICER:
-            if current.officer_id == officer.id:
-                return current
-            if not take_over:
-                raise TicketConflict("held by another officer", current)
-            allowed = [TicketState.WITH_OFFICER]
-        ticket = await self._db(self.store.transition, ticket_id, allowed, TicketState.WITH_OFFICER,
-                                officer_id=officer.id)
+        if current.state is TicketState.WITH_OFFICER and current.officer_id == officer.id:
+            return current
+        action = TicketAction.TAKE_OVER if take_over and current.state is TicketState.WITH_OFFICER else TicketAction.CLAIM
+        ticket = await self._db(self.store.transition, ticket_id, action, by=officer.id)
         joined = await self._say(ticket.conversation_id, "system", texts.OFFICER_JOINED.format(name=officer.display_name),
                                  ticket_id=ticket.id,
-                                 payload={"custom": {"type": "handoff_state", "state": ticket.state.value,
-                                                     "officer": officer.display_name}})
+                                 payload=state_payload(ticket.state, officer.display_name))
         await self.push(ticket.conversation_id, [joined])
         return ticket
 
     async def officer_reply(self, ticket_id: int, officer: OfficerView, text: str) -> MessageView:
         ticket = await self._db(self.store.ticket, ticket_id)
-        if ticket.state is not TicketState.WITH_OFFICER:
-            raise TicketConflict("claim the ticket before replying", ticket)
-        if ticket.officer_id != officer.id:
-            raise TicketConflict("held by another officer", ticket)
+        why = refusal(TicketAction.REPLY, ticket.state, ticket.officer_id, officer.id)
+        if why is not None:
+            raise TicketConflict(why, ticket)
         async with self._lock(ticket.conversation_id):
             m = await self._say(ticket.conversation_id, "officer", text, ticket_id=ticket.id, officer_id=officer.id)
         await self.push(ticket.conversation_id, [m])
         return m
 
     async def resolve(self, ticket_id: int, officer: OfficerView) -> TicketView:
-        ticket = await self._db(self.store.transition, ticket_id,
-                                [TicketState.WITH_OFFICER, TicketState.WAITING, TicketState.CALLBACK,
-                                 TicketState.AWAITING_CONTACT],
-                                TicketState.RESOLVED, officer_id=officer.id, require_officer=officer.id)
+        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id)
         await self._tell_rasa_resumed(ticket)
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
-                               payload={"custom": {"type": "handoff_state", "state": ticket.state.value}})
+                               payload=state_payload(ticket.state))
         await self.push(ticket.conversation_id, [back])
         return ticket
 
     async def _tell_rasa_resumed(self, ticket: TicketView) -> None:
         """Record the officer's part in the Rasa tracker and leave it listening, outside any form."""
         transcript = await self._db(self.store.messages, ticket.conversation_id, 0)
-        events: list[dict[str, Any]] = [
-            {"event": "bot", "text": m.text, "metadata": {"officer": m.officer_name, "ticket_id": ticket.id}}
-            for m in transcript if m.ticket_id == ticket.id and m.author == "officer"
-        ]
-        events += [
-            {"event": "active_loop", "name": None},
-            {"event": "slot", "name": "requested_slot", "value": None},
-            {"event": "slot", "name": "misunderstood", "value": 0},
-            {"event": "slot", "name": "form_failures", "value": 0},
-            {"event": "action", "name": "action_listen"},
-        ]
+        events = contract.resume_events([(m.text, {"officer": m.officer_name, "ticket_id": ticket.id})
+                                         for m in transcript if m.ticket_id == ticket.id and m.author == "officer"])
         try:
             await self.rasa.append_events(ticket.conversation_id, events)
         except RasaUnavailable as exc:  # the ticket is resolved all the same; the bot answers anew

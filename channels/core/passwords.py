@@ -1,4 +1,4 @@
-"""Officer passwords: argon2id hashes (argon2-cffi defaults), constant-time checks, the length rules."""
+"""Officer passwords: argon2id hashes (argon2-cffi defaults), constant-time checks, the length limits."""
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -38,15 +38,3 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher.check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
-
-
-def password_problem(password: str) -> str | None:
-    """A zh-TW/English message when the password is unacceptable, else None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return (f"密碼至少需要 {MIN_PASSWORD_LENGTH} 個字元 "
-                f"(password must be at least {MIN_PASSWORD_LENGTH} characters).")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"密碼過長，最多 {MAX_PASSWORD_LENGTH} 個字元 (password too long)."
-    if password.strip() != password:
-        return "密碼開頭或結尾不可有空白 (no leading or trailing spaces)."
-    return None

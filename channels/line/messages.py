@@ -5,9 +5,11 @@
 - buttons → quick-reply items on the last message of the answer (max 13, labels max 20 characters);
   an intent payload (``/intent{...}``) becomes a postback whose data carries payload and title, a
   plain-text payload a message action;
-- a calculator result (custom ``calc_result``) → a Flex bubble (header: title and headline; body:
-  amount, steps, notes; footer: citations) that replaces the bot's text rendering of the same result,
-  which becomes its ``altText`` (and the plain fallback if LINE rejects the bubble);
+- a calculator result (custom ``calc_result``) → a Flex bubble drawn from its ``card``
+  (``knowledge.contract.CalcCard``, rendered once by the action server; header: title and headline;
+  body: amount, steps, notes; footer: citations) that replaces the bot's text rendering of the same
+  result, which becomes its ``altText`` (and the plain fallback if LINE rejects the bubble). A
+  ``calc_result`` stored before cards existed (no ``card``) is sent as its text only;
 - custom ``handoff_state`` is not shown (the message text says it all).
 """
 from __future__ import annotations
@@ -15,10 +17,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from knowledge.loader import citation_names
+from knowledge import contract
 
+from .. import texts
 from ..core.store import MessageView
 
 logger = logging.getLogger(__name__)
@@ -120,75 +123,36 @@ def quick_reply(buttons: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     return {"items": items} if items else None
 
 
-def _citation_names() -> dict[str, str]:
-    """Knowledge entry id → its human citation (empty when the knowledge cannot be loaded)."""
-    try:
-        return citation_names()
-    except Exception:  # the gateway can run without the knowledge files: ids are shown instead
-        logger.exception("knowledge entries unavailable for LINE citations")
-        return {}
-
-
-def _money(amount: int, estimate: bool) -> str:
-    from knowledge.calc.result import approx_wan, wan
-    return approx_wan(amount) if estimate else wan(amount)
-
-
-def _headline(result: dict[str, Any], rendered: str) -> str:
-    for line in rendered.splitlines():  # the line the bot's own rendering shows (actions/render.py)
-        if line.startswith("結果："):
-            return line.removeprefix("結果：").strip()
-    try:
-        from actions.render import headline
-        from knowledge.calc.result import CalcResult, Step
-        r = CalcResult(**{**result, "steps": tuple(Step(**s) for s in result.get("steps") or ()),
-                          "citations": tuple(result.get("citations") or ()),
-                          "notes": tuple(result.get("notes") or ()),
-                          "alternatives": tuple(result.get("alternatives") or ())})
-        return headline(r).removeprefix("結果：")
-    except Exception:
-        if not result.get("eligible"):
-            return f"目前不符合條件（{result.get('binding_rule') or ''}）"
-        amount = result.get("amount")
-        money = _money(amount, bool(result.get("is_estimate"))) if isinstance(amount, int) else ""
-        return f"{result.get('amount_label') or ''}{money}"
-
-
-def _citations(result: dict[str, Any], rendered: str) -> str:
-    names = _citation_names()
-    ids = [str(c) for c in result.get("citations") or ()]
-    if ids and all(i in names for i in ids):
-        return "；".join(dict.fromkeys(names[i] for i in ids))
-    marker = "（依據："
-    for line in reversed(rendered.splitlines()):
-        if line.startswith(marker):
-            return line.removeprefix(marker).rstrip("）")
-    return "；".join(dict.fromkeys(names.get(i, i) for i in ids))
-
-
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "text", "text": text, "wrap": True, **style}
 
 
-def calc_bubble(result: dict[str, Any], rendered: str = "") -> dict[str, Any]:
-    """A Flex bubble for a calculator result (knowledge.calc.result.CalcResult.to_dict())."""
-    title = str(result.get("title") or "試算結果")
+def _strings(value: Any) -> list[str]:
+    """The non-empty strings of a list from a payload (anything else is ignored)."""
+    return [str(x).strip() for x in value if str(x).strip()] if isinstance(value, list) else []
+
+
+def calc_bubble(card: Mapping[str, Any]) -> dict[str, Any]:
+    """A Flex bubble drawing a calculation card (``knowledge.contract.CalcCard``) as the action server
+    rendered it: nothing is computed, looked up or re-worded here."""
+    headings = {**texts.CARD_HEADINGS, **(card.get("headings") or {})}
+    title = str(card.get("title") or texts.CARD_TITLE)
     header = [_text(title, weight="bold", size="lg", color="#FFFFFF"),
-              _text(_headline(result, rendered) or "—", size="sm", color="#FFFFFF")]
+              _text(str(card.get("headline") or "—"), size="sm", color="#FFFFFF")]
     body: list[dict[str, Any]] = []
-    amount = result.get("amount")
-    if result.get("eligible") and isinstance(amount, int):
-        if result.get("amount_label"):
-            body.append(_text(str(result["amount_label"]), size="sm", color="#888888"))
-        body.append(_text(_money(amount, bool(result.get("is_estimate"))), size="xxl", weight="bold",
-                          color=HEADER_COLOR))
-    elif not result.get("eligible"):
-        body.append(_text("目前不符合條件", size="lg", weight="bold", color="#B03A2E"))
-        if result.get("binding_rule"):
-            body.append(_text(str(result["binding_rule"]), size="sm", color="#888888"))
+    amount_text = str(card.get("amount_text") or "")
+    if card.get("eligible") and amount_text:
+        if card.get("amount_label"):
+            body.append(_text(str(card["amount_label"]), size="sm", color="#888888"))
+        estimate = texts.CARD_ESTIMATE if card.get("is_estimate") else ""
+        body.append(_text(amount_text + estimate, size="xxl", weight="bold", color=HEADER_COLOR))
+    elif not card.get("eligible"):
+        body.append(_text(texts.CARD_INELIGIBLE, size="lg", weight="bold", color="#B03A2E"))
+        if card.get("binding_rule"):
+            body.append(_text(str(card["binding_rule"]), size="sm", color="#888888"))
 
     def section(name: str, lines: Sequence[str]) -> None:
-        lines = [str(x).strip() for x in lines if str(x).strip()][:12]
+        lines = [x for x in lines if x][:12]
         if not lines:
             return
         if body:
@@ -196,10 +160,11 @@ def calc_bubble(result: dict[str, Any], rendered: str = "") -> dict[str, Any]:
         body.append(_text(name, size="sm", weight="bold", margin="md"))
         body.extend(_text(x, size="sm") for x in lines)
 
-    steps = [s.get("text", "") if isinstance(s, dict) else str(s) for s in result.get("steps") or ()]
-    section("計算過程", [f"{i}. {s}" for i, s in enumerate(steps, 1) if s])
-    section("您可以考慮", [f"・{a}" for a in result.get("alternatives") or ()])
-    section("請注意", [f"・{n}" for n in result.get("notes") or ()])
+    steps = [str(s.get("text") or "").strip() if isinstance(s, dict) else str(s).strip()
+             for s in card.get("steps") or ()]
+    section(headings["steps"], [f"{i}. {s}" for i, s in enumerate(steps, 1) if s])
+    section(headings["alternatives"], [f"・{a}" for a in _strings(card.get("alternatives"))])
+    section(headings["notes"], [f"・{n}" for n in _strings(card.get("notes"))])
     if not body:
         body.append(_text(title, size="sm"))
     bubble: dict[str, Any] = {
@@ -209,10 +174,11 @@ def calc_bubble(result: dict[str, Any], rendered: str = "") -> dict[str, Any]:
                    "contents": header},
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
     }
-    cited = _citations(result, rendered)
+    names = card.get("citation_texts") if isinstance(card.get("citation_texts"), dict) else {}
+    cited = "；".join(dict.fromkeys(str(names.get(c) or c) for c in _strings(card.get("citations"))))
     if cited:
         bubble["footer"] = {"type": "box", "layout": "vertical",
-                            "contents": [_text(f"依據：{cited}", size="xs", color="#888888")]}
+                            "contents": [_text(f"{headings['citations']}：{cited}", size="xs", color="#888888")]}
     return bubble
 
 
@@ -227,10 +193,12 @@ class Outgoing:
         return self.plain or self.message
 
 
-def _calc_result(view: MessageView) -> dict[str, Any] | None:
-    custom = (view.payload or {}).get("custom")
-    if isinstance(custom, dict) and custom.get("type") == "calc_result" and isinstance(custom.get("result"), dict):
-        return custom["result"]
+def _card(view: MessageView) -> dict[str, Any] | None:
+    """The calculation card a message carries (``calc_result`` payloads stored before the card
+    existed have none: their text, if any, is sent as it is)."""
+    custom = contract.custom_of(view.payload)
+    if custom is not None and custom.get("type") == contract.CALC_RESULT and isinstance(custom.get("card"), dict):
+        return custom["card"]
     return None
 
 
@@ -243,19 +211,20 @@ def build_messages(views: Sequence[MessageView]) -> list[Outgoing]:
         payload = v.payload or {}
         if payload.get("buttons"):
             buttons = list(payload["buttons"])
-        result = _calc_result(v)
-        if result is not None:
+        card = _card(v)
+        if card is not None:
             rendered, ids = v.text.strip(), (v.id,)
             if not rendered and absorbable is not None:  # the bot's text rendering of this result
                 prev = out.pop()
                 rendered, ids = absorbable, prev.view_ids + ids
             absorbable = None
             try:
-                bubble = calc_bubble(result, rendered)
+                bubble = calc_bubble(card)
             except Exception:
                 logger.exception("could not draw a calc result bubble")
                 bubble = None
-            alt = rendered or f"{result.get('title') or '試算結果'}：{_headline(result, '')}"
+            alt = (rendered or str(card.get("text") or "").strip()
+                   or f"{card.get('title') or texts.CARD_TITLE}：{card.get('headline') or ''}")
             if bubble is not None:
                 plain = {"type": "text", "text": split_text(alt)[0]} if alt else None
                 out.append(Outgoing({"type": "flex", "altText": _clip(alt, MAX_ALT_TEXT), "contents": bubble},

@@ -11,14 +11,15 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import aiohttp
 from linebot.v3.messaging import (AsyncApiClient, AsyncMessagingApi, Configuration, PushMessageRequest,
                                   ReplyMessageRequest)
 from linebot.v3.messaging.exceptions import ApiException
 
-from ..core.store import MessageView
+from ..core.store import MessageView, Store
+from ..settings import Settings
 from .messages import Outgoing, build_messages
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ REQUEST_TIMEOUT_S = 10.0
 @dataclass
 class LineSender:
     """Sends LINE messages through the Messaging API (async SDK) and records what was delivered."""
-    settings: Any
-    store: Any
+    settings: Settings
+    store: Store
     timeout_s: float = REQUEST_TIMEOUT_S
 
     def _configuration(self) -> Configuration:

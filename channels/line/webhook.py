@@ -24,6 +24,7 @@ from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import (FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UnfollowEvent)
 
 from .. import texts
+from ..context import Context
 from .messages import decode_postback
 from .sender import LineDelivery, LineSender
 
@@ -43,7 +44,7 @@ def _chat_id(event: Any) -> str | None:
 
 @dataclass
 class LineChannel:
-    ctx: Any
+    ctx: Context
     sender: LineSender
     _tasks: set[asyncio.Task] = field(default_factory=set)
     _tails: dict[str, asyncio.Task] = field(default_factory=dict)
@@ -143,7 +144,7 @@ class LineChannel:
         await self.sender.send(chat_id, [m], reply_token)
 
 
-def router(ctx) -> APIRouter:
+def router(ctx: Context) -> APIRouter:
     r = APIRouter()
     sender = LineSender(ctx.settings, ctx.store)
     channel = LineChannel(ctx, sender)

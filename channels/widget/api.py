@@ -14,8 +14,9 @@
 - ``GET /api/widget/messages?session_id=…&after=<id>`` → ``{"messages": [every message after id,
   the user's included], "handoff": …}``: history (``after=0``) and polling for officer replies.
 
-Messages are ``MessageView.to_json()``; a ``calc_result`` custom payload additionally gets
-``citation_texts`` (knowledge entry id → its citation) so the widget can print the citations.
+Messages are ``MessageView.to_json()``; a ``calc_result`` custom payload carries its ``card``
+(``knowledge.contract.CalcCard``, rendered by the action server), whose ``citation_texts`` (knowledge
+entry id → its citation) are also given at the payload's top level, as before the card existed.
 The API answers any origin (CORS ``*``): it uses no cookies, the session id in the body is the
 only key, and it is random (16–64 characters).
 """
@@ -33,9 +34,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from knowledge.loader import citation_names
+from knowledge import contract
 
+from .. import texts
+from ..context import Context
 from ..core.ratelimit import RateLimiter
+from ..core.store import MessageView
 
 logger = logging.getLogger(__name__)
 
@@ -56,18 +60,6 @@ CORS_HEADERS = {
 }
 NO_STORE = {"Cache-Control": "no-store"}
 
-ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"
-ERR_JSON = "請以 JSON 物件傳送訊息，例如 {\"session_id\": \"…\", \"text\": \"診斷輔導要多少錢\"}。"
-ERR_TEXT_EMPTY = "請輸入訊息內容。"
-ERR_TEXT_TYPE = "text 必須是文字。"
-ERR_TEXT_HUGE = "訊息過長（超過{limit}字），請分段詢問。"
-ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
-ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
-ERR_AFTER = "after 必須是0或正整數。"
-ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試。"
-
-
-
 def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers={**CORS_HEADERS, **NO_STORE})
 
@@ -76,32 +68,21 @@ def _ok(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, headers={**CORS_HEADERS, **NO_STORE})
 
 
-def _citations() -> dict[str, str]:
-    """Knowledge entry id → its citation, for calc_result cards. Empty if the knowledge won't load."""
-    try:
-        return citation_names()
-    except Exception:  # the card then shows entry ids; the message text carries the citation anyway
-        logger.exception("widget: could not load knowledge citations")
-        return {}
-
-
-def message_json(m) -> dict[str, Any]:
+def message_json(m: MessageView) -> dict[str, Any]:
+    """A stored message for the widget. A ``calc_result`` payload's card is drawn by widget.js as the
+    action server rendered it; its ``citation_texts`` are also copied to the payload's top level,
+    where widget API clients read them since before the card existed."""
     body = m.to_json()
-    custom = (m.payload or {}).get("custom")
-    if (isinstance(custom, dict) and custom.get("type") == "calc_result"
-            and isinstance(custom.get("result"), dict)):
-        result = custom["result"]
-        ids = [c for c in result.get("citations") or [] if isinstance(c, str)]
-        ids += [s.get("citation") for s in result.get("steps") or []
-                if isinstance(s, dict) and isinstance(s.get("citation"), str)]
-        known = _citations()
+    custom = contract.custom_of(m.payload)
+    card = custom.get("card") if custom is not None and custom.get("type") == contract.CALC_RESULT else None
+    if isinstance(card, dict) and isinstance(card.get("citation_texts"), dict):
         payload = copy.deepcopy(m.payload)
-        payload["custom"]["citation_texts"] = {i: known[i] for i in dict.fromkeys(ids) if i in known}
+        payload["custom"]["citation_texts"] = dict(card["citation_texts"])
         body["payload"] = payload
     return body
 
 
-def router(ctx) -> APIRouter:
+def router(ctx: Context) -> APIRouter:
     r = APIRouter()
     hub, store = ctx.hub, ctx.store
 
@@ -151,36 +132,36 @@ def router(ctx) -> APIRouter:
     async def send(request: Request) -> JSONResponse:
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _error(413, ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
+            return _error(413, texts.WIDGET_ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
         try:
             body = await request.json()
         except Exception:
-            return _error(422, ERR_JSON)
+            return _error(422, texts.WIDGET_ERR_JSON)
         if not isinstance(body, dict):
-            return _error(422, ERR_JSON)
+            return _error(422, texts.WIDGET_ERR_JSON)
         session_id = body.get("session_id")
         if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
-            return _error(422, ERR_SESSION)
+            return _error(422, texts.WIDGET_ERR_SESSION)
         text = body.get("text")
         if text is not None and not isinstance(text, str):
-            return _error(422, ERR_TEXT_TYPE)
+            return _error(422, texts.WIDGET_ERR_TEXT_TYPE)
         text = (text or "").strip()
         if not text:
-            return _error(422, ERR_TEXT_EMPTY)
+            return _error(422, texts.WIDGET_ERR_TEXT_EMPTY)
         if len(text) > MAX_REQUEST_TEXT:
-            return _error(413, ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
+            return _error(413, texts.WIDGET_ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
         payload = body.get("payload")
         if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_PAYLOAD):
-            return _error(422, ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
+            return _error(422, texts.WIDGET_ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
         client_id = body.get("client_id")
         if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
-            return _error(422, ERR_CLIENT_ID)
+            return _error(422, texts.WIDGET_ERR_CLIENT_ID)
         keys = {"session": session_id, "address": request.client.host if request.client else "?"}
         for limiter, kind in limits:
             key = keys[kind]
             if not limiter.allow(key):
                 wait = limiter.retry_after(key)
-                resp = _error(429, ERR_TOO_FAST.format(seconds=wait))
+                resp = _error(429, texts.WIDGET_ERR_TOO_FAST.format(seconds=wait))
                 resp.headers["Retry-After"] = str(wait)
                 return resp
         # the store's external id column is unique: a resent message (same client_id) is stored once
@@ -202,9 +183,9 @@ def router(ctx) -> APIRouter:
     @r.get("/api/widget/messages")
     def history(session_id: str = "", after: str = "0") -> JSONResponse:
         if not SESSION_RE.match(session_id or ""):
-            return _error(422, ERR_SESSION)
+            return _error(422, texts.WIDGET_ERR_SESSION)
         if not re.fullmatch(r"\d{1,18}", after or ""):
-            return _error(422, ERR_AFTER)
+            return _error(422, texts.WIDGET_ERR_AFTER)
         conversation_id = hub.conversation_id(CHANNEL, session_id)
         messages = store.messages(conversation_id, int(after))
         return _ok({"messages": [message_json(m) for m in messages],

@@ -8,18 +8,45 @@
   const POLL_MS = 2000;
   const MAX_TEXT = 2000;
 
-  const AUTHOR_LABELS = { user: '使用者', bot: '小幫手', officer: '專人', system: '系統' };
-  const CHANNEL_LABELS = { line: 'LINE', web: '網頁' };
-  const STATE_LABELS = {
-    awaiting_contact: '詢問聯絡方式中', waiting: '等候中', with_officer: '處理中',
-    callback: '待回撥', resolved: '已結案',
+  // Every word this page shows, in one place. (The API's own messages and the ticket state names
+  // come from the server: channels/console/labels.py.) {name} marks a value filled in by fill().
+  const T = {
+    pageTitle: '專人服務台｜升級轉型諮詢小幫手',
+    authors: { user: '使用者', bot: '小幫手', officer: '專人', system: '系統' },
+    channels: { line: 'LINE', web: '網頁' },
+    slots: {
+      manufacturing: '製造業', sme: '中小企業', employees: '員工人數', lead_factory: '以大帶小',
+      track: '轉型方向', total_budget: '計畫總經費', cost_items: '經費科目', company_capital: '實收資本額',
+      transformation_plan: '轉型用途', loan_purpose: '資金用途', capital_spending: '資本性支出',
+      loan_amount: '貸款金額', tax_only: '僅租稅優惠', intent: '意圖',
+    },
+    yes: '是', no: '否', money: '{n} 元', people: '{n} 人',
+    offline: '無法連線到伺服器，請檢查網路後再試。',
+    httpError: '發生錯誤（HTTP {status}）',
+    sessionLost: '登入已逾時或已在其他地方登出，請重新登入。',
+    loginFields: '請輸入帳號與密碼。',
+    loggedOut: '已登出。',
+    reconnecting: '連線中斷，重試中…',
+    waited: '等候 {minutes} 分鐘',
+    holder: '處理人：{name}', mine: '（我）', notClaimed: '尚未認領',
+    contact: '聯絡方式：{contact}', contactAsking: '詢問中', contactNone: '未留',
+    callbackAt: '預定聯繫時間：{time}',
+    ticketTitle: '案件 #{id}', ticketTitleReason: '案件 #{id}・{reason}',
+    hintResolved: '此案件已結案。', hintHeldBy: '此案件由「{name}」處理中，接手後才能回覆。',
+    otherOfficer: '其他專人', hintClaimFirst: '請先認領案件，才能回覆。',
+    summary: { reason: '原因', lastQuestion: '最後問題', channel: '管道', user: '使用者', created: '建立時間',
+               waited: '已等候', minutes: '{minutes} 分鐘', contact: '聯絡方式', callbackAt: '預定聯繫時間' },
+    officerAuthor: '專人・{name}',
+    buttons: '按鈕：{titles}', buttonSep: '｜', pressed: '（按下按鈕：{payload}）',
+    replyEmpty: '回覆內容不可空白。', replyLong: '回覆內容最多 {limit} 字。', noteEmpty: '備註內容不可空白。',
+    assistIdle: '選擇案件後，這裡會列出知識庫中最相關的條目。',
+    assistLoading: '查詢中…', assistQuestion: '依據問題：「{question}」',
+    assistUnavailable: '知識庫建議暫時無法使用。', assistNoQuestion: '使用者尚未提出問題。',
+    assistNone: '知識庫中沒有相關條目。', assistInsert: '插入回覆',
   };
-  const SLOT_LABELS = {
-    manufacturing: '製造業', sme: '中小企業', employees: '員工人數', lead_factory: '以大帶小',
-    track: '轉型方向', total_budget: '計畫總經費', cost_items: '經費科目', company_capital: '實收資本額',
-    transformation_plan: '轉型用途', loan_purpose: '資金用途', capital_spending: '資本性支出',
-    loan_amount: '貸款金額', tax_only: '僅租稅優惠', intent: '意圖',
-  };
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (m, key) => (key in values ? String(values[key]) : m));
+  }
   const MONEY_SLOTS = new Set(['total_budget', 'company_capital', 'capital_spending', 'loan_amount']);
   const CLAIMABLE = new Set(['waiting', 'callback', 'awaiting_contact']);
   const TABS = {
@@ -66,12 +93,12 @@
   }
 
   function fmtValue(key, value) {
-    if (value === true) return '是';
-    if (value === false) return '否';
+    if (value === true) return T.yes;
+    if (value === false) return T.no;
     if (typeof value === 'number') {
       const n = value.toLocaleString('zh-TW');
-      if (MONEY_SLOTS.has(key)) return n + ' 元';
-      if (key === 'employees') return n + ' 人';
+      if (MONEY_SLOTS.has(key)) return fill(T.money, { n });
+      if (key === 'employees') return fill(T.people, { n });
       return n;
     }
     if (typeof value === 'string') return value;
@@ -100,12 +127,12 @@
     try {
       resp = await fetch(API + path, init);
     } catch (err) {
-      throw new ApiError(0, '無法連線到伺服器，請檢查網路後再試。');
+      throw new ApiError(0, T.offline);
     }
     let data = null;
     try { data = await resp.json(); } catch (err) { data = null; }
     if (!resp.ok) {
-      const message = data && typeof data.detail === 'string' ? data.detail : '發生錯誤（HTTP ' + resp.status + '）';
+      const message = data && typeof data.detail === 'string' ? data.detail : fill(T.httpError, { status: resp.status });
       if (resp.status === 401 && !(opts && opts.quiet401)) sessionLost();
       throw new ApiError(resp.status, message, data);
     }
@@ -119,12 +146,12 @@
     show($('app-view'), false);
     show($('login-view'), true);
     setText('login-error', message || '');
-    document.title = '專人服務台｜升級轉型諮詢小幫手';
+    document.title = T.pageTitle;
     $('login-username').focus();
   }
 
   function sessionLost() {
-    if (S.officer) showLogin('登入已逾時或已在其他地方登出，請重新登入。');
+    if (S.officer) showLogin(T.sessionLost);
   }
 
   function showApp(data) {
@@ -141,7 +168,7 @@
     ev.preventDefault();
     const username = $('login-username').value.trim();
     const password = $('login-password').value;
-    if (!username || !password) { setText('login-error', '請輸入帳號與密碼。'); return; }
+    if (!username || !password) { setText('login-error', T.loginFields); return; }
     $('login-submit').disabled = true;
     setText('login-error', '');
     try {
@@ -157,7 +184,7 @@
 
   async function onLogout() {
     try { await api('POST', '/logout', {}); } catch (err) { /* the session is gone either way */ }
-    showLogin('已登出。');
+    showLogin(T.loggedOut);
   }
 
   // ------------------------------------------------------------------ polling
@@ -197,7 +224,7 @@
       if (err.status === 404 && id !== null && id === S.selectedId) {
         renderTicketEmpty();
       } else if (err.status !== 401) {
-        setText('connection-status', '連線中斷，重試中…');
+        setText('connection-status', T.reconnecting);
       }
     } finally {
       S.polling = false;
@@ -213,7 +240,7 @@
       for (const [tab, test] of Object.entries(TABS)) if (test(t)) counts[tab] += 1;
     }
     for (const tab of Object.keys(TABS)) setText('count-' + tab, String(counts[tab]));
-    document.title = (counts.waiting ? '(' + counts.waiting + ') ' : '') + '專人服務台｜升級轉型諮詢小幫手';
+    document.title = (counts.waiting ? '(' + counts.waiting + ') ' : '') + T.pageTitle;
     renderQueue();
   }
 
@@ -235,8 +262,8 @@
     const lines = [
       el('div', { cls: 'qi-head' }, [
         el('span', { cls: 'qi-id', text: '#' + t.id }),
-        el('span', { cls: 'chip', text: CHANNEL_LABELS[t.channel] || t.channel }),
-        el('span', { cls: 'chip state-' + t.state, text: STATE_LABELS[t.state] || t.state }),
+        el('span', { cls: 'chip', text: T.channels[t.channel] || t.channel }),
+        el('span', { cls: 'chip state-' + t.state, text: t.state_label || t.state }),
       ]),
       ...(t.display_name ? [el('div', { cls: 'qi-name', text: t.display_name, attrs: { 'data-testid': 'queue-name' } })] : []),
       el('div', { cls: 'qi-reason', text: t.reason_label || t.reason }),
@@ -244,15 +271,15 @@
     const question = t.summary && t.summary.last_question;
     if (question) lines.push(el('div', { cls: 'qi-question', text: shorten(question, 60) }));
     if (t.state === 'waiting') {
-      lines.push(el('div', { cls: 'qi-wait', text: '等候 ' + waitingMinutes(t) + ' 分鐘',
+      lines.push(el('div', { cls: 'qi-wait', text: fill(T.waited, { minutes: waitingMinutes(t) }),
         attrs: { 'data-testid': 'queue-wait' } }));
     } else if (t.state === 'with_officer') {
       lines.push(el('div', { cls: 'qi-officer' + (mine ? ' mine' : ''),
-        text: '處理人：' + (t.officer || '—') + (mine ? '（我）' : '') }));
+        text: fill(T.holder, { name: t.officer || '—' }) + (mine ? T.mine : '') }));
     } else {
-      lines.push(el('div', { cls: 'qi-contact', text: '聯絡方式：' + (t.contact || (t.state === 'awaiting_contact' ? '詢問中' : '未留')),
+      lines.push(el('div', { cls: 'qi-contact', text: fill(T.contact, { contact: t.contact || (t.state === 'awaiting_contact' ? T.contactAsking : T.contactNone) }),
         attrs: { 'data-testid': 'queue-contact' } }));
-      lines.push(el('div', { cls: 'qi-callback', text: '預定聯繫時間：' + (fmtTime(t.callback_after) || '—'),
+      lines.push(el('div', { cls: 'qi-callback', text: fill(T.callbackAt, { time: fmtTime(t.callback_after) || '—' }),
         attrs: { 'data-testid': 'queue-callback-after' } }));
     }
     const li = el('li', {
@@ -282,7 +309,7 @@
     show($('ticket-empty'), true);
     $('assist-list').replaceChildren();
     setText('assist-question', '');
-    setText('assist-status', '選擇案件後，這裡會列出知識庫中最相關的條目。');
+    setText('assist-status', T.assistIdle);
     S.queueSignature = '';
     renderQueue();
   }
@@ -303,7 +330,7 @@
     $('notes-list').replaceChildren();
     $('ticket-summary').replaceChildren();
     setText('ticket-error', '');
-    setText('ticket-title', '案件 #' + id);
+    setText('ticket-title', fill(T.ticketTitle, { id }));
     $('reply-text').value = S.drafts.get(id) || '';
     updateCount();
     try {
@@ -324,13 +351,13 @@
     const me = S.officer ? S.officer.id : null;
     const mine = t.state === 'with_officer' && t.officer_id === me;
     const heldByOther = t.state === 'with_officer' && t.officer_id !== me;
-    setText('ticket-title', '案件 #' + t.id + '・' + (t.reason_label || t.reason));
+    setText('ticket-title', fill(T.ticketTitleReason, { id: t.id, reason: t.reason_label || t.reason }));
     const state = $('ticket-state');
-    state.textContent = STATE_LABELS[t.state] || t.state;
+    state.textContent = t.state_label || t.state;
     state.dataset.state = t.state;
     state.className = 'state chip state-' + t.state;
-    setText('ticket-officer', t.officer ? '處理人：' + t.officer + (t.officer_id === me ? '（我）' : '')
-      : (t.state === 'resolved' ? '' : '尚未認領'));
+    setText('ticket-officer', t.officer ? fill(T.holder, { name: t.officer }) + (t.officer_id === me ? T.mine : '')
+      : (t.state === 'resolved' ? '' : T.notClaimed));
 
     show($('claim'), CLAIMABLE.has(t.state));
     show($('take-over'), heldByOther);
@@ -338,9 +365,9 @@
     $('resolve').disabled = heldByOther;
     $('reply-send').disabled = !mine;
     let hint = '';
-    if (t.state === 'resolved') hint = '此案件已結案。';
-    else if (heldByOther) hint = '此案件由「' + (t.officer || '其他專人') + '」處理中，接手後才能回覆。';
-    else if (!mine) hint = '請先認領案件，才能回覆。';
+    if (t.state === 'resolved') hint = T.hintResolved;
+    else if (heldByOther) hint = fill(T.hintHeldBy, { name: t.officer || T.otherOfficer });
+    else if (!mine) hint = T.hintClaimFirst;
     setText('reply-hint', hint);
     renderSummary(t);
   }
@@ -352,29 +379,31 @@
   function renderSummary(t) {
     const summary = t.summary || {};
     const rows = [];
-    rows.push(...summaryRow('原因', t.reason_label || t.reason));
-    if (summary.last_question) rows.push(...summaryRow('最後問題', summary.last_question));
-    rows.push(...summaryRow('管道', CHANNEL_LABELS[t.channel] || t.channel));
-    if (t.display_name) rows.push(...summaryRow('使用者', t.display_name));
-    rows.push(...summaryRow('建立時間', fmtTime(t.created_at)));
-    if (t.state === 'waiting') rows.push(...summaryRow('已等候', Math.floor((t.waiting_seconds || 0) / 60) + ' 分鐘'));
-    if (t.contact) rows.push(...summaryRow('聯絡方式', t.contact));
-    if (t.callback_after) rows.push(...summaryRow('預定聯繫時間', fmtTime(t.callback_after)));
+    const L = T.summary;
+    rows.push(...summaryRow(L.reason, t.reason_label || t.reason));
+    if (summary.last_question) rows.push(...summaryRow(L.lastQuestion, summary.last_question));
+    rows.push(...summaryRow(L.channel, T.channels[t.channel] || t.channel));
+    if (t.display_name) rows.push(...summaryRow(L.user, t.display_name));
+    rows.push(...summaryRow(L.created, fmtTime(t.created_at)));
+    if (t.state === 'waiting') rows.push(...summaryRow(L.waited, fill(L.minutes, { minutes: waitingMinutes(t) })));
+    if (t.contact) rows.push(...summaryRow(L.contact, t.contact));
+    if (t.callback_after) rows.push(...summaryRow(L.callbackAt, fmtTime(t.callback_after)));
     const slots = summary.slots && typeof summary.slots === 'object' ? summary.slots : {};
     for (const [key, value] of Object.entries(slots)) {
       if (value === null || value === undefined || value === '') continue;
-      rows.push(...summaryRow(SLOT_LABELS[key] || key, fmtValue(key, value)));
+      rows.push(...summaryRow(T.slots[key] || key, fmtValue(key, value)));
     }
     for (const [key, value] of Object.entries(summary)) {
       if (key === 'last_question' || key === 'slots' || value === null || value === undefined || value === '') continue;
-      rows.push(...summaryRow(SLOT_LABELS[key] || key, fmtValue(key, value)));
+      rows.push(...summaryRow(T.slots[key] || key, fmtValue(key, value)));
     }
     const dl = $('ticket-summary');
     dl.replaceChildren(...rows);
   }
 
   function messageItem(m) {
-    const who = m.author === 'officer' ? '專人' + (m.officer ? '・' + m.officer : '') : (AUTHOR_LABELS[m.author] || m.author);
+    const who = m.author === 'officer' && m.officer ? fill(T.officerAuthor, { name: m.officer })
+      : (T.authors[m.author] || m.author);
     const parts = [
       el('div', { cls: 'msg-meta' }, [
         el('span', { cls: 'msg-author', text: who }),
@@ -384,10 +413,10 @@
     ];
     const payload = m.payload || {};
     if (Array.isArray(payload.buttons) && payload.buttons.length) {
-      parts.push(el('div', { cls: 'msg-buttons', text: '按鈕：' + payload.buttons.map((b) => b.title).join('｜') }));
+      parts.push(el('div', { cls: 'msg-buttons', text: fill(T.buttons, { titles: payload.buttons.map((b) => b.title).join(T.buttonSep) }) }));
     }
     if (m.author === 'user' && payload.payload && !m.text) {
-      parts.push(el('div', { cls: 'msg-buttons', text: '（按下按鈕：' + payload.payload + '）' }));
+      parts.push(el('div', { cls: 'msg-buttons', text: fill(T.pressed, { payload: payload.payload }) }));
     }
     return el('li', {
       cls: 'msg msg-' + m.author,
@@ -466,8 +495,8 @@
   function onReply(ev) {
     ev.preventDefault();
     const text = $('reply-text').value.trim();
-    if (!text) { setText('ticket-error', '回覆內容不可空白。'); return; }
-    if (text.length > MAX_TEXT) { setText('ticket-error', '回覆內容最多 ' + MAX_TEXT + ' 字。'); return; }
+    if (!text) { setText('ticket-error', T.replyEmpty); return; }
+    if (text.length > MAX_TEXT) { setText('ticket-error', fill(T.replyLong, { limit: MAX_TEXT })); return; }
     return act($('reply-send'), async (id) => {
       const data = await api('POST', '/tickets/' + id + '/reply', { text });
       S.drafts.delete(id);
@@ -482,7 +511,7 @@
   function onNote(ev) {
     ev.preventDefault();
     const text = $('note-text').value.trim();
-    if (!text) { setText('ticket-error', '備註內容不可空白。'); return; }
+    if (!text) { setText('ticket-error', T.noteEmpty); return; }
     return act($('note-add'), async (id) => {
       await api('POST', '/tickets/' + id + '/notes', { text });
       if (S.selectedId === id) $('note-text').value = '';
@@ -499,15 +528,15 @@
     const id = S.selectedId;
     if (id === null) return;
     const q = $('assist-query').value.trim();
-    setText('assist-status', '查詢中…');
+    setText('assist-status', T.assistLoading);
     try {
       const data = await api('GET', '/tickets/' + id + '/assist' + (q ? '?q=' + encodeURIComponent(q) : ''));
       if (S.selectedId !== id) return;
-      setText('assist-question', data.question ? '依據問題：「' + data.question + '」' : '');
+      setText('assist-question', data.question ? fill(T.assistQuestion, { question: data.question }) : '');
       $('assist-list').replaceChildren(...data.entries.map(assistEntry));
-      if (!data.available) setText('assist-status', '知識庫建議暫時無法使用。');
-      else if (!data.question) setText('assist-status', '使用者尚未提出問題。');
-      else if (!data.entries.length) setText('assist-status', '知識庫中沒有相關條目。');
+      if (!data.available) setText('assist-status', T.assistUnavailable);
+      else if (!data.question) setText('assist-status', T.assistNoQuestion);
+      else if (!data.entries.length) setText('assist-status', T.assistNone);
       else setText('assist-status', '');
     } catch (err) {
       if (S.selectedId === id) setText('assist-status', err.message);
@@ -515,7 +544,7 @@
   }
 
   function assistEntry(e) {
-    const insert = el('button', { cls: 'small', text: '插入回覆', attrs: { type: 'button', 'data-testid': 'assist-insert' } });
+    const insert = el('button', { cls: 'small', text: T.assistInsert, attrs: { type: 'button', 'data-testid': 'assist-insert' } });
     insert.addEventListener('click', () => {
       const box = $('reply-text');
       const current = box.value.trim();

@@ -12,6 +12,7 @@ store never acknowledges something that a restart could lose.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -20,11 +21,12 @@ from sqlalchemy.orm import sessionmaker
 from .conversations import ConversationStore, MessageView
 from .officers import OfficerStore, OfficerView
 from .schema import SCHEMA_VERSION, migrate, utcnow
-from .tickets import (OPEN_STATES, ROUTED_STATES, NotFound, NoteView, TicketConflict, TicketState, TicketStore,
-                      TicketView, iter_states)
+from .tickets import (OPEN_STATES, ROUTED_STATES, RULES, NotFound, NoteView, Refusal, TicketAction, TicketConflict,
+                      TicketState, TicketStore, TicketView, iter_states, refusal)
 
-__all__ = ["Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketConflict",
-           "NotFound", "ROUTED_STATES", "OPEN_STATES", "SCHEMA_VERSION", "iter_states", "utcnow"]
+__all__ = ["Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketAction", "RULES",
+           "Refusal", "refusal", "TicketConflict", "NotFound", "ROUTED_STATES", "OPEN_STATES", "SCHEMA_VERSION",
+           "iter_states", "utcnow", "open_store"]
 
 
 class Store(ConversationStore, TicketStore, OfficerStore):
@@ -51,3 +53,12 @@ class Store(ConversationStore, TicketStore, OfficerStore):
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def open_store(url: str) -> Store:
+    """The store at ``url``, its schema brought up to date (an SQLite file's folder is created)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(url)
+    store.migrate()
+    return store

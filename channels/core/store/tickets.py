@@ -1,4 +1,5 @@
-"""Handoff tickets (their states and atomic transitions) and officers' notes on them."""
+"""Handoff tickets: their states, the one table of what may change them (``RULES``), the atomic
+transitions, and officers' notes on them."""
 from __future__ import annotations
 
 import enum
@@ -23,6 +24,60 @@ class TicketState(str, enum.Enum):
 # While a conversation has a ticket in one of these states, its messages go to the ticket, not Rasa.
 ROUTED_STATES = (TicketState.AWAITING_CONTACT, TicketState.WAITING, TicketState.WITH_OFFICER)
 OPEN_STATES = (*ROUTED_STATES, TicketState.CALLBACK)
+
+
+class TicketAction(str, enum.Enum):
+    CLAIM = "claim"                           # an officer takes a ticket from the queue or the callbacks
+    TAKE_OVER = "take_over"                   # an officer takes a ticket another officer holds
+    REPLY = "reply"                           # the holder writes to the user (no change of state)
+    REGISTER_CALLBACK = "register_callback"   # out of hours: contact given, declined or not understood
+    RESOLVE = "resolve"                       # an officer closes the ticket; the bot answers again
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_states: frozenset[TicketState]
+    to: TicketState | None          # None: the state stays
+    holder_only: bool               # only the officer holding the ticket (if anyone holds it)
+
+
+# The ticket state machine, in one place: which action may happen in which state, and where it leads.
+# A ticket is born WAITING (in office hours) or AWAITING_CONTACT (outside them).
+RULES: dict[TicketAction, Rule] = {
+    TicketAction.CLAIM: Rule(frozenset({TicketState.WAITING, TicketState.CALLBACK, TicketState.AWAITING_CONTACT}),
+                             TicketState.WITH_OFFICER, holder_only=False),
+    TicketAction.TAKE_OVER: Rule(frozenset({TicketState.WITH_OFFICER}), TicketState.WITH_OFFICER, holder_only=False),
+    TicketAction.REPLY: Rule(frozenset({TicketState.WITH_OFFICER}), None, holder_only=True),
+    TicketAction.REGISTER_CALLBACK: Rule(frozenset({TicketState.AWAITING_CONTACT}), TicketState.CALLBACK,
+                                         holder_only=False),
+    TicketAction.RESOLVE: Rule(frozenset({TicketState.WITH_OFFICER, TicketState.WAITING, TicketState.CALLBACK,
+                                          TicketState.AWAITING_CONTACT}), TicketState.RESOLVED, holder_only=True),
+}
+
+
+class Refusal(str, enum.Enum):
+    """Why an action was refused (the console words each one for the officer)."""
+    RESOLVED = "resolved"         # the ticket is closed
+    HELD = "held"                 # another officer holds it
+    NOT_CLAIMED = "not_claimed"   # a reply before the officer claimed it
+    STATE = "state"               # its state does not allow the action
+    CHANGED = "changed"           # someone changed it meanwhile
+
+
+def refusal(action: TicketAction, state: TicketState, holder: int | None, officer: int | None) -> Refusal | None:
+    """None when ``officer`` (None: the system) may do ``action`` on a ticket in ``state`` held by
+    ``holder``; else why not."""
+    rule = RULES[action]
+    held_by_other = holder is not None and officer is not None and holder != officer
+    if state in rule.from_states and not (rule.holder_only and held_by_other):
+        return None
+    if state is TicketState.RESOLVED:
+        return Refusal.RESOLVED
+    if state is TicketState.WITH_OFFICER and held_by_other:
+        return Refusal.HELD
+    if action is TicketAction.REPLY:
+        return Refusal.NOT_CLAIMED
+    return Refusal.STATE
 
 
 def iter_states(values: str | None) -> Iterator[TicketState]:
@@ -78,8 +133,9 @@ class NoteView:
 class TicketConflict(Exception):
     """The ticket is not in a state that allows this change (or another officer holds it)."""
 
-    def __init__(self, message: str, ticket: TicketView | None = None):
-        super().__init__(message)
+    def __init__(self, why: Refusal, ticket: TicketView | None = None):
+        super().__init__(f"ticket {ticket.id if ticket else '?'}: {why.value}")
+        self.why = why
         self.ticket = ticket
 
 
@@ -135,33 +191,35 @@ class TicketStore:
         waits = sorted((aware(c) - aware(a)) for a, c in rows)
         return waits[len(waits) // 2] if waits else None
 
-    def transition(self, ticket_id: int, allowed_from: Sequence[TicketState], to: TicketState, *,
-                   officer_id: int | None = None, require_officer: int | None = None,
+    def transition(self, ticket_id: int, action: TicketAction, *, by: int | None = None,
                    **fields: Any) -> TicketView:
-        """Change a ticket's state atomically (row lock on PostgreSQL, compare-and-set everywhere).
+        """Apply ``action`` (``RULES``) atomically: row lock on PostgreSQL, compare-and-set everywhere.
 
-        ``require_officer``: the ticket must be held by this officer (or by nobody)."""
+        ``by``: the officer acting (checked against the holder where the rule says so, and recorded
+        as the ticket's officer); None for the system. ``fields``: other columns to set."""
+        rule = RULES[action]
+        if rule.to is None:
+            raise ValueError(f"{action.value} changes no state")
         with self._sessions.begin() as s:
             t = s.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).first()
             if t is None:
                 raise NotFound(f"ticket {ticket_id}")
-            if TicketState(t.state) not in allowed_from:
-                raise TicketConflict(f"ticket {ticket_id} is {t.state}", self._ticket_view(s, t))
-            if require_officer is not None and t.officer_id not in (None, require_officer):
-                raise TicketConflict(f"ticket {ticket_id} is held by another officer", self._ticket_view(s, t))
+            why = refusal(action, TicketState(t.state), t.officer_id, by)
+            if why is not None:
+                raise TicketConflict(why, self._ticket_view(s, t))
             now = utcnow()
-            values: dict[str, Any] = {"state": to.value, "updated_at": now,
+            values: dict[str, Any] = {"state": rule.to.value, "updated_at": now,
                                       **{k: as_utc(v) for k, v in fields.items()}}
-            if officer_id is not None:
-                values["officer_id"] = officer_id
-            if to is TicketState.WITH_OFFICER and t.claimed_at is None:
+            if by is not None:
+                values["officer_id"] = by
+            if rule.to is TicketState.WITH_OFFICER and t.claimed_at is None:
                 values["claimed_at"] = now
-            if to is TicketState.RESOLVED:
+            if rule.to is TicketState.RESOLVED:
                 values["resolved_at"] = now
             result = s.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.state == t.state,
                                                     Ticket.updated_at == t.updated_at).values(**values))
             if result.rowcount != 1:
-                raise TicketConflict(f"ticket {ticket_id} changed meanwhile")
+                raise TicketConflict(Refusal.CHANGED)
             s.flush()
             s.refresh(t)
             return self._ticket_view(s, t)

@@ -44,6 +44,8 @@
     title: "升級轉型諮詢小幫手",
     status: "線上小幫手・答案皆附依據",
     open: "開啟線上諮詢",
+    toggle: "線上諮詢",
+    keys: "按 Enter 送出，Shift＋Enter 換行，Esc 關閉視窗",
     close: "關閉對話視窗",
     inputLabel: "輸入您的問題",
     placeholder: "請輸入問題，例如：診斷輔導要多少錢",
@@ -67,16 +69,17 @@
       awaiting_contact: "非專人服務時間，請留下聯絡方式",
       callback: "已登記，專人將於上班時間回覆"
     },
-    card: {
-      ineligible: "不符合申請資格",
+    card: {                         // the card's own words come from the action server (card.headings, …);
+      ineligible: "不符合申請資格",   // these are used only where a card leaves one out
       estimate: "（估算）",
       binding: "決定因素：",
       reason: "原因：",
       steps: "計算過程",
       alternatives: "您可以考慮",
       notes: "請注意",
-      citations: "依據：",
-      stepCitation: "依據："
+      citations: "依據",
+      colon: "：",
+      separator: "；"
     },
     unread: "則新訊息"
   };
@@ -140,16 +143,6 @@
     if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
     return parent;
   }
-  function wan(n) {  // knowledge/calc/result.py wan(): 3000000 → 300萬元
-    var fmt = function (x) { return Number(x).toLocaleString("en-US"); };
-    if (n >= 1e8 && n % 1e4 === 0) {
-      var yi = Math.floor(n / 1e8), rest = n % 1e8;
-      return rest === 0 ? fmt(yi) + "億元" : fmt(yi) + "億" + fmt(rest / 1e4) + "萬元";
-    }
-    if (n % 1e4 === 0) { return fmt(n / 1e4) + "萬元"; }
-    return fmt(n) + "元";
-  }
-
   function chatIcon() {  // a speech bubble, drawn here (no font or image to fetch)
     var NS = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(NS, "svg");
@@ -173,7 +166,7 @@
     "aria-expanded": "false", "aria-controls": "hotline-widget-panel", "data-testid": "widget-toggle"
   });
   toggle.appendChild(chatIcon());
-  toggle.appendChild(el("span", { "class": "hw-toggle-text", "aria-hidden": "true" }, "線上諮詢"));
+  toggle.appendChild(el("span", { "class": "hw-toggle-text", "aria-hidden": "true" }, T.toggle));
   var badge = el("span", { id: "hotline-widget-badge", "class": "hw-badge", hidden: "" });
   toggle.appendChild(badge);
 
@@ -216,7 +209,7 @@
   var input = el("textarea", { id: "hotline-widget-input", "class": "hw-input", rows: "1",
                                placeholder: T.placeholder, autocomplete: "off", "aria-describedby": "hotline-widget-hint" });
   form.appendChild(input);
-  form.appendChild(el("span", { id: "hotline-widget-hint", "class": "hw-sr" }, "按 Enter 送出，Shift＋Enter 換行，Esc 關閉視窗"));
+  form.appendChild(el("span", { id: "hotline-widget-hint", "class": "hw-sr" }, T.keys));
   var sendBtn = el("button", { id: "hotline-widget-send", type: "submit", "class": "hw-send" }, T.send);
   form.appendChild(sendBtn);
   panel.appendChild(form);
@@ -271,51 +264,55 @@
     return T.bot;
   }
 
-  function buildCard(custom) {
-    var r = custom.result;
-    if (!r || typeof r !== "object" || typeof r.title !== "string") { throw new Error("not a calc result"); }
-    var cites = custom.citation_texts || {};
+  /** A calculation card (knowledge/contract.py CalcCard) drawn as the action server rendered it. */
+  function buildCard(c) {
+    if (!c || typeof c !== "object" || typeof c.title !== "string") { throw new Error("not a calc card"); }
+    var H = c.headings || {};
+    var heading = function (key) { return H[key] || T.card[key]; };
+    var cites = c.citation_texts || {};
     var card = el("div", { "class": "hw-card", "data-testid": "calc-card" });
-    card.appendChild(el("div", { "class": "hw-card-title" }, r.title));
-    if (r.eligible) {
-      card.appendChild(el("div", { "class": "hw-card-headline" }, r.amount_label || ""));
-      if (typeof r.amount === "number") {
+    card.appendChild(el("div", { "class": "hw-card-title" }, c.title));
+    if (c.eligible) {
+      card.appendChild(el("div", { "class": "hw-card-headline" }, c.amount_label || ""));
+      if (c.amount_text) {
         card.appendChild(el("div", { "class": "hw-card-amount", "data-testid": "calc-amount" },
-                            wan(r.amount) + (r.is_estimate ? T.card.estimate : "")));
+                            c.amount_text + (c.is_estimate ? T.card.estimate : "")));
       }
-      if (r.binding_rule) { card.appendChild(el("div", { "class": "hw-card-binding" }, T.card.binding + r.binding_rule)); }
+      if (c.binding_rule) { card.appendChild(el("div", { "class": "hw-card-binding" }, T.card.binding + c.binding_rule)); }
     } else {
       card.appendChild(el("div", { "class": "hw-card-headline hw-card-no" }, T.card.ineligible));
-      if (r.binding_rule) { card.appendChild(el("div", { "class": "hw-card-binding" }, T.card.reason + r.binding_rule)); }
+      if (c.binding_rule) { card.appendChild(el("div", { "class": "hw-card-binding" }, T.card.reason + c.binding_rule)); }
     }
-    if (Array.isArray(r.steps) && r.steps.length) {
-      card.appendChild(el("div", { "class": "hw-card-section" }, T.card.steps));
+    if (Array.isArray(c.steps) && c.steps.length) {
+      card.appendChild(el("div", { "class": "hw-card-section" }, heading("steps")));
       var ol = el("ol", { "class": "hw-card-steps" });
-      r.steps.forEach(function (st) {
+      c.steps.forEach(function (st) {
         var li = el("li", null, typeof st === "string" ? st : st.text);
-        if (st && st.citation && cites[st.citation]) {
-          li.appendChild(el("span", { "class": "hw-card-stepcite" }, T.card.stepCitation + cites[st.citation]));
+        var cite = st && (st.citation_text || (st.citation && cites[st.citation]));
+        if (cite) {
+          li.appendChild(el("span", { "class": "hw-card-stepcite" }, heading("citations") + T.card.colon + cite));
         }
         ol.appendChild(li);
       });
       card.appendChild(ol);
     }
-    [["alternatives", T.card.alternatives], ["notes", T.card.notes]].forEach(function (pair) {
-      var items = r[pair[0]];
+    ["alternatives", "notes"].forEach(function (key) {
+      var items = c[key];
       if (Array.isArray(items) && items.length) {
-        card.appendChild(el("div", { "class": "hw-card-section" }, pair[1]));
+        card.appendChild(el("div", { "class": "hw-card-section" }, heading(key)));
         var ul = el("ul", { "class": "hw-card-list" });
         items.forEach(function (x) { ul.appendChild(el("li", null, x)); });
         card.appendChild(ul);
       }
     });
-    if (Array.isArray(r.citations) && r.citations.length) {
+    if (Array.isArray(c.citations) && c.citations.length) {
       var names = [];
-      r.citations.forEach(function (c) {
-        var name = cites[c] || c;
+      c.citations.forEach(function (id) {
+        var name = cites[id] || id;
         if (names.indexOf(name) < 0) { names.push(name); }
       });
-      card.appendChild(el("div", { "class": "hw-card-cite", "data-testid": "calc-citations" }, T.card.citations + names.join("；")));
+      card.appendChild(el("div", { "class": "hw-card-cite", "data-testid": "calc-citations" },
+                          heading("citations") + T.card.colon + names.join(T.card.separator)));
     }
     return card;
   }
@@ -341,13 +338,14 @@
       node.appendChild(richText(el("div", { "class": "hw-bubble" }), m.text));
       shown = true;
     }
-    if (custom && typeof custom === "object" && custom.type === "calc_result") {
+    if (custom && typeof custom === "object" && custom.type === "calc_result" && custom.card) {
       try {
-        node.appendChild(buildCard(custom));
+        node.appendChild(buildCard(custom.card));
         node.classList.add("hw-msg-card");
         shown = true;
       } catch (e) {
-        // the answer's text (the message before) already carries the whole result
+        // the answer's text (the message before) already carries the whole result; a result
+        // stored before cards existed (no card) is shown by that text alone
       }
     }
     if (Array.isArray(payload.buttons) && payload.buttons.length && author !== "user") {

@@ -1,0 +1,70 @@
+"""Every zh-TW word the officer console's API says to officers: ticket state names, error and
+conflict messages. (Users' sentences are in channels/texts.py; the console page's own strings in
+one object at the top of static/console.js.)"""
+from __future__ import annotations
+
+from ..core.store import Refusal, TicketState
+
+STATE_LABELS = {
+    TicketState.AWAITING_CONTACT: "詢問聯絡方式中",
+    TicketState.WAITING: "等候中",
+    TicketState.WITH_OFFICER: "處理中",
+    TicketState.CALLBACK: "待回撥",
+    TicketState.RESOLVED: "已結案",
+}
+
+# the console API's answers to officers (every error is {"detail": one of these})
+MSG_LOGIN_REQUIRED = "請先登入。"
+MSG_BAD_LOGIN = "帳號或密碼錯誤。"
+MSG_LOGIN_FIELDS = "請輸入帳號與密碼。"
+MSG_THROTTLED = "登入失敗次數過多，請於 {seconds} 秒後再試。"
+MSG_CSRF = "安全驗證失敗，請重新整理頁面後再試。"
+MSG_JSON_ONLY = "請以 JSON 格式（application/json）送出資料。"
+MSG_BAD_JSON = "資料格式錯誤，無法解析。"
+MSG_TOO_LARGE = "送出的資料過大。"
+MSG_BAD_REQUEST = "請求格式不正確。"
+MSG_NOT_FOUND = "找不到此案件。"
+MSG_HELD_BY = "此案件目前由「{name}」處理中；如需接手，請按「接手」。"
+MSG_CLAIM_FIRST = "請先認領此案件，才能回覆。"
+MSG_RESOLVED = "此案件已結案。"
+MSG_STATE = "此案件目前為「{state}」，無法執行此操作。"
+MSG_CHANGED = "案件狀態剛剛已變更，請重新整理後再試。"
+OTHER_OFFICER = "其他專人"
+WHAT_REPLY = "回覆內容"     # {what} of MSG_TEXT_*
+WHAT_NOTE = "備註內容"
+MSG_TEXT_TYPE = "{what}必須是文字。"
+MSG_TEXT_EMPTY = "{what}不可空白。"
+MSG_TEXT_LONG = "{what}最多 {limit} 字（目前 {length} 字）。"
+MSG_BAD_STATES = "不明的案件狀態：{value}"
+MSG_BAD_CURSOR = "since 參數必須是數字（上次回應的 cursor）。"
+MSG_BAD_TAKE_OVER = "take_over 必須是 true 或 false。"
+# why a ticket action was refused (core/store/tickets.refusal) → what the officer is told
+CONFLICT_MESSAGES = {Refusal.RESOLVED: MSG_RESOLVED, Refusal.HELD: MSG_HELD_BY, Refusal.NOT_CLAIMED: MSG_CLAIM_FIRST,
+                     Refusal.STATE: MSG_STATE, Refusal.CHANGED: MSG_CHANGED}
+
+# the officer accounts command, ``python -m channels.officers`` (operators; zh-TW and English)
+CLI_DESCRIPTION = "專人服務台帳號管理 (officer console accounts). Database: HANDOFF_DATABASE_URL."
+CLI_HELP_CREATE = "建立帳號 create an officer"
+CLI_HELP_NAME = "顯示名稱 display name shown to users (default: the username)"
+CLI_HELP_STDIN = "從標準輸入第一行讀取密碼 read the password from stdin"
+CLI_HELP_PASSWD = "變更密碼 change a password"
+CLI_HELP_LIST = "列出帳號 list officers"
+CLI_PASSWORD_PROMPT = "密碼 Password: "
+CLI_REPEAT_PROMPT = "再輸入一次 Repeat: "
+CLI_NO_PASSWORD = "沒有從標準輸入讀到密碼 (no password on stdin)."
+CLI_MISMATCH = "兩次輸入的密碼不一致 (passwords do not match)."
+CLI_PASSWORD_SHORT = "密碼至少需要 {limit} 個字元 (password must be at least {limit} characters)."
+CLI_PASSWORD_LONG = "密碼過長，最多 {limit} 個字元 (password too long)."
+CLI_PASSWORD_SPACES = "密碼開頭或結尾不可有空白 (no leading or trailing spaces)."
+CLI_BAD_USERNAME = ("帳號需為 2–60 個英數字或 . _ -，且以英數字開頭 "
+                    "(username: 2-60 of A-Z a-z 0-9 . _ -, starting with a letter or digit).")
+CLI_BAD_NAME = "顯示名稱需為 1–{limit} 個字 (display name: 1-{limit} characters)."
+CLI_EXISTS_USE_PASSWD = "帳號「{username}」已存在；要改密碼請用 passwd (username exists; use passwd)."
+CLI_EXISTS = "帳號「{username}」已存在 (username exists)."
+CLI_NO_SUCH = "找不到帳號「{username}」(no such officer)."
+CLI_CREATED = "已建立專人帳號「{username}」（{name}），編號 {id}。 Created officer {username} (id {id})."
+CLI_PASSWORD_CHANGED = "已更新「{username}」的密碼。 Password changed."
+CLI_NONE_YET = "尚未建立任何專人帳號。 No officers yet: python -m channels.officers create <username> --name <名稱>"
+CLI_NAME_COLUMN = "顯示名稱"
+CLI_ERROR = "錯誤 Error: {error}"
+CLI_CANCELLED = "\n已取消 (cancelled)."
