@@ -2,22 +2,36 @@
 object is attached as a custom payload so other channels can draw it their own way."""
 from __future__ import annotations
 
-from knowledge.calc.result import CalcResult, wan
+from knowledge.calc.result import CalcResult, approx_wan, money, wan
 from knowledge.loader import KnowledgeBase
 
 from . import messages as msg
 
 
 def headline(result: CalcResult) -> str:
+    """The one-sentence result, truthful as the rule is worded: a strict limit (政府補助款 < 50%) is said
+    as 「須低於…」, never turned into a made-up amount; exact amounts (4,000,000.5元) are not rounded;
+    an estimate is called one and a fixed loan limit is not."""
     if not result.eligible:
         return msg.NOT_ELIGIBLE.format(title=result.title, reason=result.binding_rule)
-    amount = wan(result.amount) if result.amount is not None else ""
-    limits = result.extra.get("limits", {})
-    if result.kind == "subsidy" and limits.get("gov_share") == result.amount:
-        amount = msg.AMOUNT_BELOW.format(limit=wan(result.amount + 1), amount=wan(result.amount))
+    if result.kind == "loan" and result.limit is not None:
+        estimate = approx_wan(result.amount) if result.amount is not None else msg.ESTIMATE_NONE
+        return msg.LOAN_HEADLINE.format(label=result.amount_label, estimate=estimate,
+                                        limit_label=result.limit_label, limit=wan(result.limit))
+    if result.kind == "loan":
+        return msg.LOAN_HEADLINE_NO_LIMIT.format(label=result.limit_label or result.amount_label)
+    suffix = msg.AMOUNT_UPPER_BOUND if result.upper_bound else ""
+    if result.bound_exclusive and result.bound is not None:
+        tier, cap = result.extra.get("tier_label"), result.extra.get("tier_cap")
+        also = msg.ALSO_AT_MOST.format(tier=tier, cap=wan(cap)) if tier and cap is not None else ""
+        return msg.AMOUNT_BELOW.format(limit=money(result.bound), basis=result.bound_basis, also=also) + suffix
+    if result.bound is not None:
+        amount = money(result.bound)
+    else:
+        amount = wan(result.amount) if result.amount is not None else ""
     if result.binding_rule:
-        return msg.ELIGIBLE.format(label=result.amount_label, amount=amount, binding=result.binding_rule)
-    return msg.ELIGIBLE_NO_BINDING.format(label=result.amount_label, amount=amount)
+        return msg.ELIGIBLE.format(label=result.amount_label, amount=amount, binding=result.binding_rule) + suffix
+    return msg.ELIGIBLE_NO_BINDING.format(label=result.amount_label, amount=amount) + suffix
 
 
 def render(result: CalcResult, kb: KnowledgeBase) -> str:
