@@ -53,8 +53,14 @@ class AmountReading:
     unit_clear: bool = True
 
 
+_ELLIPTIC_GROUP = re.compile(rf"(?<!零)[十百千][{''.join(_DIGITS)}](?=[萬万億亿])")
+
+
 def _elliptic_tail(text: str) -> bool:
-    """三萬五, 一百二, 一億二: a single trailing digit right after a unit, meaning the next lower place."""
+    """三萬五, 一百二, 一億二 (and 一百二萬 = 120萬): a single digit right after a unit with no 零,
+    meaning the next lower place."""
+    if _ELLIPTIC_GROUP.search(text):
+        return True
     return len(text) >= 2 and (text[-1] in _DIGITS or text[-1].isdigit()) and text[-2] in {**_SMALL, **_BIG} \
         and text[-1] not in "零〇" and not (len(text) >= 3 and text[-3] == "零")
 
@@ -108,6 +114,9 @@ def parse_numeral(text: str) -> Decimal | None:
                 section += (number if number is not None else Decimal(1)) * _SMALL[ch]
                 number, last_unit, zero_seen = None, _SMALL[ch], False
             elif ch in _BIG:
+                if number is not None and last_unit in _SMALL.values() and not zero_seen \
+                        and text[i - 1] in _DIGITS:
+                    number *= Decimal(last_unit) / 10   # 一百二萬 = 120萬
                 group = section + (number or 0)
                 if group == 0:
                     return None
