@@ -15,9 +15,12 @@ def headline(result: CalcResult) -> str:
     if not result.eligible:
         return msg.NOT_ELIGIBLE.format(title=result.title, reason=result.binding_rule)
     if result.kind == "loan" and result.limit is not None:
-        estimate = approx_wan(result.amount) if result.amount is not None else msg.ESTIMATE_NONE
-        return msg.LOAN_HEADLINE.format(label=result.amount_label, estimate=estimate,
-                                        limit_label=result.limit_label, limit=wan(result.limit))
+        estimate = approx_wan(result.bound_value() if result.bound is not None else result.amount) \
+            if result.amount is not None else msg.ESTIMATE_NONE
+        options = result.extra.get("options") or [{}]
+        limit = options[0].get("max_amount_exact")
+        return msg.LOAN_HEADLINE.format(label=result.amount_label, estimate=estimate, limit_label=result.limit_label,
+                                        limit=money(limit) if limit is not None else wan(result.limit))
     if result.kind == "loan":
         return msg.LOAN_HEADLINE_NO_LIMIT.format(label=result.limit_label or result.amount_label)
     suffix = msg.AMOUNT_UPPER_BOUND if result.upper_bound else ""

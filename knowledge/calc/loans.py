@@ -2,11 +2,13 @@
 (= principal × subsidy rate × years, always labelled an estimate)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
+from fractions import Fraction
 
 from .params import Loan, Parameters, parameters
-from .result import CalcResult, Step, approx_wan, pct, wan
+from .result import CalcResult, Step, approx_wan, exact, money, pct, wan
 
 
 class Purpose(str, Enum):
@@ -34,6 +36,8 @@ class LoanOption:
     subsidy_estimate: int | None             # an estimate (principal × rate × years); the limit is not
     steps: tuple[Step, ...]
     estimate_principal: int | None = None    # the principal the estimate is computed on (may be bounded)
+    max_exact: Fraction | None = None        # exact forms (8成 of 1,234,567元 = 987,653.6元)
+    estimate_exact: Fraction | None = None
 
 
 def interest_subsidy(principal: int, loan: Loan) -> int:
@@ -41,26 +45,28 @@ def interest_subsidy(principal: int, loan: Loan) -> int:
     return principal * loan.subsidy_rate_milli_pct * loan.subsidy_years // 100_000
 
 
-def _estimate_step(principal: int, loan: Loan) -> tuple[int, int, Step]:
+def _estimate_step(principal: Fraction, loan: Loan) -> tuple[Fraction, Fraction, Step]:
     """The interest-subsidy estimate with what it rests on: the brief's example (「1年約55萬」 for
     3,500萬, 「2年約12萬」 for 400萬); other amounts are scaled in proportion and said to be; above the
-    example's principal, where the loan allows it (轉型發展), the estimate stops at the example."""
+    example's principal, where the loan allows it (轉型發展), the estimate stops at the example.
+    Exact: principal × rate × years as a fraction, shown unrounded, then 「約」."""
     base = principal
     if loan.estimate_principal_max is not None and principal > loan.estimate_principal_max:
-        base = loan.estimate_principal_max
-    estimate = interest_subsidy(base, loan)
+        base = Fraction(loan.estimate_principal_max)
+    exact_estimate = base * loan.subsidy_rate_milli_pct * loan.subsidy_years / 100_000
     rate = pct(loan.subsidy_rate_milli_pct)
     how = f"補貼率{rate}：{loan.rate_basis}"
-    formula = f"{wan(base)} × {rate} × {loan.subsidy_years}年 = {wan(estimate)}（{approx_wan(estimate)}）"
+    formula = (f"{money(base)} × {rate} × {loan.subsidy_years}年 = {money(exact_estimate)}"
+               f"（{approx_wan(exact_estimate)}）")
     if base == loan.example_principal:
         text = f"利息補貼估算：{formula}；簡報：{loan.brief_estimate}（{how}）。"
     else:
         text = (f"利息補貼估算（依簡報範例「{wan(loan.example_principal)}、{loan.brief_estimate}」按比例推算，"
                 f"僅供參考）：{formula}（{how}）。")
     if base != principal:
-        text += (f"貸款金額{wan(principal)}超過簡報範例的{wan(base)}：超過部分是否補貼、補貼多少，簡報未載明，"
-                 f"故估算只算到{wan(base)}。")
-    return base, estimate, Step(text, "loan_interest_subsidy")
+        text += (f"貸款金額{money(principal)}超過簡報範例的{money(base)}：超過部分是否補貼、補貼多少，簡報未載明，"
+                 f"故估算只算到{money(base)}。")
+    return base, exact_estimate, Step(text, "loan_interest_subsidy")
 
 
 def rate_text(loan: Loan) -> str:
@@ -83,7 +89,8 @@ def _option(loan: Loan, inp: LoanInput, cite: str) -> LoanOption:
         if inp.purpose is Purpose.CAPITAL and inp.capital_spending:
             max_amount = inp.capital_spending * loan.capital_max_tenths // 10
             steps.append(Step(f"資本性支出最高不超過{loan.capital_max_tenths}成：{wan(inp.capital_spending)} × "
-                              f"{loan.capital_max_tenths}成 = {wan(max_amount)}。", cite))
+                              f"{loan.capital_max_tenths}成 = "
+                              f"{money(Fraction(inp.capital_spending * loan.capital_max_tenths, 10))}。", cite))
         elif inp.purpose is Purpose.WORKING or inp.purpose is None:
             max_amount = loan.working_capital_max
             steps.append(Step(f"週轉性支出最高不超過{wan(loan.working_capital_max)}；資本性支出最高不超過"
@@ -93,16 +100,21 @@ def _option(loan: Loan, inp: LoanInput, cite: str) -> LoanOption:
     else:
         steps.append(Step(f"貸款額度最高{wan(loan.max_amount)}（可借新還舊）。", cite))
     steps.append(Step(f"利率：{rate_text(loan)}。", cite))
-    principal = None
-    estimate = None
+    max_exact = None
     if max_amount is not None:
-        principal = min(inp.amount_wanted, max_amount) if inp.amount_wanted else max_amount
-        if inp.amount_wanted and inp.amount_wanted > max_amount:
-            steps.append(Step(f"想借{wan(inp.amount_wanted)}，超過額度上限{wan(max_amount)} → 以{wan(max_amount)}估算。", cite))
-        base, estimate, step = _estimate_step(principal, loan)
-        steps.append(step)
-        return LoanOption(loan, max_amount, principal, estimate, tuple(steps), base)
-    return LoanOption(loan, max_amount, principal, estimate, tuple(steps))
+        max_exact = (Fraction(inp.capital_spending * loan.capital_max_tenths, 10)
+                     if loan.id == "transformation" and inp.purpose is Purpose.CAPITAL and inp.capital_spending
+                     else Fraction(max_amount))
+    if max_amount is None:
+        return LoanOption(loan, None, None, None, tuple(steps))
+    principal = min(Fraction(inp.amount_wanted), max_exact) if inp.amount_wanted else max_exact
+    if inp.amount_wanted and inp.amount_wanted > max_exact:
+        steps.append(Step(f"想借{wan(inp.amount_wanted)}，超過額度上限{money(max_exact)} → 以{money(max_exact)}估算。", cite))
+    base, exact_estimate, step = _estimate_step(principal, loan)
+    steps.append(step)
+    # whole NT$ for arithmetic (rounded down); the steps and the headline show the exact figures
+    return LoanOption(loan, math.floor(max_exact), math.floor(principal), math.floor(exact_estimate), tuple(steps),
+                      math.floor(base), max_exact, exact_estimate)
 
 
 def find_loans(inp: LoanInput, p: Parameters | None = None) -> CalcResult:
@@ -159,9 +171,11 @@ def find_loans(inp: LoanInput, p: Parameters | None = None) -> CalcResult:
         amount_label=f"{first.loan.label}利息補貼", binding_rule=None, steps=tuple(steps),
         citations=tuple(dict.fromkeys([o.loan.entry for o in options] + ["loan_interest_subsidy"])),
         notes=tuple(notes), is_estimate=True,
+        bound=exact(first.estimate_exact) if first.estimate_exact is not None else None,
         limit=first.max_amount, limit_label=f"{first.loan.label}額度上限",
         extra={"options": [{"loan": o.loan.id, "label": o.loan.label, "max_amount": o.max_amount,
                             "max_amount_is_estimate": False,
+                            "max_amount_exact": exact(o.max_exact) if o.max_exact is not None else None,
                             "principal": o.principal, "estimate_principal": o.estimate_principal,
                             "subsidy_estimate": o.subsidy_estimate, "subsidy_is_estimate": True,
                             "subsidy_years": o.loan.subsidy_years} for o in options]},

@@ -27,7 +27,8 @@ class CalcResult:
     alternatives: tuple[str, ...] = () # for ineligible users: what fits instead
     is_estimate: bool = False          # the headline ``amount`` is an estimate (loans: the interest subsidy)
     extra: dict = field(default_factory=dict)
-    # exact form of the binding limit, for the headline: "4000000.5" (a decimal string; never rounded).
+    # exact form of the binding limit (loans: of the estimate), for the headline: "4000000.5" (a decimal
+    # string; never rounded).
     # ``amount`` is the largest whole NT$ that satisfies every limit (for arithmetic and comparisons);
     # when ``bound_exclusive`` the rule is strict (政府補助款 < 50%) and the truthful statement is
     # "below ``bound``", not "at most ``amount``".
@@ -51,7 +52,7 @@ def wan(amount: int) -> str:
     if amount >= 100_000_000 and amount % 10_000 == 0:
         yi, rest = divmod(amount, 100_000_000)
         return f"{yi:,}億元" if rest == 0 else f"{yi:,}億{rest // 10_000:,}萬元"
-    if amount % 10_000 == 0:
+    if amount % 10_000 == 0 and amount:
         return f"{amount // 10_000:,}萬元"
     return f"{amount:,}元"
 
@@ -76,9 +77,13 @@ def money(value: Fraction | int | str) -> str:
     return f"{int(whole):,}.{rest}元"
 
 
-def approx_wan(amount: int) -> str:
-    """An estimate to one decimal of 萬: 558250 → '約55.8萬元'."""
-    value = (Decimal(amount) / 10_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+def approx_wan(amount: int | Fraction) -> str:
+    """An estimate to one decimal of 萬: 558250 → '約55.8萬元'; below 1萬 to the yuan: 15.95 → '約16元'."""
+    amount = Fraction(amount)
+    exact_value = Decimal(amount.numerator) / Decimal(amount.denominator)
+    if amount < 9_500:
+        return f"約{exact_value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}元"
+    value = (exact_value / 10_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     text = f"{value:,.1f}".rstrip("0").rstrip(".")
     return f"約{text}萬元"
 

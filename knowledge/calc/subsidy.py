@@ -34,6 +34,11 @@ class SubsidyInput:
     remainder_item: str | None = None              # 「其他是人事費」: the item the unitemised rest is
 
 
+def _minus(total: int, parts) -> str:
+    """「800萬元 − 300萬元 − 100萬元」: the remainder's working, shown."""
+    return " − ".join([wan(total)] + [wan(v) for v in parts])
+
+
 def tier_for(inp: SubsidyInput, p: Parameters) -> Tier | None:
     for tier in p.tiers.values():
         if tier.lead_factory != inp.lead_factory:
@@ -121,12 +126,16 @@ def calculate_subsidy(inp: SubsidyInput, p: Parameters | None = None) -> CalcRes
     rest = total - sum(costs.values()) if costs else 0
     if costs and rest and inp.remainder_item:
         # 「其他是人事費」: the remainder is that item
-        costs[inp.remainder_item] = costs.get(inp.remainder_item, 0) + rest
-        steps.append(Step(f"其餘經費{wan(rest)}為{p.cost_items[inp.remainder_item].label}（依您的說明）："
-                          f"{wan(total)} − {wan(sum(inp.costs.values()))} = {wan(rest)}。", cite_items))
+        before = costs.get(inp.remainder_item, 0)
+        costs[inp.remainder_item] = before + rest
+        label = p.cost_items[inp.remainder_item].label
+        merged = f"；{label}合計：{wan(before)} ＋ {wan(rest)} = {wan(before + rest)}" if before else ""
+        steps.append(Step(f"其餘經費為{label}（依您的說明）："
+                          f"{_minus(total, inp.costs.values())} = {wan(rest)}{merged}。", cite_items))
         rest = 0
     if costs:
         item_total = Fraction(0)
+        allowed_parts: list[Fraction] = []
         for item_id, cost in costs.items():
             item = p.cost_items[item_id]
             if not item.government:
@@ -142,15 +151,19 @@ def calculate_subsidy(inp: SubsidyInput, p: Parameters | None = None) -> CalcRes
                 allowed = Fraction(cost)
                 steps.append(Step(f"{item.label}{wan(cost)}：可列政府補助，至多為該科目金額{money(allowed)}。", cite_items))
             item_total += allowed
+            allowed_parts.append(allowed)
         if rest:
             # an unitemised remainder might be 人事費 (self-funded only): counting it is the best case
             self_funded = "、".join(i.label for i in p.cost_items.values() if not i.government)
-            steps.append(Step(f"其餘未說明用途的經費{wan(rest)}：若為{self_funded}則不能由政府補助；"
+            steps.append(Step(f"其餘未說明用途的經費：{_minus(total, costs.values())} = {wan(rest)}；若為{self_funded}則不能由政府補助；"
                               f"此處以可補助計算，因此結果是上限。", cite_items))
             item_total += rest
+            allowed_parts.append(Fraction(rest))
             upper_bound = True
         exact_limits["cost_items"] = item_total
-        steps.append(Step(f"各科目可補助金額合計{money(item_total)}。", cite_items))
+        parts = [money(a) for a in allowed_parts]
+        summed = f"{' ＋ '.join(parts)} = {money(item_total)}" if len(parts) > 1 else money(item_total)
+        steps.append(Step(f"各科目可補助金額合計：{summed}。", cite_items))
 
     order = list(exact_limits)
     # the binding limit: the smallest; on a tie the strict one (gov_share) binds
