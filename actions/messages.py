@@ -93,4 +93,13 @@ CITATION_SEP = "；"
 NOT_ELIGIBLE = "目前不符合「{title}」的條件（{reason}）。"
 ELIGIBLE = "{label}{amount}（決定因素：{binding}）。"
 ELIGIBLE_NO_BINDING = "{label}{amount}。"
-AMOUNT_BELOW = "須低於{limit}，即最多{amount}"
+# a strict limit said in words (政府補助款 < 計畫總經費50%): never an invented "at most" figure
+AMOUNT_BELOW = "政府補助款須低於{limit}（{basis}）{also}。"
+ALSO_AT_MOST = "，且不超過{tier}補助上限每案{cap}"
+AMOUNT_UPPER_BOUND = "這是上限：部分經費未說明用途，若為僅能自籌的科目，可補助金額會更低。"
+# loans: the interest subsidy is an estimate, the loan limit is a fixed amount
+LOAN_HEADLINE = "{label}{estimate}（估算）；{limit_label}{limit}（依簡報規則，非估算）。"
+LOAN_HEADLINE_NO_LIMIT = "可申請{label}；額度依您的資本性支出而定，請提供金額以試算。"
+ESTIMATE_NONE = "無法估算"
+# the amount a card shows in large type (the card adds 「（估算）」 when the result is an estimate)
+AMOUNT_TEXT_BELOW = "須低於{limit}"

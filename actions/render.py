@@ -7,30 +7,53 @@ No Rasa import: the action server sends ``render``'s text and ``calc_payload``'s
 from __future__ import annotations
 
 from knowledge import contract
-from knowledge.calc.result import CalcResult, wan
+from knowledge.calc.result import CalcResult, approx_wan, money, wan
 from knowledge.loader import KnowledgeBase
 
 from . import messages as msg
 
 
 def amount_text(result: CalcResult) -> str:
-    """The amount as said to users: 「300萬元」, or 「須低於400萬元，即最多3,999,999元」 when the
-    government's share must stay below half the budget. Empty when the result has no amount."""
-    if result.amount is None:
-        return ""
-    limits = result.extra.get("limits", {})
-    if result.kind == "subsidy" and limits.get("gov_share") == result.amount:
-        return msg.AMOUNT_BELOW.format(limit=wan(result.amount + 1), amount=wan(result.amount))
-    return wan(result.amount)
+    """The amount a card shows in large type, as truthful as the headline: 「須低於400萬元」 for the strict
+    < 50 % share, the exact bound otherwise; for loans the interest-subsidy estimate (「約55.8萬元」; the card
+    marks it as an estimate). Empty when the result has no amount."""
+    if result.kind == "loan":
+        return approx_wan(result.bound_value() if result.bound is not None else result.amount) \
+            if result.amount is not None else ""
+    if result.bound_exclusive and result.bound is not None:
+        return msg.AMOUNT_TEXT_BELOW.format(limit=money(result.bound))
+    if result.bound is not None:
+        return money(result.bound)
+    return wan(result.amount) if result.amount is not None else ""
 
 
 def headline(result: CalcResult) -> str:
-    """The one plain sentence that leads the result (the card's headline; the text's 「結果：」 line)."""
+    """The one-sentence result, truthful as the rule is worded: a strict limit (政府補助款 < 50%) is said
+    as 「須低於…」, never turned into a made-up amount; exact amounts (4,000,000.5元) are not rounded;
+    an estimate is called one and a fixed loan limit is not."""
     if not result.eligible:
         return msg.NOT_ELIGIBLE.format(title=result.title, reason=result.binding_rule)
+    if result.kind == "loan" and result.limit is not None:
+        estimate = approx_wan(result.bound_value() if result.bound is not None else result.amount) \
+            if result.amount is not None else msg.ESTIMATE_NONE
+        options = result.extra.get("options") or [{}]
+        limit = options[0].get("max_amount_exact")
+        return msg.LOAN_HEADLINE.format(label=result.amount_label, estimate=estimate, limit_label=result.limit_label,
+                                        limit=money(limit) if limit is not None else wan(result.limit))
+    if result.kind == "loan":
+        return msg.LOAN_HEADLINE_NO_LIMIT.format(label=result.limit_label or result.amount_label)
+    suffix = msg.AMOUNT_UPPER_BOUND if result.upper_bound else ""
+    if result.bound_exclusive and result.bound is not None:
+        tier, cap = result.extra.get("tier_label"), result.extra.get("tier_cap")
+        also = msg.ALSO_AT_MOST.format(tier=tier, cap=wan(cap)) if tier and cap is not None else ""
+        return msg.AMOUNT_BELOW.format(limit=money(result.bound), basis=result.bound_basis, also=also) + suffix
+    if result.bound is not None:
+        amount = money(result.bound)
+    else:
+        amount = wan(result.amount) if result.amount is not None else ""
     if result.binding_rule:
-        return msg.ELIGIBLE.format(label=result.amount_label, amount=amount_text(result), binding=result.binding_rule)
-    return msg.ELIGIBLE_NO_BINDING.format(label=result.amount_label, amount=amount_text(result))
+        return msg.ELIGIBLE.format(label=result.amount_label, amount=amount, binding=result.binding_rule) + suffix
+    return msg.ELIGIBLE_NO_BINDING.format(label=result.amount_label, amount=amount) + suffix
 
 
 def citation_texts(result: CalcResult, kb: KnowledgeBase) -> dict[str, str]:

@@ -42,7 +42,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
     service = parameters()
     hours = OfficeHours(parse_hhmm(settings.office_open or service.service_open),
                         parse_hhmm(settings.office_close or service.service_close),
-                        parse_holidays(settings.office_holidays))
+                        parse_holidays(settings.office_holidays), parse_holidays(settings.office_workdays))
     clock = clock or clock_from_setting(settings.fake_now)
     rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,

@@ -29,6 +29,7 @@ FORMATS: dict[str, tuple[Callable[[str], object], str]] = {
     "office_open": (parse_hhmm, "HH:MM (e.g. 08:30)"),
     "office_close": (parse_hhmm, "HH:MM (e.g. 18:00)"),
     "office_holidays": (parse_holidays, "dates like 2027-01-01,2027-02-05"),
+    "office_workdays": (parse_holidays, "dates like 2027-02-20 (make-up working days)"),
     "fake_now": (datetime.fromisoformat, "an ISO time like 2026-11-30T10:00:00+08:00"),
 }
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     office_open: str = Field("", validation_alias=_env("OFFICE_OPEN", "office_open"))
     office_close: str = Field("", validation_alias=_env("OFFICE_CLOSE", "office_close"))
     office_holidays: str = Field("", validation_alias=_env("OFFICE_HOLIDAYS", "office_holidays"))
+    office_workdays: str = Field("", validation_alias=_env("OFFICE_WORKDAYS", "office_workdays"))
     fake_now: str | None = Field(None, validation_alias=_env("HANDOFF_FAKE_NOW", "fake_now"))  # tests, demos
     # said until waits are measured; None: no figure
     typical_wait_minutes: int | None = Field(None, gt=0, validation_alias=_env("HANDOFF_TYPICAL_WAIT_MINUTES",

@@ -37,7 +37,11 @@ UNSUPPORTED_MEDIA = "目前只能閱讀文字訊息，請用文字輸入您的�
 # When and how officers can be reached (channels/core/hours.py)
 MOMENT = "{month}月{day}日（{weekday}）{time}"                       # 11月30日（一）08:30
 WEEKDAYS = "一二三四五六日"
-OFFICE_HOURS = "週一至週五 {open}～{close}，國定假日除外"
+HOURS_SPAN = "{open}～{close}"
+# The officers' hours are this service's own setting (not the brief's); holidays named only when applied.
+OFFICE_HOURS_CALENDAR = "本服務的專人線上時間為上班日 {hours}，週末、國定假日及補假休息"
+OFFICE_HOURS_LISTED_DAYS_OFF = "本服務的專人線上時間為週一至週五 {hours}，公告的休息日除外"
+OFFICE_HOURS = "本服務的專人線上時間為週一至週五 {hours}"
 
 # Errors of the widget API (channels/widget/api.py), shown in the widget after 「訊息未送出：」
 WIDGET_ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"

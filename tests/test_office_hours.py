@@ -1,7 +1,7 @@
 """Office hours with an injected clock, and callback contact validation."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -52,7 +52,81 @@ def test_next_open(moment, expected):
 
 def test_describe_and_hours_text_are_zh_tw():
     assert HOURS.describe(tp(2026, 11, 30, 8, 30)) == "11月30日（一）08:30"
-    assert HOURS.hours_text() == "週一至週五 08:30～18:00，國定假日除外"
+    # issue 10 (finding 7): the officer hours are this service's own setting, said as such; the
+    # former 「週一至週五 08:30～18:00，國定假日除外」 claimed holidays that were never applied
+    assert HOURS.hours_text() == "本服務的專人線上時間為上班日 08:30～18:00，週末、國定假日及補假休息"
+
+
+def test_holidays_are_named_only_when_applied():
+    bare = OfficeHours(time(8, 30), time(18, 0), calendar=None, workdays=frozenset())
+    assert "國定假日" not in bare.hours_text() and "本服務" in bare.hours_text()
+    assert bare.is_working_day(date(2027, 1, 1))          # no calendar: a Friday is a Friday
+    assert "國定假日" in OfficeHours(time(8, 30), time(18, 0)).hours_text()
+
+
+# ---------- Taiwan's calendar (holidays package, country TW) with an injected clock ----------
+
+TW = OfficeHours(time(8, 30), time(18, 0), workdays=frozenset())   # no OFFICE_HOLIDAYS at all
+
+
+@pytest.mark.parametrize("moment, expected, why", [
+    (tp(2026, 12, 31, 19, 0), tp(2027, 1, 4, 8, 30), "New Year's Eve 19:00: 1/1 (Fri) 開國紀念日, then a weekend"),
+    (tp(2027, 1, 1, 10, 0), tp(2027, 1, 4, 8, 30), "on New Year's Day itself"),
+    (tp(2026, 2, 13, 19, 0), tp(2026, 2, 23, 8, 30), "Lunar New Year 2026: 2/14–2/22 off (除夕、春節、補假)"),
+    (tp(2026, 2, 17, 10, 0), tp(2026, 2, 23, 8, 30), "during Lunar New Year 2026"),
+    (tp(2027, 2, 3, 19, 0), tp(2027, 2, 11, 8, 30), "Lunar New Year 2027: 2/4–2/10 off"),
+    (tp(2026, 2, 26, 19, 0), tp(2026, 3, 2, 8, 30), "228 in 2026: Sat, observed Fri 2/27"),
+    (tp(2027, 2, 26, 19, 0), tp(2027, 3, 2, 8, 30), "228 in 2027: Sun, observed Mon 3/1"),
+    (tp(2026, 4, 2, 19, 0), tp(2026, 4, 7, 8, 30), "兒童節／清明節 2026: 4/3–4/6 off"),
+    (tp(2026, 4, 30, 19, 0), tp(2026, 5, 4, 8, 30), "Labour Day 2026 (Fri)"),
+    (tp(2026, 6, 18, 19, 0), tp(2026, 6, 22, 8, 30), "Dragon Boat Festival 2026 (Fri)"),
+    (tp(2026, 9, 24, 19, 0), tp(2026, 9, 29, 8, 30), "Mid-Autumn 9/25 (Fri) and Teacher's Day 9/28 (Mon) 2026"),
+    (tp(2026, 10, 8, 19, 0), tp(2026, 10, 12, 8, 30), "National Day 2026: observed Fri 10/9"),
+    (tp(2026, 10, 23, 19, 0), tp(2026, 10, 27, 8, 30), "光復節 2026: Sun 10/25, observed Mon 10/26"),
+    (tp(2026, 12, 24, 19, 0), tp(2026, 12, 28, 8, 30), "行憲紀念日 2026 (Fri)"),
+    (tp(2027, 4, 2, 19, 0), tp(2027, 4, 7, 8, 30), "兒童節／清明節 2027: 4/5–4/6 off"),
+    (tp(2027, 12, 23, 19, 0), tp(2027, 12, 27, 8, 30), "行憲紀念日 2027: Sat, observed Fri 12/24"),
+    (tp(2027, 12, 30, 19, 0), tp(2028, 1, 3, 8, 30), "開國紀念日 2028: Sat, observed Fri 12/31/2027"),
+])
+def test_handoff_names_the_next_real_working_day(moment, expected, why):
+    assert TW.next_open(moment) == expected, why
+    day = moment.date() + timedelta(days=1)
+    while day < expected.date():                       # every day skipped really is a day off
+        assert not TW.is_working_day(day), (why, day)
+        day += timedelta(days=1)
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 20), date(2026, 2, 27),
+                                 date(2026, 9, 28), date(2027, 2, 5), date(2027, 2, 10), date(2027, 3, 1)])
+def test_taiwan_days_off_are_not_working_days(day):
+    assert not TW.is_working_day(day) and TW.holiday_name(day)
+
+
+def test_make_up_working_saturday_from_the_calendar():
+    assert TW.is_working_day(date(2025, 2, 8))                       # 補班 (the 1/27 補假 was moved from it)
+    assert TW.next_open(tp(2025, 2, 7, 19, 0)) == tp(2025, 2, 8, 8, 30)
+
+
+def test_operator_overrides_extra_days_off_and_extra_working_days():
+    typhoon = OfficeHours(time(8, 30), time(18, 0), holidays=frozenset({date(2026, 7, 2)}), workdays=frozenset())
+    assert typhoon.next_open(tp(2026, 7, 1, 19, 0)) == tp(2026, 7, 3, 8, 30)
+    makeup = OfficeHours(time(8, 30), time(18, 0), workdays=frozenset({date(2026, 2, 21)}))
+    assert makeup.next_open(tp(2026, 2, 13, 19, 0)) == tp(2026, 2, 21, 8, 30)
+    with pytest.raises(ValueError):
+        OfficeHours(time(8, 30), time(18, 0), holidays=frozenset({date(2026, 2, 21)}),
+                    workdays=frozenset({date(2026, 2, 21)}))
+
+
+def test_office_workdays_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OFFICE_WORKDAYS", "2026-02-21")
+    assert OfficeHours(time(8, 30), time(18, 0)).is_working_day(date(2026, 2, 21))
+
+
+def test_the_handoff_message_never_promises_a_day_off():
+    from channels import texts
+    when = TW.next_open(tp(2026, 12, 31, 19, 0))
+    text = texts.HANDOFF_OUT_OF_HOURS.format(hours=TW.hours_text(), when=TW.describe(when))
+    assert "1月4日（一）08:30" in text and "1月1日" not in text
 
 
 def test_configurable_hours_and_bad_settings():

@@ -1,11 +1,20 @@
-"""Officers' working hours, Asia/Taipei, on working days (weekends and listed holidays off).
+"""Officers' working hours for the chat service, Asia/Taipei, on Taiwan's working days.
+
+These hours are this service's own setting (the brief gives only the hotline's 08:30～18:00, and
+they default to it); they are said to users as such. Working days follow Taiwan's government work
+calendar from the maintained ``holidays`` package (country ``TW``: national holidays, 補假 and the
+make-up working Saturdays it knows), with operator overrides: ``OFFICE_HOLIDAYS`` (extra days off,
+e.g. a typhoon day) and ``OFFICE_WORKDAYS`` (extra working days, e.g. a 補班 Saturday the package
+does not list yet).
 
 Plain Python with an injectable clock. The gateway builds it from settings (``OFFICE_OPEN``,
-``OFFICE_CLOSE``, ``OFFICE_HOLIDAYS``); unset hours default to the hotline's service hours in
-knowledge/parameters.yml (``service_hours``, stated in entry ``hotline_main``).
+``OFFICE_CLOSE``, ``OFFICE_HOLIDAYS``, ``OFFICE_WORKDAYS``);
+unset hours default to the hotline's service hours in knowledge/parameters.yml (``service_hours``,
+stated in entry ``hotline_main``).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
@@ -32,6 +41,15 @@ def parse_holidays(text: str | None) -> frozenset[date]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=4)
+def _calendar(country: str):
+    """The country's public holidays (years filled in on demand), from the ``holidays`` package."""
+    import holidays
+    return holidays.country_holidays(country)
+
+
+
+
 def parse_hhmm(text: str) -> time:
     h, m = text.strip().split(":")
     return time(int(h), int(m))
@@ -41,15 +59,32 @@ def parse_hhmm(text: str) -> time:
 class OfficeHours:
     open_at: time
     close_at: time
-    holidays: frozenset[date] = field(default_factory=frozenset)
+    holidays: frozenset[date] = field(default_factory=frozenset)        # OFFICE_HOLIDAYS: extra days off
+    workdays: frozenset[date] = field(default_factory=frozenset)    # OFFICE_WORKDAYS: extra working days
+    calendar: str | None = "TW"        # public holidays of this country (None: weekends only)
     tz: ZoneInfo = TAIPEI
 
     def __post_init__(self) -> None:
         if not self.open_at < self.close_at:
             raise ValueError("office hours: opening must be before closing")
+        if self.holidays & self.workdays:
+            raise ValueError("office hours: a day is listed both in OFFICE_HOLIDAYS and OFFICE_WORKDAYS")
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        if self.calendar:
+            return _calendar(self.calendar).is_working_day(day)   # holidays, 補假 and 補班 Saturdays
+        return day.weekday() < 5
+
+    def holiday_name(self, day: date) -> str | None:
+        if day in self.holidays:
+            return "休息日"
+        if self.calendar and day not in self.workdays:
+            return _calendar(self.calendar).get(day)
+        return None
 
     def is_open(self, now: datetime) -> bool:
         local = now.astimezone(self.tz)
@@ -74,7 +109,13 @@ class OfficeHours:
                                    time=f"{local:%H:%M}")
 
     def hours_text(self) -> str:
-        return texts.OFFICE_HOURS.format(open=f"{self.open_at:%H:%M}", close=f"{self.close_at:%H:%M}")
+        """The service's own officer hours, said as such; holidays are named only when applied."""
+        hours = texts.HOURS_SPAN.format(open=f"{self.open_at:%H:%M}", close=f"{self.close_at:%H:%M}")
+        if self.calendar:
+            return texts.OFFICE_HOURS_CALENDAR.format(hours=hours)
+        if self.holidays:
+            return texts.OFFICE_HOURS_LISTED_DAYS_OFF.format(hours=hours)
+        return texts.OFFICE_HOURS.format(hours=hours)
 
 
 def fixed_clock(moment: datetime) -> Clock:

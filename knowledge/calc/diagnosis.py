@@ -18,7 +18,7 @@ def calculate_diagnosis(sme: bool, lead_factory: bool = False, p: Parameters | N
     return CalcResult(
         kind="diagnosis", title="診斷輔導費用", eligible=True, amount=kind.firm,
         amount_label="業者自籌", binding_rule=f"{kind.label}輔導經費{wan(kind.total)}／案",
-        steps=steps, citations=("diagnosis_cost", "diagnosis_reports"),
+        steps=steps, citations=("diagnosis_cost", "diagnosis_reports", "diagnosis_overview"),
         notes=("公開資料：診斷對象為10人以上且有工廠登記者，診斷報告可用於後續補助申請。",),
         extra={"kind": kind.id, "total": kind.total, "government": kind.government, "firm": kind.firm,
                "reports": list(reports)},

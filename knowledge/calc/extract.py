@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .numbers import clean_text, find_amounts, find_counts, parse_amount, parse_count
+from .numbers import clean_text, find_amount_readings, find_amounts, find_counts, parse_amount, parse_count
 
 YES, NO, DONT_KNOW = "yes", "no", "dont_know"
 
@@ -71,6 +71,9 @@ class Facts:
     loan_amount: int | None = None
     tax_only: bool | None = None
     unclear_amounts: int = 0                 # numbers without a unit (800 → 元 or 萬?)
+    remainder_item: str | None = None        # 「其他是人事費」: the cost item the unitemised rest is
+    registered_factory: bool | None = None   # 取得特定工廠登記／經地方政府核定改善計畫之納管工廠業者
+    approximate: list = field(default_factory=list)  # amounts said as a range or "about": ask back
 
 
 def _negated(text: str, start: int) -> bool:
@@ -99,6 +102,32 @@ def _keyword_before(text: str, start: int) -> str | None:
     return best
 
 
+_REMAINDER = re.compile(r"(?:其他|其它|其餘|剩下|剩餘|餘下)(?:的)?(?:部分|部份|經費|預算|錢)?"
+                        r"(?:都|全部|全都|全)?(?:是|為|算|給|用在|用於|拿來|花在|做)")
+
+
+def remainder_item(text: str) -> str | None:
+    """「其他是人事費」, 「剩下的是薪水」, 「其餘都是設備改善」: the cost item the rest of the budget is."""
+    t = clean_text(text)
+    for m in _REMAINDER.finditer(t):
+        clause = re.split(r"[，,。；;、!！?？]", t[m.end():], maxsplit=1)[0]
+        found = [(clause.find(w), slot) for slot, words in COST_KEYWORDS.items() for w in words if w in clause]
+        if found:
+            return min(found)[1]
+    return None
+
+
+def apply_remainder(costs: dict[str, int], item: str | None, total: int | None) -> dict[str, int]:
+    """The itemised costs with the rest of ``total`` added to ``item`` (when both are known)."""
+    if not item or not total or not costs:
+        return dict(costs)
+    rest = total - sum(costs.values())
+    out = dict(costs)
+    if rest > 0:
+        out[item] = out.get(item, 0) + rest
+    return out
+
+
 def extract_facts(text: str) -> Facts:
     """Everything ``text`` states explicitly (a bare number says nothing here: see the answer parsers)."""
     t = clean_text(text)
@@ -121,6 +150,8 @@ def extract_facts(text: str) -> Facts:
         f.transformation_plan = True
     if "稅籍" in t:
         f.tax_only = True
+    if re.search(r"特定工廠登記|納管工廠|改善計畫", t):
+        f.registered_factory = not re.search(r"(沒有|未|不是|非)(取得)?(特定工廠登記|納管工廠)", t)
     if re.search(r"週轉|周轉|營運資金|薪資週轉|進料", t):
         f.loan_purpose = "working"
     elif re.search(r"買設備|購置|廠房|資本性|機台|設備", t) and re.search(r"借|貸", t):
@@ -141,15 +172,21 @@ def extract_facts(text: str) -> Facts:
             f.capital = value
         elif slot == "loan_amount" and f.loan_amount is None:
             f.loan_amount = value
+    f.approximate = [r for r in find_amount_readings(text) if r.kind in ("range", "more_than")]
+    f.remainder_item = remainder_item(text)
+    f.costs = apply_remainder(f.costs, f.remainder_item, f.total_budget)
     return f
 
 
-def answer_costs(text: str) -> dict[str, int] | None:
-    """Answer to "which cost items?": {} for none/unknown, the items found, or None if unclear."""
+def answer_costs(text: str, total_budget: int | None = None) -> dict[str, int] | None:
+    """Answer to "which cost items?": {} for none/unknown, the items found, or None if unclear.
+    With ``total_budget`` known, 「其他是人事費」 puts the rest of the budget on that item."""
     t = clean_text(text)
     if yes_no(t) in (NO, DONT_KNOW) or re.fullmatch(r"(沒有|無|都沒有|沒有明細|不用|略過|跳過|skip|none)[。.!！]*", t):
         return {}
     facts = extract_facts(text)
+    if facts.total_budget is None:
+        return apply_remainder(facts.costs, facts.remainder_item, total_budget) or None
     return facts.costs or None
 
 

@@ -62,6 +62,10 @@ class Loan:
     employees_below: int | None = None
     capital_max_tenths: int | None = None
     working_capital_max: int | None = None
+    example_principal: int = 0            # the brief's example the estimate is scaled from (3,500萬 / 400萬)
+    rate_basis: str = ""                  # where the subsidy rate comes from (said in the estimate step)
+    estimate_principal_max: int | None = None  # no estimate beyond what the brief illustrates
+    factory_target: str | None = None     # 轉型發展: 取得特定工廠登記或經地方政府核定改善計畫之納管工廠業者
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class Parameters:
 
 
 def _loan(loan_id: str, d: dict) -> Loan:
-    fields = {k: v for k, v in d.items() if k not in ("entry", "sources", "rate_tiers")}
+    fields = {k: v for k, v in d.items() if k not in ("entry", "sources", "rate_tiers", "reasons")}
     tiers = tuple(RateTier(**t) for t in d.get("rate_tiers", []))
     return Loan(id=loan_id, entry=d["entry"], rate_tiers=tiers, **fields)
 
