@@ -117,9 +117,14 @@ def test_operator_overrides_extra_days_off_and_extra_working_days():
                     workdays=frozenset({date(2026, 2, 21)}))
 
 
-def test_office_workdays_is_read_from_the_environment(monkeypatch):
+def test_office_workdays_is_read_from_the_environment(monkeypatch, tmp_path):
+    from channels.app import build_context
+    from channels.settings import Settings
+
     monkeypatch.setenv("OFFICE_WORKDAYS", "2026-02-21")
-    assert OfficeHours(time(8, 30), time(18, 0)).is_working_day(date(2026, 2, 21))
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", f"sqlite:///{tmp_path / 'h.db'}")
+    ctx = build_context(Settings.from_env(env_file=None))
+    assert ctx.hours.is_working_day(date(2026, 2, 21))
 
 
 def test_the_handoff_message_never_promises_a_day_off():
