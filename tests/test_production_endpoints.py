@@ -1,0 +1,173 @@
+"""Production Rasa: the gateway's routing over several replicas (consistent hashing with failover),
+and bot/endpoints.production.yml loaded by a real Rasa on the machine's PostgreSQL and Redis."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from channels.rasa_client import HashRing, RasaClient, RasaUnavailable, replica_urls
+
+KEYS = [f"web:{i:05d}" for i in range(6000)]
+NODES = ["http://rasa-0:5005", "http://rasa-1:5005", "http://rasa-2:5005"]
+
+
+# ---------------------------------------------------------------- the ring
+def test_ring_assignment_is_stable_and_independent_of_list_order():
+    a, b = HashRing(NODES), HashRing(list(reversed(NODES)))
+    again = HashRing(NODES)
+    for key in KEYS[:500]:
+        assert a.node(key) == b.node(key) == again.node(key)
+        assert a.order(key) == b.order(key)
+
+
+def test_ring_spreads_conversations_evenly():
+    counts = collections.Counter(HashRing(NODES).node(k) for k in KEYS)
+    assert set(counts) == set(NODES)
+    share = len(KEYS) / len(NODES)
+    for node, n in counts.items():
+        assert abs(n - share) / share < 0.15, counts  # within ±15 % of an even share
+
+
+def test_failover_order_lists_every_replica_once_owner_first():
+    ring = HashRing(NODES)
+    seconds = collections.Counter()
+    for key in KEYS[:2000]:
+        order = ring.order(key)
+        assert sorted(order) == sorted(NODES) and order[0] == ring.node(key)
+        seconds[(order[0], order[1])] += 1
+    # a dead replica's conversations are shared among the survivors, not all dumped on one
+    for owner in NODES:
+        fallbacks = {second for (first, second) in seconds if first == owner}
+        assert len(fallbacks) == len(NODES) - 1
+
+
+def test_removing_a_replica_moves_only_its_conversations_to_their_failover():
+    full, without = HashRing(NODES), HashRing([n for n in NODES if n != NODES[1]])
+    moved = 0
+    for key in KEYS:
+        before = full.order(key)
+        if before[0] == NODES[1]:
+            moved += 1
+            assert without.node(key) == before[1]   # exactly where failover sent it
+        else:
+            assert without.node(key) == before[0]   # untouched
+    assert 0.25 < moved / len(KEYS) < 0.42
+
+
+def test_adding_a_replica_takes_keys_only_for_itself():
+    small, big = HashRing(NODES[:2]), HashRing(NODES)
+    for key in KEYS:
+        if big.node(key) != NODES[2]:
+            assert big.node(key) == small.node(key)
+
+
+def test_replica_list_from_env():
+    assert replica_urls("http://a:5005/") == ["http://a:5005"]
+    assert replica_urls("http://a:5005", {"RASA_URLS": "http://b:1/, http://c:2,http://b:1"}) == \
+        ["http://b:1", "http://c:2"]
+    assert replica_urls("http://a:1,http://d:2", {}) == ["http://a:1", "http://d:2"]
+    with pytest.raises(ValueError):
+        replica_urls("", {})
+
+
+# ---------------------------------------------------------------- the client against fake replicas
+class _Replica:
+    """A tiny Rasa REST stand-in that records which senders it served."""
+
+    def __init__(self, name: str, status: int = 200):
+        self.name, self.status, self.seen = name, status, []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                sender = body["sender"] if isinstance(body, dict) else self.path
+                outer.seen.append(sender)
+                data = json.dumps([{"recipient_id": sender, "text": outer.name}]).encode()
+                self.send_response(outer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _free_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"  # closed again: connection refused
+
+
+def test_client_routes_each_conversation_to_its_replica_and_fails_over():
+    r0, r1 = _Replica("r0"), _Replica("r1")
+    dead = _free_url()
+    try:
+        async def run():
+            client = RasaClient(r0.url, 5, replicas=[r0.url, r1.url, dead], retry_down_s=60)
+            got = {}
+            for i in range(60):
+                sender = f"web:s{i}"
+                got[sender] = (await client.send(sender, "你好"))[0]["text"]
+                again = (await client.send(sender, "再一次"))[0]["text"]
+                assert again == got[sender]          # same conversation, same replica
+                order = client.ring.order(sender)
+                expected = order[0] if order[0] != dead else order[1]
+                assert got[sender] == {r0.url: "r0", r1.url: "r1"}[expected]
+            await client.aclose()
+            return got
+
+        got = asyncio.run(run())
+        assert set(got.values()) == {"r0", "r1"}
+        assert set(r0.seen) & set(r1.seen) == set()   # no conversation was served by both
+    finally:
+        r0.close(), r1.close()
+
+
+def test_client_does_not_fail_over_when_a_replica_answered_with_an_error():
+    bad, good = _Replica("bad", status=500), _Replica("good")
+    try:
+        async def run():
+            client = RasaClient(bad.url, 5, replicas=[bad.url, good.url])
+            sender = next(f"web:{i}" for i in range(1000) if client.ring.node(f"web:{i}") == bad.url)
+            with pytest.raises(RasaUnavailable):
+                await client.send(sender, "你好")
+            await client.aclose()
+
+        asyncio.run(run())
+        assert good.seen == []     # it may have been processed by `bad`: not answered twice
+    finally:
+        bad.close(), good.close()
+
+
+def test_client_with_every_replica_down_raises_unavailable():
+    async def run():
+        client = RasaClient("", 2, replicas=[_free_url(), _free_url()])
+        with pytest.raises(RasaUnavailable, match="no Rasa replica reachable"):
+            await client.send("web:x", "你好")
+        await client.aclose()
+
+    asyncio.run(run())
+
+
+def test_single_url_behaves_as_before(monkeypatch):
+    monkeypatch.delenv("RASA_URLS", raising=False)
+    client = RasaClient("http://127.0.0.1:5005/", 3)
+    assert client.replicas == ["http://127.0.0.1:5005"] and client.base_url == "http://127.0.0.1:5005"
+    monkeypatch.setenv("RASA_URLS", "http://a:1,http://b:2")
+    assert RasaClient("http://127.0.0.1:5005", 3).replicas == ["http://a:1", "http://b:2"]
