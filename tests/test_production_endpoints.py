@@ -171,3 +171,121 @@ def test_single_url_behaves_as_before(monkeypatch):
     assert client.replicas == ["http://127.0.0.1:5005"] and client.base_url == "http://127.0.0.1:5005"
     monkeypatch.setenv("RASA_URLS", "http://a:1,http://b:2")
     assert RasaClient("http://127.0.0.1:5005", 3).replicas == ["http://a:1", "http://b:2"]
+
+
+# ---------------------------------------------------------------- Rasa on the production endpoints
+def test_production_endpoints_values_are_unquoted_so_rasa_expands_them():
+    from pathlib import Path
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "bot" / "endpoints.production.yml").read_text("utf-8")
+    for line in text.splitlines():
+        if "${" in line and not line.lstrip().startswith("#"):
+            value = line.split(":", 1)[1].strip()
+            assert value.startswith("${") and value.endswith("}"), f"quoted or mixed: {line!r}"
+    doc = yaml.safe_load(text)
+    assert doc["tracker_store"]["dialect"] == "postgresql" and doc["lock_store"]["type"] == "redis"
+
+
+@pytest.mark.stack
+def test_rasa_starts_on_the_production_endpoints_with_postgresql_and_redis(tmp_path):
+    """A real Rasa with bot/endpoints.production.yml on a fresh PostgreSQL database and a spare Redis
+    db: it answers over REST, its tracker lands in PostgreSQL, and a lock left by a dead replica
+    (an unexpired ticket in Redis) holds a conversation only until TICKET_LOCK_LIFETIME."""
+    import os
+    import time
+    import uuid
+
+    import httpx
+    import psycopg2
+    import redis
+
+    from scripts.cluster import ClusterConfig, drop, prepare
+    from scripts.stack import MODEL, RASA_BIN, ROOT, _base_env, StackConfig
+
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run the tests with `make test`")
+    offset = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "0"))
+    tag = f"{offset}x{os.getpid()}"
+    lifetime = 6
+    cfg = ClusterConfig(replicas=1, rasa_port=15205 + offset, action_port=15255 + offset,
+                        tracker_db=f"hotline_t_rasa_{tag}", handoff_db=f"hotline_t_handoff_{tag}",
+                        redis_db=11, redis_key_prefix=f"hotlinetest{tag}", lock_lifetime_s=lifetime)
+    prepare(cfg, fresh=True)
+    env = {**_base_env(StackConfig()), **cfg.rasa_env(0)}
+    log = open(tmp_path / "rasa.log", "wb")
+    proc = subprocess_popen(
+        [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(cfg.rasa_port),
+         "--model", str(MODEL), "--endpoints", str(ROOT / "bot" / "endpoints.production.yml"),
+         "--credentials", str(ROOT / "bot" / "credentials.yml")], env, log)
+    url = cfg.rasa_urls()[0]
+    red = redis.Redis(host=cfg.redis_host, port=cfg.redis_port, db=cfg.redis_db)
+    try:
+        t0 = time.monotonic()
+        while True:
+            assert proc.poll() is None, (tmp_path / "rasa.log").read_text("utf-8", "replace")[-3000:]
+            assert time.monotonic() - t0 < 400, "Rasa did not start on the production endpoints"
+            try:
+                if httpx.get(f"{url}/status", timeout=3).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+
+        def say(sender: str, text: str) -> tuple[list[dict], float]:
+            t = time.monotonic()
+            r = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+            assert r.status_code == 200, r.text
+            return r.json(), time.monotonic() - t
+
+        sender = f"prod-{uuid.uuid4().hex[:8]}"
+        replies, _ = say(sender, "你好")
+        assert replies and replies[0].get("text"), replies
+
+        conn = psycopg2.connect(f"dbname={cfg.tracker_db} user=postgres host=127.0.0.1")
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (sender,))
+            assert cur.fetchone()[0] == 1                  # the tracker lives in PostgreSQL
+        conn.close()
+
+        # a replica died holding this conversation's lock: its ticket expires `lifetime` s after issue
+        stuck = f"prod-{uuid.uuid4().hex[:8]}"
+        key = f"{cfg.redis_key_prefix}:lock:{stuck}"
+        ticket = json.dumps({"number": 1, "expires": time.time() + lifetime})
+        red.set(key, json.dumps({"conversation_id": stuck, "tickets": [ticket]}))
+        replies, waited = say(stuck, "你好")
+        assert replies
+        assert lifetime - 2.5 <= waited <= lifetime + 8, waited   # held by the lock, then released
+        assert red.get(key) is None                               # cleaned up after the turn
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except Exception:
+            proc.kill()
+        log.close()
+        red.close()
+        drop(cfg)
+
+
+def subprocess_popen(argv, env, log):
+    import subprocess
+
+    from scripts.stack import ROOT
+
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def test_rasa_reads_the_lock_lifetime_from_the_environment():
+    """Rasa 3.6 has no lock_lifetime key in endpoints: TICKET_LOCK_LIFETIME is how it is set."""
+    import os
+    import subprocess
+
+    from scripts.stack import ROOT
+
+    py = ROOT / ".venv" / "rasa" / "bin" / "python"
+    out = subprocess.run([str(py), "-c", "from rasa.core.lock_store import LOCK_LIFETIME; print(LOCK_LIFETIME)"],
+                         env={**os.environ, "TICKET_LOCK_LIFETIME": "20"}, capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "20", out.stderr[-2000:]
