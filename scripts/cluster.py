@@ -144,8 +144,9 @@ class Cluster(Stack):
     """Six supervised servers: rasa-0/1, actions-0/1, gateway-0/1 (``Stack``'s start, supervision,
     readiness, kill and stop)."""
 
-    def __init__(self, cfg: ClusterConfig, **kw):
-        names = tuple(f"{kind}-{i}" for kind in ("actions", "rasa", "gateway") for i in range(cfg.replicas))
+    def __init__(self, cfg: ClusterConfig, services: tuple[str, ...] | None = None, **kw):
+        names = services or tuple(f"{kind}-{i}" for kind in ("actions", "rasa", "gateway")
+                                  for i in range(cfg.replicas))
         super().__init__(StackConfig(host=cfg.host, var_dir=cfg.var_dir, log_dir=cfg.log_dir,
                                      model=cfg.model, extra_env=cfg.extra_env), services=names, **kw)
         self.cluster = cfg

@@ -201,8 +201,8 @@ def test_rasa_starts_on_the_production_endpoints_with_postgresql_and_redis(tmp_p
     import psycopg2
     import redis
 
-    from scripts.cluster import ClusterConfig, drop, prepare
-    from scripts.stack import MODEL, RASA_BIN, ROOT, _base_env, StackConfig
+    from scripts.cluster import Cluster, ClusterConfig, drop, prepare
+    from scripts.stack import MODEL, ROOT
 
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run the tests with `make test`")
@@ -211,27 +211,15 @@ def test_rasa_starts_on_the_production_endpoints_with_postgresql_and_redis(tmp_p
     lifetime = 6
     cfg = ClusterConfig(replicas=1, rasa_port=15205 + offset, action_port=15255 + offset,
                         tracker_db=f"hotline_t_rasa_{tag}", handoff_db=f"hotline_t_handoff_{tag}",
-                        redis_db=11, redis_key_prefix=f"hotlinetest{tag}", lock_lifetime_s=lifetime)
+                        redis_db=11, redis_key_prefix=f"hotlinetest{tag}", lock_lifetime_s=lifetime,
+                        log_dir=ROOT / "test-output" / f"prod-endpoints-logs{offset or ''}")
     prepare(cfg, fresh=True)
-    env = {**_base_env(StackConfig()), **cfg.rasa_env(0)}
-    log = open(tmp_path / "rasa.log", "wb")
-    proc = subprocess_popen(
-        [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(cfg.rasa_port),
-         "--model", str(MODEL), "--endpoints", str(ROOT / "bot" / "endpoints.production.yml"),
-         "--credentials", str(ROOT / "bot" / "credentials.yml")], env, log)
+    servers = Cluster(cfg, services=("actions-0", "rasa-0"))   # Rasa on bot/endpoints.production.yml
     url = cfg.rasa_urls()[0]
     red = redis.Redis(host=cfg.redis_host, port=cfg.redis_port, db=cfg.redis_db)
     try:
-        t0 = time.monotonic()
-        while True:
-            assert proc.poll() is None, (tmp_path / "rasa.log").read_text("utf-8", "replace")[-3000:]
-            assert time.monotonic() - t0 < 400, "Rasa did not start on the production endpoints"
-            try:
-                if httpx.get(f"{url}/status", timeout=3).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
+        servers.start()
+        servers.wait_ready(timeout=500)
 
         def say(sender: str, text: str) -> tuple[list[dict], float]:
             t = time.monotonic()
@@ -242,11 +230,13 @@ def test_rasa_starts_on_the_production_endpoints_with_postgresql_and_redis(tmp_p
         sender = f"prod-{uuid.uuid4().hex[:8]}"
         replies, _ = say(sender, "你好")
         assert replies and replies[0].get("text"), replies
+        replies, _ = say(sender, "員工8人的製造業補助上限多少")
+        assert "依據" in "\n".join(r.get("text", "") for r in replies), replies
 
         conn = psycopg2.connect(f"dbname={cfg.tracker_db} user=postgres host=127.0.0.1")
         with conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (sender,))
-            assert cur.fetchone()[0] == 1                  # the tracker lives in PostgreSQL
+            assert cur.fetchone()[0] == 2                  # the tracker lives in PostgreSQL
         conn.close()
 
         # a replica died holding this conversation's lock: its ticket expires `lifetime` s after issue
@@ -259,22 +249,9 @@ def test_rasa_starts_on_the_production_endpoints_with_postgresql_and_redis(tmp_p
         assert lifetime - 2.5 <= waited <= lifetime + 8, waited   # held by the lock, then released
         assert red.get(key) is None                               # cleaned up after the turn
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except Exception:
-            proc.kill()
-        log.close()
+        servers.stop()
         red.close()
         drop(cfg)
-
-
-def subprocess_popen(argv, env, log):
-    import subprocess
-
-    from scripts.stack import ROOT
-
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def test_rasa_reads_the_lock_lifetime_from_the_environment():
