@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -323,7 +322,6 @@ def test_env_example_documents_the_new_settings():
 # ---------------------------------------------------------------- make cluster, for real
 @pytest.mark.stack
 def test_make_cluster_starts_and_answers_through_both_gateways():
-    from chatutil import text_of  # noqa: F401  (tests/ on the path via conftest)
     from channels.rasa_client import HashRing
     from scripts.cluster import Cluster, ClusterConfig, drop, prepare
     from scripts.stack import MODEL
