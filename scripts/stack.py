@@ -173,9 +173,11 @@ class Stack:
         if not self.cfg.model.exists() and "rasa" in self.services:
             raise FileNotFoundError(f"no trained model at {self.cfg.model}: run `make train`")
         cmds = self.commands()
+        if self.cfg.log_dir is not None:
+            self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
+            (self.cfg.log_dir / "supervisor.log").write_bytes(b"")
         for name in self.services:
             if self.cfg.log_dir is not None:  # a fresh log per run; restarts append
-                self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
                 (self.cfg.log_dir / f"{name}.log").write_bytes(b"")
             self._start_one(name, cmds[name])
 
