@@ -18,6 +18,10 @@ INDEX := knowledge/build/index/meta.json
 run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
 	$(APP_PY) -m scripts.run
 
+.PHONY: cluster
+cluster: setup $(INDEX) $(MODEL)  ## production topology here: 2 Rasa (PostgreSQL+Redis), 2 action servers, 2 gateways
+	$(APP_PY) -m scripts.cluster $(ARGS)
+
 test: setup browser $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
 	$(APP_PY) -m pytest -ra tests
 

@@ -1,23 +1,49 @@
 """``make run``: start Rasa (:5005), the action server (:5055) and the gateway (:8000: web widget,
-LINE webhook, officer console) on 127.0.0.1, wait until all answer, print the URLs; Ctrl-C stops
-all three."""
+LINE webhook, officer console) on 127.0.0.1, wait until all answer, print the URLs, and keep them
+up: a server that exits is started again (with back-off, logged) while the others keep serving.
+Ctrl-C (or SIGTERM) stops all three.
+
+Options (tests run a second copy on other ports): --rasa-port, --action-port, --gateway-port,
+--var-dir, --log-dir (one log file per server instead of prefixed lines on stdout).
+"""
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 
 from scripts.stack import Stack, StackConfig
 
 
-def main() -> int:
-    cfg = StackConfig()
+def parse_args(argv: list[str] | None = None) -> StackConfig:
+    d = StackConfig()
+    ap = argparse.ArgumentParser(prog="python -m scripts.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--host", default=d.host)
+    ap.add_argument("--rasa-port", type=int, default=d.rasa_port)
+    ap.add_argument("--action-port", type=int, default=d.action_port)
+    ap.add_argument("--gateway-port", type=int, default=d.gateway_port)
+    ap.add_argument("--var-dir", type=Path, default=d.var_dir)
+    ap.add_argument("--log-dir", type=Path, default=None)
+    a = ap.parse_args(argv)
+    return StackConfig(host=a.host, rasa_port=a.rasa_port, action_port=a.action_port,
+                       gateway_port=a.gateway_port, var_dir=a.var_dir, log_dir=a.log_dir)
+
+
+def _stop_on_sigterm(*_):
+    raise KeyboardInterrupt()
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = parse_args(argv)
     stack = Stack(cfg)
     print("Starting the action server, Rasa and the gateway (Rasa takes about a minute to load)…",
           flush=True)
-    stack.start()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
+        stack.start()
+        stack.supervise()
         stack.wait_ready(progress=lambda note: print(f"  … {note}", flush=True))
         print(
             "\nThe assistant is running:\n"
@@ -30,16 +56,13 @@ def main() -> int:
             "Try:\n"
             f"  curl -s {cfg.rasa_url}/webhooks/rest/webhook "
             "-d '{\"sender\":\"a\",\"message\":\"員工8人的製造業補助上限多少\"}'\n"
-            "Press Ctrl-C to stop.\n", flush=True)
-        while all(p.poll() is None for p in stack.procs.values()):
+            "A server that stops is started again by itself. Press Ctrl-C to stop.\n", flush=True)
+        while True:          # the supervisor thread keeps the servers up
             time.sleep(1)
-        dead = [n for n, p in stack.procs.items() if p.poll() is not None]
-        print(f"stopped: {', '.join(dead)} exited", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
         return 0
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:

@@ -1,7 +1,12 @@
 """Start, watch and stop the assistant's three servers: Rasa, the action server and the gateway.
 
-One place for the command lines, used by ``make run`` (scripts/run.py), the conversation tests
-and the latency benchmark, so they all run the same thing.
+One place for the command lines, used by ``make run`` (scripts/run.py), ``make cluster``
+(scripts/cluster.py), the conversation tests and the latency benchmark, so they all run the same thing.
+
+Supervision (``Stack.supervise()``, used by ``make run`` and ``make cluster``): a server that exits is
+started again after a back-off (1 s, doubling to 30 s; back to 1 s once it has run a minute), each
+exit and restart logged; the other servers keep serving meanwhile. ``stop()`` ends the supervision
+first, then every server.
 """
 from __future__ import annotations
 
@@ -123,11 +128,41 @@ def ready_checks(cfg: StackConfig) -> dict[str, Callable[[], bool]]:
     }
 
 
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 class Stack:
-    def __init__(self, cfg: StackConfig, services: tuple[str, ...] = ("actions", "rasa", "gateway")):
+    def __init__(self, cfg: StackConfig, services: tuple[str, ...] = ("actions", "rasa", "gateway"), *,
+                 backoff: tuple[float, float] = (1.0, 30.0), stable_s: float = 60.0,
+                 max_start_failures: int = 3):
         self.cfg, self.services = cfg, services
         self.procs: dict[str, subprocess.Popen] = {}
         self._logs: list[TextIO] = []
+        # supervision
+        self.backoff, self.stable_s, self.max_start_failures = backoff, stable_s, max_start_failures
+        self.restarts: dict[str, int] = {name: 0 for name in services}
+        self.events: list[str] = []                 # exits and restarts, in order (also logged)
+        self._started_at: dict[str, float] = {}
+        self._delay: dict[str, float] = {}
+        self._restart_at: dict[str, float] = {}
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    # the command lines and readiness checks; scripts/cluster.py supplies its own
+    def commands(self) -> dict[str, tuple[list[str], dict[str, str]]]:
+        return commands(self.cfg)
+
+    def checks(self) -> dict[str, Callable[[], bool]]:
+        return ready_checks(self.cfg)
+
+    @property
+    def supervised(self) -> bool:
+        return self._watcher is not None
 
     def _pump(self, name: str, stream) -> None:
         for line in iter(stream.readline, b""):
@@ -137,10 +172,12 @@ class Stack:
     def start(self) -> None:
         if not self.cfg.model.exists() and "rasa" in self.services:
             raise FileNotFoundError(f"no trained model at {self.cfg.model}: run `make train`")
-        cmds = commands(self.cfg)
+        cmds = self.commands()
+        if self.cfg.log_dir is not None:
+            self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
+            (self.cfg.log_dir / "supervisor.log").write_bytes(b"")
         for name in self.services:
             if self.cfg.log_dir is not None:  # a fresh log per run; restarts append
-                self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
                 (self.cfg.log_dir / f"{name}.log").write_bytes(b"")
             self._start_one(name, cmds[name])
 
@@ -156,7 +193,62 @@ class Stack:
             self._logs.append(log)
             proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
-        self.procs[name] = proc
+        with self._lock:
+            self.procs[name] = proc
+            self._started_at[name] = time.monotonic()
+        self._note(f"started {name} (pid {proc.pid})")
+
+    # -- supervision
+    def _note(self, text: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {text}"
+        self.events.append(line)
+        if self.cfg.log_dir is not None:
+            self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
+            with open(self.cfg.log_dir / "supervisor.log", "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        else:
+            sys.stdout.write(f"[{'supervise':7}] {text}\n")
+            sys.stdout.flush()
+
+    def supervise(self, poll_s: float = 0.5) -> None:
+        """Keep every server up from now on (a background thread) until ``stop()``."""
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, args=(poll_s,), daemon=True,
+                                             name="stack-supervisor")
+            self._watcher.start()
+
+    def _watch(self, poll_s: float) -> None:
+        while not self._stopping.wait(poll_s):
+            for name in self.services:
+                try:
+                    self._check_one(name)
+                except Exception as exc:  # a failed restart (e.g. exec error) is retried later
+                    self._note(f"could not restart {name}: {type(exc).__name__}: {exc}")
+                    with self._lock:
+                        self._restart_at[name] = time.monotonic() + self.backoff[1]
+
+    def _check_one(self, name: str) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            proc = self.procs.get(name)
+            if proc is None or proc.poll() is None:
+                return
+            now = time.monotonic()
+            if name not in self._restart_at:
+                ran = now - self._started_at.get(name, now)
+                delay = self.backoff[0] if ran >= self.stable_s else self._delay.get(name, self.backoff[0])
+                self._delay[name] = min(delay * 2, self.backoff[1])
+                self._restart_at[name] = now + delay
+                _kill_group(proc.pid)           # orphaned workers (Sanic) would hold the port
+                self._note(f"{name} exited with code {proc.returncode} after {ran:.0f}s; "
+                           f"restarting in {delay:g}s")
+                return
+            if now < self._restart_at[name]:
+                return
+            del self._restart_at[name]
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            self._start_one(name, self.commands()[name])
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Kill one server abruptly (tests of what survives a crash)."""
@@ -168,12 +260,14 @@ class Stack:
         proc.wait(timeout=30)
 
     def restart(self, name: str, timeout: float = 120.0) -> None:
-        """Start one server again after ``kill`` and wait until it is ready."""
-        self._start_one(name, commands(self.cfg)[name])
-        checks = ready_checks(self.cfg)
+        """Start one server again after ``kill`` and wait until it is ready (under supervision:
+        only wait, the supervisor starts it)."""
+        if not self.supervised:
+            self._start_one(name, self.commands()[name])
+        checks = self.checks()
         t0 = time.monotonic()
         while not checks[name]():
-            if self.procs[name].poll() is not None:
+            if not self.supervised and self.procs[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with code {self.procs[name].returncode}" + self._log_hint(name))
             if time.monotonic() - t0 > timeout:
                 raise TimeoutError(f"{name} not ready after {timeout:.0f}s" + self._log_hint(name))
@@ -181,14 +275,15 @@ class Stack:
 
     def wait_ready(self, timeout: float = 300.0,
                    progress: Callable[[str], None] | None = None) -> None:
-        checks = ready_checks(self.cfg)
+        checks = self.checks()
         pending = set(self.services)
         t0 = time.monotonic()
         last_note = 0.0
         while pending:
             for name in sorted(pending):
                 proc = self.procs[name]
-                if proc.poll() is not None:
+                if proc.poll() is not None and (not self.supervised
+                                                or self.restarts.get(name, 0) >= self.max_start_failures):
                     raise RuntimeError(f"{name} exited with code {proc.returncode} before it was ready"
                                        + self._log_hint(name))
                 if checks[name]():
@@ -212,6 +307,9 @@ class Stack:
         return f"\n--- last lines of {path} ---\n" + "\n".join(tail)
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
         for proc in self.procs.values():
             if proc.poll() is None:
                 try:
@@ -223,8 +321,9 @@ class Stack:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                _kill_group(proc.pid)
                 proc.wait()
+            _kill_group(proc.pid)                   # workers left behind by a killed parent
         for log in self._logs:
             log.close()
 
