@@ -44,7 +44,9 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
                         parse_hhmm(settings.office_close or service.service_close),
                         parse_holidays(settings.office_holidays), parse_holidays(settings.office_workdays))
     clock = clock or clock_from_setting(settings.fake_now)
-    rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
+    replicas = [u.strip().rstrip("/") for u in settings.rasa_urls.split(",") if u.strip()] or None
+    rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token,
+                              replicas=replicas, retry_down_s=settings.rasa_replica_retry_s)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
               deliveries={"web": StoreOnlyDelivery()})
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))

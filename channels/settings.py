@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # one user message through Rasa and the actions
     rasa_timeout_s: float = Field(30.0, gt=0, validation_alias=_env("RASA_TIMEOUT_S", "rasa_timeout_s"))
     rasa_token: str | None = Field(None, validation_alias=_env("RASA_TOKEN", "rasa_token"))
+    # several Rasa replicas: comma-separated base URLs, each conversation on one (consistent hashing)
+    rasa_urls: str = Field("", validation_alias=_env("RASA_URLS", "rasa_urls"))
+    rasa_replica_retry_s: float = Field(5.0, gt=0, validation_alias=_env("RASA_REPLICA_RETRY_S", "rasa_replica_retry_s"))
     database_url: str = Field(default_factory=_default_db,
                               validation_alias=_env("HANDOFF_DATABASE_URL", "database_url"))
     # "" = the hotline's hours (knowledge/parameters.yml)

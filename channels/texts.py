@@ -42,6 +42,7 @@ HOURS_SPAN = "{open}～{close}"
 OFFICE_HOURS_CALENDAR = "本服務的專人線上時間為上班日 {hours}，週末、國定假日及補假休息"
 OFFICE_HOURS_LISTED_DAYS_OFF = "本服務的專人線上時間為週一至週五 {hours}，公告的休息日除外"
 OFFICE_HOURS = "本服務的專人線上時間為週一至週五 {hours}"
+DAY_OFF = "休息日"                 # an operator-listed day off (OFFICE_HOLIDAYS) has no calendar name
 
 # Errors of the widget API (channels/widget/api.py), shown in the widget after 「訊息未送出：」
 WIDGET_ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"

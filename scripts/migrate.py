@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from channels.store import Store
+    from channels.core.store import Store
 
     ap = argparse.ArgumentParser(prog="python -m scripts.migrate", description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", default=None, help="[HANDOFF_DATABASE_URL]")

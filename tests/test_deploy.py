@@ -149,7 +149,7 @@ def test_probes_use_routes_that_answer_without_a_token_and_during_a_bot_outage(d
     # /health is 503 while Rasa is down; the gateway must stay in service then (it stores messages)
     for probe in ("readinessProbe", "livenessProbe"):
         assert gateway[probe]["httpGet"]["path"] != "/health"
-    routes = (ROOT / "channels" / "widget.py").read_text("utf-8")
+    routes = (ROOT / "channels" / "widget" / "api.py").read_text("utf-8")
     assert f'@r.get("{gateway["readinessProbe"]["httpGet"]["path"]}"' in routes
 
 

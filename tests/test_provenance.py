@@ -21,6 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from actions import messages as msg
 from actions.render import headline, render
 from knowledge.calc.diagnosis import calculate_diagnosis
 from knowledge.calc.loans import LoanInput, Purpose, find_loans
@@ -192,7 +193,7 @@ def allowed_for(result) -> set[Fraction]:
 
 def assert_provenance(result, *user_input) -> None:
     text = render(result, KB)
-    assert text.splitlines()[1] == headline(result)
+    assert text.splitlines()[1] == msg.RESULT_LINE.format(headline=headline(result))
     # 0: 「政府補助0元」 for the self-funded items (the brief's 「-」 in the government column)
     allowed = allowed_for(result) | input_numbers(*user_input) | {Fraction(0)}
     problems = unexplained(text, allowed)

@@ -32,6 +32,9 @@ VALUES = {
     "WIDGET_RATE_PER_SESSION": ("5", "widget_rate_per_session", 5),
     "WIDGET_RATE_PER_ADDRESS": ("0", "widget_rate_per_address", 0),
     "PUBLIC_BASE_URL": ("https://hotline.example.gov.tw/", "public_base_url", "https://hotline.example.gov.tw"),
+    "OFFICE_WORKDAYS": ("2026-02-21", "office_workdays", "2026-02-21"),
+    "RASA_URLS": ("http://a:5005,http://b:5005", "rasa_urls", "http://a:5005,http://b:5005"),
+    "RASA_REPLICA_RETRY_S": ("7", "rasa_replica_retry_s", 7.0),
 }
 
 

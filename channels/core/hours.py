@@ -81,7 +81,7 @@ class OfficeHours:
 
     def holiday_name(self, day: date) -> str | None:
         if day in self.holidays:
-            return "休息日"
+            return texts.DAY_OFF
         if self.calendar and day not in self.workdays:
             return _calendar(self.calendar).get(day)
         return None
