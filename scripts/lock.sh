@@ -20,8 +20,8 @@ if ! .venv/tools/bin/uv --version 2>/dev/null | grep -q " $UV_VERSION"; then
   .venv/tools/bin/python -m pip install --quiet --progress-bar off "uv==$UV_VERSION"
 fi
 uv=.venv/tools/bin/uv
-export UV_INDEX_URL=https://pypi.org/simple UV_NO_CONFIG=1
-unset UV_EXTRA_INDEX_URL UV_FIND_LINKS
+export UV_NO_CONFIG=1   # uv's default index (PyPI) only
+unset UV_INDEX_URL UV_DEFAULT_INDEX UV_INDEX UV_EXTRA_INDEX_URL UV_FIND_LINKS
 up=(); [ -n "${UPGRADE:-}" ] && up=(--upgrade)
 common=(--generate-hashes --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" "${up[@]}")
 
@@ -35,6 +35,11 @@ $uv pip compile requirements/test.in -o requirements/test.lock --python-version 
 # itself out of the lock. The CPU wheel comes from PyTorch's CPU index, or from a local wheel
 # directory when TORCH_CPU_WHEELS names one (this machine: /opt/wheels).
 cpu_src=(--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match)
+if [ -z "${TORCH_CPU_WHEELS:-}" ]; then   # a local wheel directory pip knows of that holds the CPU build
+  for d in ${PIP_FIND_LINKS:-} $(python3 -m pip config get global.find-links 2>/dev/null || true); do
+    d=${d#file://}; ls "$d"/torch-2.13.0+cpu-*.whl >/dev/null 2>&1 && { TORCH_CPU_WHEELS=$d; break; }
+  done
+fi
 [ -n "${TORCH_CPU_WHEELS:-}" ] && cpu_src=(--find-links "$TORCH_CPU_WHEELS")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "torch==2.13.0+cpu" > "$tmp/torch-cpu.txt"

@@ -53,7 +53,7 @@ lock_current() {  # $1 env  $2 lock: true when this lock's exact content is inst
 }
 
 install_lock() {  # $1 env  $2 lock  $3 what (for the progress line)
-  local env=$1 lock=$2
+  local env=$1 lock=$2 t0=$SECONDS
   if lock_current "$env" "$lock"; then
     say "environment $env: up to date ($lock)"
     return 0
@@ -61,18 +61,20 @@ install_lock() {  # $1 env  $2 lock  $3 what (for the progress line)
   say "environment $env: installing $lock — $3"
   pip_quiet ".venv/$env/bin/python" -m pip install --require-hashes -r "$lock"
   sha256sum "$lock" | cut -d' ' -f1 > ".venv/$env/.installed-$(basename "$lock")"
-  say "environment $env: $lock ready"
+  say "environment $env: $lock ready ($((SECONDS - t0)) s)"
 }
 
 local_torch_wheel() {  # a CPU wheel of torch $TORCH_VERSION for this interpreter in pip's find-links, if any
-  local tag links dir
+  local tag links dir f
   tag=$(.venv/app/bin/python -c "import sys; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')")
   links="${PIP_FIND_LINKS:-} $(.venv/app/bin/python -m pip config get global.find-links 2>/dev/null || true)"
   for dir in $links; do
     dir=${dir#file://}
-    [ -d "$dir" ] || continue
-    ls "$dir"/torch-"$TORCH_VERSION"+cpu-"$tag"-"$tag"-*linux*_x86_64.whl 2>/dev/null | head -1
-  done | head -1
+    for f in "$dir"/torch-"$TORCH_VERSION"+cpu-"$tag"-"$tag"-*linux*_x86_64.whl; do
+      if [ -f "$f" ]; then echo "$f"; return 0; fi
+    done
+  done
+  return 0
 }
 
 install_torch_cpu() {
