@@ -13,7 +13,7 @@ BOT_DATA := $(shell find bot/data -name '*.yml') bot/config.yml bot/domain.yml \
 MODEL := bot/models/hotline.tar.gz
 INDEX := knowledge/build/index/meta.json
 
-.PHONY: run test setup browser officer index nlu train validate bench bench-retrieval bench-intent bench-latency clean
+.PHONY: run test setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-intent bench-latency clean
 
 run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
 	$(APP_PY) -m scripts.run
@@ -22,14 +22,24 @@ run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000
 cluster: setup $(INDEX) $(MODEL)  ## production topology here: 2 Rasa (PostgreSQL+Redis), 2 action servers, 2 gateways
 	$(APP_PY) -m scripts.cluster $(ARGS)
 
-test: setup browser $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
+test: setup-test browser $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
+	$(APP_PY) scripts/audit.py
 	$(APP_PY) -m pytest -ra tests
 
 browser:                       ## Debian's Chromium for the browser tests (installed when missing)
 	@bash scripts/ensure_chromium.sh
 
-setup:                         ## create/refresh the two Python environments from the lock files
+setup:                         ## create/refresh the two runtime environments from the lock files (no torch)
 	@bash scripts/setup.sh
+
+setup-test:                    ## setup + test tools + the optional sentence-transformers backend (torch, CPU build)
+	@bash scripts/setup.sh test
+
+audit: setup-test              ## known vulnerabilities of every pinned package (pip-audit; a warning when offline)
+	$(APP_PY) scripts/audit.py
+
+lock:                          ## regenerate requirements/*.lock from requirements/*.in (hashes, PyPI only; uv)
+	@bash scripts/lock.sh
 
 index: setup $(INDEX)
 $(INDEX): $(KNOWLEDGE) knowledge/embeddings.py knowledge/index.py knowledge/loader.py
