@@ -13,6 +13,7 @@ from knowledge.loader import Entry
 from knowledge.retriever import Retriever, Status
 
 from . import messages as msg
+from .direct import answer_directly
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,9 @@ class ActionAnswerQuestion(Action):
         if not text:
             dispatcher.utter_message(text=msg.EMPTY_MESSAGE)
             return []
+        direct = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)  # the user's own figures, one rule
+        if direct is not None:
+            return direct
         result = RETRIEVER.search(text)
         if result.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)

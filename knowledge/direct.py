@@ -74,7 +74,7 @@ _CAP = re.compile(r"上限|最多|最高|多少|幾百萬|幾萬|能拿|可以�
 _LOAN = re.compile(r"借|貸|融資|loan")
 _INTEREST = re.compile(r"利息補貼|補貼|補息|貼息|利息|省多少")
 _DIAGNOSIS = re.compile(r"診斷")
-_PAY = re.compile(r"自己|自付|自籌|我們|要付|要出|付多少|出多少|負擔|多少錢|費用|花多少|收費")
+_PAY = re.compile(r"自己|自付|自籌|我們|我司|本公司|要付|要出|付多少|出多少|負擔|要花")  # "how much do WE pay"
 _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|比例|低於|小於|補到|幾成|成數|佔")
 _MICRO_WORDS = re.compile(r"小規模|微型|稅籍|未滿5人|不到5人|400萬那")
 _TRANSFORM = re.compile(r"轉型發展|轉型")
@@ -86,7 +86,7 @@ ITEM_WORDS = {
 }
 ITEM_ENTRY = {"new_equipment": "subsidy_new_equipment", "commissioned_research": "subsidy_commissioned_research"}
 # Words naming what an amount is, looked for before it in the same clause.
-_TOTAL_WORDS = ("總經費", "總預算", "計畫經費", "計畫總", "總額", "整個計畫", "計畫", "專案", "案子", "總共", "總計")
+_TOTAL_WORDS = ("總經費", "總預算", "計畫經費", "計畫總", "總額", "整個計畫", "計畫", "計劃", "專案", "案子", "總共", "總計")
 _GENERIC_BUDGET = ("預算", "經費", "投資")
 _LOAN_WORDS = ("借款", "貸款", "借", "貸", "融資")
 _TARGET_WORDS = ("補貼", "補助", "補到", "拿到", "補", "拿", "自付", "自籌")
@@ -122,7 +122,7 @@ def amount_role(text: str, start: int, end: int) -> str | None:
             return items[0] if items else "total"
         return role
     after = text[end:end + 6]
-    if re.match(r"元?(的|之)?(計畫|專案|案子|預算|總經費|投資案)", after):
+    if re.match(r"元?(的|之)?(計畫|計劃|專案|案子|預算|總經費|投資案)", after):
         return "total"
     if re.match(r"元?(的|之)?(全新|新的?)?(設備|機器|機台)", after):
         return "new_equipment"
@@ -251,10 +251,18 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
     total = q.one("total")
     if total is None or q.facts.manufacturing is False or (_LOAN.search(q.text) and not _SUBSIDY.search(q.text)):
         return None
-    asked = [item for item, words in ITEM_WORDS.items()
-             if any(any(w in c for w in words) and _ASK.search(c) for c in q.clauses)
-             or (any(w in q.text for w in words) and _ASK.search(q.clauses[-1]) and not _LOAN.search(q.text)
-                 and not _SUBSIDY_OVERALL.search(q.clauses[-1]))]
+    last = q.clauses[-1] if q.clauses else ""
+
+    def is_asked(item: str, words: tuple[str, ...]) -> bool:
+        # named in the clause that asks (「買新機器最多補多少」), or named before a bare question
+        # (「總經費950萬，新設備，最多補多少」) when its own amount is not given: a question with the
+        # item's amount and a general ask (「…新設備400萬，政府能補多少」) is about the whole subsidy
+        if any(any(w in c for w in words) and _ASK.search(c) for c in q.clauses):
+            return True
+        return (any(w in q.text for w in words) and q.one(item) is None and bool(_ASK.search(last))
+                and not _CALC_VERB.search(last) and not _SUBSIDY_OVERALL.search(last))
+
+    asked = [item for item, words in ITEM_WORDS.items() if is_asked(item, words)]
     if not asked:
         return None
     if total > IMPLAUSIBLE_AMOUNT:
@@ -304,29 +312,28 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
 def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """The subsidy cap of the head-count's tier (製造業9人以下 / 10人以上)."""
     f = q.facts
-    if (q.staff is None or not _SUBSIDY.search(q.text) or not _CAP.search(q.text) or _LOAN.search(q.text)
+    # an exact head-count only: a bound (10人以上, 不到5人) restates the rule, which the knowledge answer gives
+    if (q.staff is None or q.staff.exact is None or not _SUBSIDY.search(q.text) or not _CAP.search(q.text) or _LOAN.search(q.text)
             or _CALC_VERB.search(q.text) or q.roles.get("total") or f.manufacturing is False or f.sme is False
             or f.lead_factory or _INTEREST.search(q.text.replace("補助", ""))):
         return None
     if q.staff.exact == 0:
-        return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM)
+        return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM, n=q.staff.exact)
 
     def tier(n: int):
         return tier_for(SubsidyInput(manufacturing=True, sme=True, employees=n, total_budget=1), p)
 
-    low = tier(q.staff.low)
-    high = tier(q.staff.high) if q.staff.high is not None else p.tiers["medium"] if low and low.id == "medium" else None
-    if low is None or high is None or low.id != high.id:
-        return None   # a bound that spans both tiers (不到20人): the knowledge answer lists both
-    lines = [_t("tier_cap", "lead"), _t("tier_cap", "result", employees=q.staff.text, tier=low.label, cap=wan(low.cap))]
+    low = tier(q.staff.exact)
+    if low is None:
+        return None
+    step = _t("tier_cap", "step", employees=q.staff.text, tier=low.label, cap=wan(low.cap))
+    lines = [_t("tier_cap", "lead"), step + "。"]
     lines.append(_t("tier_cap", "note_small" if low.id == "small" else "note_medium", gov_pct=p.gov_share_below_pct))
     if q.staff.low >= p.sme_employees_below and f.sme is None:
         lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
     entries = ("subsidy_caps", "subsidy_eligibility")
-    prefill = f"{q.staff.text}" if q.staff.exact is not None else ""
-    return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, {"employees": q.staff.exact or q.staff.low},
-                    f"{q.staff.text} → {low.label}：{wan(low.cap)}", prefill)
+    return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, {"employees": q.staff.exact}, step, q.staff.text)
 
 
 def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
@@ -348,21 +355,18 @@ def _micro_by_words(q: Question) -> bool:
 
 def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """Which 疫後振興 class a head-count falls in, and its limit (未滿5人 → the micro class)."""
-    if q.staff is None or not _LOAN.search(q.text) or not _ASK.search(q.text) or _INTEREST.search(q.text):
-        return None
+    if (q.staff is None or q.staff.exact is None or not _LOAN.search(q.text) or not _ASK.search(q.text)
+            or _INTEREST.search(q.text)):
+        return None   # exact head-counts only, as for the tier cap
+    n = q.staff.exact
     micro_fit = _micro_by_staff(q, p)
-    if micro_fit is None:
-        return None
     general, micro, transform = (p.loans[k] for k in ("recovery_general", "recovery_micro", "transformation"))
-    n = q.staff.exact if q.staff.exact is not None else q.staff.low
-    result = find_loans(LoanInput(sme=True, employees=q.staff.high if micro_fit else n), p)
+    result = find_loans(LoanInput(sme=True, employees=n), p)
     chosen = micro if micro_fit else general
     option = next(o for o in result.extra["options"] if o["loan"] == chosen.id)
     lines = [_t("loan_class", "lead")]
-    key = "micro" if micro_fit else "general"
-    formula = f"{q.staff.text} → {chosen.label}：最高{wan(option['max_amount'])}"
-    lines.append(_t("loan_class", key, employees=q.staff.text, label=chosen.label, max=wan(option["max_amount"]),
-                    rates=rate_text(chosen), brief=chosen.brief_estimate))
+    formula = _t("loan_class", "step", employees=q.staff.text, label=chosen.label, max=wan(option["max_amount"]))
+    lines.append(formula + _t("loan_class", "terms", rates=rate_text(chosen), brief=chosen.brief_estimate))
     if micro_fit:
         lines.append(_t("loan_class", "micro_note", other=general.label, other_max=wan(general.max_amount)))
     else:
@@ -376,7 +380,7 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
             return _check(kb, "too_large", chosen.entry, LOAN_FORM, value=wan(wanted))
         key = "wanted_over" if wanted > option["max_amount"] else "wanted_within"
         lines.append(_t("loan_class", key, wanted=wan(wanted), max=wan(option["max_amount"])))
-    prefill = "中小企業" + (f"，{q.staff.text}" if q.staff.exact is not None else "")
+    prefill = f"中小企業，{q.staff.text}"
     return _compose(kb, "loan_class", lines, (chosen.entry,), LOAN_FORM,
                     {"employees": n, **({"loan_amount": wanted} if wanted is not None else {})}, formula, prefill)
 
@@ -449,9 +453,8 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     result = calculate_diagnosis(sme=sme, lead_factory=lead, p=p)
     e = result.extra
     kind = p.diagnosis[e["kind"]]
-    formula = f"{wan(e['total'])} = {wan(e['government'])} + {wan(e['firm'])}"
-    lines = [_t("diagnosis_split", "lead", kind=kind.label),
-             _t("diagnosis_split", "result", total=wan(e["total"]), government=wan(e["government"]), firm=wan(e["firm"]))]
+    formula = _t("diagnosis_split", "step", total=wan(e["total"]), government=wan(e["government"]), firm=wan(e["firm"]))
+    lines = [_t("diagnosis_split", "lead", kind=kind.label), formula, _t("diagnosis_split", "result", firm=wan(e["firm"]))]
     if e["kind"] == "non_sme":
         lead_kind = p.diagnosis["lead"]
         lines.append(_t("diagnosis_split", "note_non_sme", lead_total=wan(lead_kind.total), lead_firm=wan(lead_kind.firm)))
