@@ -327,12 +327,13 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     if low is None:
         return None
     step = _t("tier_cap", "step", employees=q.staff.text, tier=low.label, cap=wan(low.cap))
-    lines = [_t("tier_cap", "lead"), step + "。"]
-    lines.append(_t("tier_cap", "note_small" if low.id == "small" else "note_medium", gov_pct=p.gov_share_below_pct))
+    lines = [_t("tier_cap", "lead"), step + _t("tier_cap", "share", gov_pct=p.gov_share_below_pct)]
+    # the conditions are another rule's: cited on their own line, the cap on the last
+    lines.append(_t("tier_cap", "note_small" if low.id == "small" else "note_medium") + _cite(kb, "subsidy_eligibility"))
     if q.staff.low >= p.sme_employees_below and f.sme is None:
         lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
-    entries = ("subsidy_caps", "subsidy_eligibility")
+    entries = ("subsidy_caps",)
     return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, {"employees": q.staff.exact}, step, q.staff.text)
 
 
