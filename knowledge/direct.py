@@ -78,6 +78,8 @@ _PAY = re.compile(r"自己|自付|自籌|我們|我司|本公司|要付|要出|�
 _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|比例|低於|小於|補到|幾成|成數|佔")
 _MICRO_WORDS = re.compile(r"小規模|微型|稅籍|未滿5人|不到5人|400萬那")
 _TRANSFORM = re.compile(r"轉型發展|轉型")
+# "政府能補多少" with no item named in the asking clause: the whole subsidy (several facts → the form)
+_SUBSIDY_OVERALL = re.compile(r"政府|總共|全部|整個|一共")
 
 ITEM_WORDS = {
     "new_equipment": ("全新設備", "新設備", "新機器", "新機台", "買設備", "買機器", "買機台", "買新", "購置",
@@ -226,7 +228,7 @@ def _check(kb: KnowledgeBase, key: str, entry_id: str, form: str | None, **value
     return DirectAnswer(rule="check_input", text=text, entry_id=entry_id, form=form, figures=dict(values))
 
 
-def _item_answer(q: Question, kb: KnowledgeBase, p: Parameters, item: str, total: int) -> tuple[str, list[str]]:
+def _item_answer(q: Question, p: Parameters, item: str, total: int) -> tuple[str, list[str]]:
     cost_item = p.cost_items[item]
     share = cost_item.max_pct_of_total
     cap = total * share // 100          # the subsidy calculator's own step (calc/subsidy.py)
@@ -269,7 +271,7 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
         return _check(kb, "too_large", ITEM_ENTRY[asked[0]], SUBSIDY_FORM, value=wan(total))
     lines, formulas = [], []
     for item in asked:
-        formula, item_lines = _item_answer(q, kb, p, item, total)
+        formula, item_lines = _item_answer(q, p, item, total)
         formulas.append(formula)
         lines += item_lines
     # one note about the whole plan is enough
@@ -278,10 +280,6 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
     figures = {"total_budget": total, **{item: q.one(item) for item in asked if q.one(item) is not None}}
     return _compose(kb, asked[0], lines, tuple(ITEM_ENTRY[i] for i in asked), SUBSIDY_FORM, figures,
                     "；".join(formulas), f"計畫總經費{wan(total)}")
-
-
-# "政府能補多少" with no item named in the asking clause: the whole subsidy (several facts → the form)
-_SUBSIDY_OVERALL = re.compile(r"政府|總共|全部|整個|一共")
 
 
 def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
@@ -313,8 +311,8 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     """The subsidy cap of the head-count's tier (製造業9人以下 / 10人以上)."""
     f = q.facts
     # an exact head-count only: a bound (10人以上, 不到5人) restates the rule, which the knowledge answer gives
-    if (q.staff is None or q.staff.exact is None or not _SUBSIDY.search(q.text) or not _CAP.search(q.text) or _LOAN.search(q.text)
-            or _CALC_VERB.search(q.text) or q.roles.get("total") or f.manufacturing is False or f.sme is False
+    if (q.staff is None or q.staff.exact is None or not _SUBSIDY.search(q.text) or not _CAP.search(q.text)
+            or _LOAN.search(q.text) or _CALC_VERB.search(q.text) or q.roles.get("total") or f.manufacturing is False or f.sme is False
             or f.lead_factory or _INTEREST.search(q.text.replace("補助", ""))):
         return None
     if q.staff.exact == 0:
