@@ -4,19 +4,28 @@
   calculation already holding the user's figures (the payload carries them as words the form's
   fact reader understands: ``/calc_subsidy{"facts": "計畫總經費950萬元"}``).
 - ``ActionStartCalculation``: a calculation request (calc_* intent) that one rule settles is
-  answered directly; any other starts the intent's form (which asks only what is still missing).
+  answered directly; any other starts the intent's form (which asks only what is still missing),
+  unless the message does not ask for a calculation at all: then it is answered as a question.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.calc.numbers import clean_text
 from knowledge.direct import DirectAnswer, direct_answer, templates
 from knowledge.loader import KnowledgeBase
+
+# A calculation request says so: a calc verb (試算/算算/估一下/評估), "how much can WE get/borrow"
+# (能拿多少, 可以借多少, 補多少), or "which loan fits us". A message NLU filed under calc_* without
+# any of these (「補助」, 「經費科目表可以給我看嗎」) is answered as a question instead of starting a form.
+CALCULATION_CUE = re.compile(r"算|估|評估|評價|試|calc|(拿|補|借|貸|領|申請)(到)?(多少|幾)|多少(補助|錢)|最多多少"
+                             r"|適合|哪(一)?(種|個|類)(貸款|補助)?|找.*貸款|試算|simulate|estimate", re.I)
 
 FORM_INTENT = {"subsidy_form": "calc_subsidy", "loan_form": "calc_loan", "diagnosis_form": "calc_diagnosis"}
 INTENT_FORM = {intent: form for form, intent in FORM_INTENT.items()}
@@ -47,11 +56,13 @@ class ActionStartCalculation(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
-        from .knowledge_actions import RETRIEVER  # the action server's one knowledge base
+        from .knowledge_actions import RETRIEVER, ActionAnswerQuestion  # the action server's one knowledge base
 
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = (tracker.latest_message.get("text") or "").strip()
         events = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)
         if events is not None:
             return events
+        if text and not text.startswith("/") and not CALCULATION_CUE.search(clean_text(text)):
+            return ActionAnswerQuestion().run(dispatcher, tracker, domain)  # a question, not a calculation
         return [FollowupAction(INTENT_FORM.get(intent, "subsidy_form"))]

@@ -258,3 +258,27 @@ def test_nonsense_figures_get_a_polite_request_to_check_them(question, says):
     assert answer is not None and answer.rule == "check_input"
     assert says in answer.text and "請確認" in answer.text
     assert "×" not in answer.text and answer.formula is None
+
+
+def test_a_calculation_is_started_only_when_the_message_asks_for_one():
+    """action_start_calculation's second opinion on NLU: every calculator training example and
+    every held-out phrasing asks for a calculation; plain questions filed under calc_* do not."""
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    from actions.direct import CALCULATION_CUE
+    from knowledge.calc.numbers import clean_text
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_direct_conversation import HELD_OUT_CALCULATIONS
+
+    nlu = yaml.safe_load((Path(__file__).parents[1] / "bot/data/nlu/calculations.yml").read_text("utf-8"))["nlu"]
+    requests = [line.strip()[2:] for block in nlu if block["intent"].startswith("calc_")
+                for line in block["examples"].splitlines() if line.strip()]
+    requests += [q for q, _ in HELD_OUT_CALCULATIONS] + ["估算利息補貼", "大概能拿多少", "幫我找適合的低利貸款"]
+    assert [q for q in requests if not CALCULATION_CUE.search(clean_text(q))] == []
+    questions = ["補助", "經費科目表可以給我看嗎", "我們公司的補助申請審查到哪裡了", "诊断辅导经费多少",
+                 "我想買房子可以貸款嗎", "人事費可以報嗎"]
+    assert [q for q in questions if CALCULATION_CUE.search(clean_text(q))] == []

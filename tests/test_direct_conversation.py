@@ -56,7 +56,7 @@ def test_a_calculator_is_started_from_the_ways_people_ask(chat, message, starts)
 
 
 def test_facts_in_the_first_message_are_kept_and_only_the_rest_is_asked(chat):
-    text = text_of(chat.say("我們20人的製造業中小企業，計畫900萬，幫我估一下能拿多少補助"))
+    text = text_of(chat.say("我們20人的製造業中小企業，總經費900萬，幫我估一下能拿多少補助"))
     assert "已記下" in text and "員工20人" in text and "計畫總經費900萬元" in text
     assert "以大帶小" in text  # the next thing it still needs
     assert "是依法登記的製造業嗎" not in text and "中小企業嗎" not in text
