@@ -1,6 +1,6 @@
 """Direct answers with the user's own figures (knowledge.direct) in the conversation.
 
-- ``utter_direct``: the one-step answer, with a 「完整試算」 button that starts the guided
+- ``answer_directly``: the one-step answer, with a 「完整試算」 button that starts the guided
   calculation already holding the user's figures (the payload carries them as words the form's
   fact reader understands: ``/calc_subsidy{"facts": "計畫總經費950萬元"}``).
 - ``ActionStartCalculation``: a calculation request (calc_* intent) that one rule settles is
@@ -24,7 +24,7 @@ from knowledge.loader import KnowledgeBase
 # A calculation request says so: a calc verb (試算/算算/估一下/評估), "how much can WE get/borrow"
 # (能拿多少, 可以借多少, 補多少), or "which loan fits us". A message NLU filed under calc_* without
 # any of these (「補助」, 「經費科目表可以給我看嗎」) is answered as a question instead of starting a form.
-CALCULATION_CUE = re.compile(r"算|估|評估|評價|試|calc|(拿|補|借|貸|領|申請)(到)?(多少|幾)|多少(補助|錢)|最多多少"
+CALCULATION_CUE = re.compile(r"算|估|評估|試|calc|(拿|補|借|貸|領|申請)(到)?(多少|幾)|多少(補助|錢)|最多多少"
                              r"|適合|哪(一)?(種|個|類)(貸款|補助)?|找.*貸款|試算|simulate|estimate", re.I)
 
 FORM_INTENT = {"subsidy_form": "calc_subsidy", "loan_form": "calc_loan", "diagnosis_form": "calc_diagnosis"}
