@@ -13,6 +13,7 @@ from knowledge.retriever import Status
 from . import messages as msg
 from .handoff import hand_off, not_understood, reason_for, will_hand_off
 from .kb import CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, topic_button, topic_buttons
+from .direct import answer_directly
 
 
 class ActionAnswerQuestion(Action):
@@ -25,6 +26,9 @@ class ActionAnswerQuestion(Action):
         if not text:
             dispatcher.utter_message(text=msg.EMPTY_MESSAGE)
             return []
+        direct = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)  # the user's own figures, one rule
+        if direct is not None:
+            return direct
         result = RETRIEVER.search(text)
         if result.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)

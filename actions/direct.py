@@ -1,0 +1,70 @@
+"""Direct answers with the user's own figures (knowledge.direct) in the conversation.
+
+- ``answer_directly``: the one-step answer, with a 「完整試算」 button that starts the guided
+  calculation already holding the user's figures (the payload carries them as words the form's
+  fact reader understands: ``/calc_subsidy{"facts": "計畫總經費950萬元"}``).
+- ``ActionStartCalculation``: a calculation request (calc_* intent) that one rule settles is
+  answered directly; any other starts the intent's form (which asks only what is still missing),
+  unless the message does not ask for a calculation at all: then it is answered as a question.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge.calc.numbers import clean_text
+from knowledge.direct import DirectAnswer, direct_answer, templates
+from knowledge.loader import KnowledgeBase
+
+from . import messages as msg
+
+# A calculation request says so: a calc verb (試算/算算/估一下/評估), "how much can WE get/borrow"
+# (能拿多少, 可以借多少, 補多少), or "which loan fits us". A message NLU filed under calc_* without
+# any of these (「補助」, 「經費科目表可以給我看嗎」) is answered as a question instead of starting a form.
+CALCULATION_CUE = re.compile(msg.CALCULATION_CUE_PATTERN, re.I)
+
+FORM_INTENT = {"subsidy_form": "calc_subsidy", "loan_form": "calc_loan", "diagnosis_form": "calc_diagnosis"}
+INTENT_FORM = {intent: form for form, intent in FORM_INTENT.items()}
+
+
+def full_calculation_button(answer: DirectAnswer) -> dict[str, str]:
+    payload = "/" + FORM_INTENT[answer.form]
+    if answer.prefill:
+        payload += json.dumps({"facts": answer.prefill}, ensure_ascii=False)
+    return {"title": templates()["button"], "payload": payload}
+
+
+def answer_directly(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                    kb: KnowledgeBase) -> list[dict[str, Any]] | None:
+    """Say the direct answer to ``text`` and return its events, or None when no single rule applies."""
+    answer = direct_answer(text, kb)
+    if answer is None:
+        return None
+    # inside a guided calculation the form continues by itself: no button to start another
+    buttons = [full_calculation_button(answer)] if answer.form and not tracker.active_loop_name else []
+    dispatcher.utter_message(text=answer.text, buttons=buttons)
+    return [SlotSet("last_entry_id", answer.entry_id), SlotSet("misunderstood", 0)]
+
+
+class ActionStartCalculation(Action):
+    def name(self) -> str:
+        return "action_start_calculation"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        from .kb import RETRIEVER
+        from .knowledge_actions import ActionAnswerQuestion
+
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = (tracker.latest_message.get("text") or "").strip()
+        events = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)
+        if events is not None:
+            return events
+        if text and not text.startswith("/") and not CALCULATION_CUE.search(clean_text(text)):
+            return ActionAnswerQuestion().run(dispatcher, tracker, domain)  # a question, not a calculation
+        return [FollowupAction(INTENT_FORM.get(intent, "subsidy_form"))]

@@ -1,0 +1,488 @@
+"""Direct answers with the user's own numbers.
+
+A question that carries the figures ONE rule needs (「總經費950萬，買新機器最多補多少」) is answered
+with that rule applied, in one step, formula shown, with the rule's citation — instead of the
+rule in general or a guided calculation that asks six questions. Questions that need several
+facts (the whole subsidy across tier, share and cost items; eligibility) return None: the guided
+calculation handles them. A rule question without the user's numbers also returns None: the
+knowledge answer states the rule.
+
+Every figure in a reply comes from the user's message, knowledge/parameters.yml (through the
+calculators in knowledge.calc, which compute it) or a step shown in the same reply. The sentences
+are in knowledge/direct.yml. Pure domain code: no Rasa, no I/O besides reading those two files.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .calc import extract as ex
+from .calc.diagnosis import calculate_diagnosis
+from .calc.loans import LoanInput, find_loans, interest_subsidy, rate_text
+from .calc.numbers import clean_text, find_amounts, find_counts, parse_numeral
+from .calc.params import Loan, Parameters, parameters
+from .calc.result import approx_wan, pct, wan
+from .calc.sme import is_sme
+from .calc.subsidy import SubsidyInput, tier_for
+from .loader import KnowledgeBase
+
+TEMPLATES_FILE = Path(__file__).resolve().parent / "direct.yml"
+
+# Which guided calculation continues each rule (the form the 「完整試算」 button starts).
+SUBSIDY_FORM, LOAN_FORM, DIAGNOSIS_FORM = "subsidy_form", "loan_form", "diagnosis_form"
+
+# An input guard, not a programme figure: an amount above this in a question about a subsidy plan
+# or a loan is a typo (999億), and is questioned instead of computed with.
+IMPLAUSIBLE_AMOUNT = 10_000_000_000
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    rule: str                    # new_equipment | commissioned_research | gov_share | tier_cap |
+                                 # loan_class | interest_subsidy | diagnosis_split | check_input
+    text: str                    # the reply (zh-TW): the formula, the result, the citation line
+    entry_id: str                # the knowledge entry whose rule was applied
+    form: str | None             # the guided calculation to offer (subsidy_form | loan_form | diagnosis_form)
+    figures: dict[str, Any] = field(default_factory=dict)   # the user's figures used (NT$, people, years)
+    formula: str | None = None   # the one computed step, e.g. "950萬元 × 30% = 285萬元"
+    prefill: str = ""            # the user's facts in words, for the guided calculation to start from
+    citations: tuple[str, ...] = ()   # entry ids cited in the text
+
+
+@functools.lru_cache(maxsize=1)
+def templates() -> dict[str, Any]:
+    return yaml.safe_load(TEMPLATES_FILE.read_text("utf-8"))
+
+
+def _t(rule: str, key: str, **values: Any) -> str:
+    return templates()["rules"][rule][key].format(**values)
+
+
+# ---------------------------------------------------------------- what the question talks about
+
+_ASK = re.compile(r"多少|幾|最多|最高|上限|能補|可以補|可補|補到|拿到|能拿|可以拿|能借|可以借|額度|怎麼算|算|嗎|[?？]"
+                  r"|哪|how\s*much|多大|可以貸|能貸|省")
+_CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我")
+_SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy")
+_CAP = re.compile(r"上限|最多|最高|多少|幾百萬|幾萬|能拿|可以拿|拿多少|補多少|頂多|封頂|能補|可以補")
+_LOAN = re.compile(r"借|貸|融資|loan")
+_INTEREST = re.compile(r"利息補貼|補貼|補息|貼息|利息|省多少")
+_DIAGNOSIS = re.compile(r"診斷")
+_PAY = re.compile(r"自己|自付|自籌|我們|我司|本公司|要付|要出|付多少|出多少|負擔|要花")  # "how much do WE pay"
+_SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|比例|低於|小於|補到|幾成|成數|佔")
+_MICRO_WORDS = re.compile(r"小規模|微型|稅籍|未滿5人|不到5人|400萬那")
+_TRANSFORM = re.compile(r"轉型發展|轉型")
+# "政府能補多少" with no item named in the asking clause: the whole subsidy (several facts → the form)
+_SUBSIDY_OVERALL = re.compile(r"政府|總共|全部|整個|一共")
+
+ITEM_WORDS = {
+    "new_equipment": ("全新設備", "新設備", "新機器", "新機台", "買設備", "買機器", "買機台", "買新", "購置",
+                      "機械手臂", "設備購置", "新的設備", "新的機器", "添購", "採購設備"),
+    "commissioned_research": ("委託研究", "委外研究", "委託驗證", "驗證費", "委託", "研究費", "驗證"),
+}
+ITEM_ENTRY = {"new_equipment": "subsidy_new_equipment", "commissioned_research": "subsidy_commissioned_research"}
+# Words naming what an amount is, looked for before it in the same clause.
+_TOTAL_WORDS = ("總經費", "總預算", "計畫經費", "計畫總", "總額", "整個計畫", "計畫", "計劃", "專案", "案子", "總共", "總計")
+_GENERIC_BUDGET = ("預算", "經費", "投資")
+_LOAN_WORDS = ("借款", "貸款", "借", "貸", "融資")
+_TARGET_WORDS = ("補貼", "補助", "補到", "拿到", "補", "拿", "自付", "自籌")
+_CAPITAL_WORDS = ("資本額", "實收資本", "資本")
+_CLAUSE_SEP = "，,。；;、!！?？ "
+
+
+def _clause_before(text: str, start: int) -> str:
+    cut = max(text.rfind(sep, 0, start) for sep in _CLAUSE_SEP)
+    return text[cut + 1:start]
+
+
+def _last_pos(window: str, words: tuple[str, ...]) -> int:
+    return max((window.rfind(w) for w in words), default=-1)
+
+
+def amount_role(text: str, start: int, end: int) -> str | None:
+    """What the amount at [start, end) of the cleaned text is: total | new_equipment |
+    commissioned_research | loan | capital | target (an amount asked about) | None."""
+    window = _clause_before(text, start)
+    positions = {
+        "total": _last_pos(window, _TOTAL_WORDS),
+        "generic": _last_pos(window, _GENERIC_BUDGET),
+        "loan": _last_pos(window, _LOAN_WORDS),
+        "target": _last_pos(window, _TARGET_WORDS),
+        "capital": _last_pos(window, _CAPITAL_WORDS),
+        **{item: _last_pos(window, words) for item, words in ITEM_WORDS.items()},
+    }
+    role, pos = max(positions.items(), key=lambda kv: kv[1])
+    if pos >= 0:
+        if role == "generic":
+            items = [i for i in ITEM_WORDS if positions[i] >= 0]
+            return items[0] if items else "total"
+        return role
+    after = text[end:end + 6]
+    if re.match(r"元?(的|之)?(計畫|計劃|專案|案子|預算|總經費|投資案)", after):
+        return "total"
+    if re.match(r"元?(的|之)?(全新|新的?)?(設備|機器|機台)", after):
+        return "new_equipment"
+    if re.match(r"元?(的|之)?(貸款|借款|融資)", after):
+        return "loan"
+    return None
+
+
+@dataclass(frozen=True)
+class StaffRange:
+    """A head-count as stated: exact (8人) or a bound (不到5人 → 0..4, 10人以上 → 10..None)."""
+    low: int
+    high: int | None
+    text: str           # as said to the user, e.g. 員工8人, 員工未滿5人
+
+    @property
+    def exact(self) -> int | None:
+        return self.low if self.low == self.high else None
+
+
+def staff_range(text: str) -> StaffRange | None:
+    counts = find_counts(text)
+    if len(counts) != 1:
+        return None
+    start, end, n = counts[0]
+    before, after = text[max(0, start - 3):start], text[end:end + 3]
+    if re.search(r"(不到|未滿|少於|小於|低於|不滿|不足)$", before):
+        return StaffRange(0, max(n - 1, 0), f"員工未滿{n}人")
+    if re.match(r"(以下|以內)", after):
+        return StaffRange(0, n, f"員工{n}人以下")
+    if re.search(r"(超過|多於|大於)$", before):
+        return StaffRange(n + 1, None, f"員工超過{n}人")
+    if re.match(r"(以上|多)", after) or re.search(r"\d多$|十多$", text[start:end + 1]):
+        return StaffRange(n, None, f"員工{n}人以上")
+    return StaffRange(n, n, f"員工{n}人")
+
+
+def years_stated(text: str) -> int | None:
+    """"2年", "兩年", "借3年": a period in years (not 民國112年 or an age)."""
+    found = re.findall(r"(\d+|[一二兩三四五六七八九十]+)\s*(?:年|yr|years?)(?!度|級|代)", text)
+    values = [parse_numeral(v) for v in found]
+    values = [int(v) for v in values if v is not None and v == v.to_integral_value() and 0 < v <= 30]
+    return values[0] if len(values) == 1 else None
+
+
+@dataclass
+class Question:
+    """The figures and cues of one message, read once."""
+    text: str
+    facts: ex.Facts
+    roles: dict[str, list[int]]
+    staff: StaffRange | None
+    years: int | None
+    negative: str | None
+    clauses: list[str]
+
+    def one(self, role: str) -> int | None:
+        values = set(self.roles.get(role, []))
+        return values.pop() if len(values) == 1 else None
+
+
+def read_question(text: str) -> Question:
+    t = clean_text(text)
+    roles: dict[str, list[int]] = {}
+    negative = None
+    for start, end, value in find_amounts(text):
+        if value is None:
+            continue
+        if re.search(r"(-|負|减|減)$", t[max(0, start - 1):start]):
+            negative = t[max(0, start - 1):end]
+            continue
+        roles.setdefault(amount_role(t, start, end) or "unknown", []).append(value)
+    m = re.search(r"(-|負)\s*\d+\s*(?:個人|個員工|名員工|位員工|人|名|位)", t)
+    if m:
+        negative = m.group(0)
+    clauses = [c for c in re.split(rf"[{re.escape(_CLAUSE_SEP)}]", t) if c]
+    return Question(t, ex.extract_facts(text), roles, staff_range(text), years_stated(t), negative, clauses)
+
+
+# ---------------------------------------------------------------- the answers
+
+def _cite(kb: KnowledgeBase, *entry_ids: str) -> str:
+    names = [kb.get(e).citation for e in dict.fromkeys(entry_ids)]
+    return templates()["citation"].format(citations="；".join(names))
+
+
+def _compose(kb: KnowledgeBase, rule: str, lines: list[str], entry_ids: tuple[str, ...], form: str | None,
+             figures: dict[str, Any], formula: str | None, prefill: str) -> DirectAnswer:
+    body = [line for line in lines if line]
+    if form:
+        body.append(templates()["offer"])
+    body.append(_cite(kb, *entry_ids))
+    return DirectAnswer(rule=rule, text="\n".join(body), entry_id=entry_ids[0], form=form, figures=figures,
+                        formula=formula, prefill=prefill, citations=tuple(dict.fromkeys(entry_ids)))
+
+
+def _check(kb: KnowledgeBase, key: str, entry_id: str, form: str | None, **values: Any) -> DirectAnswer:
+    text = _t("check_input", key, **values)
+    if form:
+        text += "\n" + templates()["offer"]
+    return DirectAnswer(rule="check_input", text=text, entry_id=entry_id, form=form, figures=dict(values))
+
+
+def _item_answer(q: Question, p: Parameters, item: str, total: int) -> tuple[str, list[str]]:
+    cost_item = p.cost_items[item]
+    share = cost_item.max_pct_of_total
+    cap = total * share // 100          # the subsidy calculator's own step (calc/subsidy.py)
+    formula = f"{wan(total)} × {share}% = {wan(cap)}"
+    lines = [_t(item, "lead", pct=share), formula]
+    cost = q.one(item)
+    if cost is not None and cost <= total:
+        allowed = min(cost, cap)
+        excess = cost - allowed
+        relation = "超過" if cost > cap else "未超過"
+        rest = _t(item, "rest", excess=wan(excess)) if excess else ""
+        lines.append(_t(item, "with_cost", cost=wan(cost), relation=relation, amount=wan(allowed), rest=rest))
+    else:
+        lines.append(_t(item, "result", amount=wan(cap)))
+    lines.append(_t(item, "note", gov_pct=p.gov_share_below_pct))
+    return formula, lines
+
+
+def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """總經費 × 30 % (new equipment) or × 40 % (commissioned research), when the question asks
+    about that item and states the plan's total."""
+    total = q.one("total")
+    if total is None or q.facts.manufacturing is False or (_LOAN.search(q.text) and not _SUBSIDY.search(q.text)):
+        return None
+    last = q.clauses[-1] if q.clauses else ""
+
+    def is_asked(item: str, words: tuple[str, ...]) -> bool:
+        # named in the clause that asks (「買新機器最多補多少」), or named before a bare question
+        # (「總經費950萬，新設備，最多補多少」) when its own amount is not given: a question with the
+        # item's amount and a general ask (「…新設備400萬，政府能補多少」) is about the whole subsidy
+        if any(any(w in c for w in words) and _ASK.search(c) for c in q.clauses):
+            return True
+        return (any(w in q.text for w in words) and q.one(item) is None and bool(_ASK.search(last))
+                and not _CALC_VERB.search(last) and not _SUBSIDY_OVERALL.search(last))
+
+    asked = [item for item, words in ITEM_WORDS.items() if is_asked(item, words)]
+    if not asked:
+        return None
+    if total > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", ITEM_ENTRY[asked[0]], SUBSIDY_FORM, value=wan(total))
+    lines, formulas = [], []
+    for item in asked:
+        formula, item_lines = _item_answer(q, p, item, total)
+        formulas.append(formula)
+        lines += item_lines
+    # one note about the whole plan is enough
+    note = _t(asked[0], "note", gov_pct=p.gov_share_below_pct)
+    lines = [line for line in lines if line != note] + [note]
+    figures = {"total_budget": total, **{item: q.one(item) for item in asked if q.one(item) is not None}}
+    return _compose(kb, asked[0], lines, tuple(ITEM_ENTRY[i] for i in asked), SUBSIDY_FORM, figures,
+                    "；".join(formulas), f"計畫總經費{wan(total)}")
+
+
+def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """政府補助款 < 計畫總經費50 %: the half of the user's total, said as 「須低於」."""
+    total = q.one("total")
+    if total is None or not _SHARE.search(q.text) or q.staff is not None or q.facts.manufacturing is False:
+        return None
+    if total > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", "subsidy_gov_share", SUBSIDY_FORM, value=wan(total))
+    share = p.gov_share_below_pct
+    half_exact = Decimal(total) * share / 100
+    half = wan(int(half_exact)) if half_exact == half_exact.to_integral_value() else f"{half_exact:,}元"
+    formula = f"{wan(total)} × {share}% = {half}"
+    lines = [_t("gov_share", "lead", pct=share), formula]
+    asked = q.one("target")
+    if asked is not None and asked != total:
+        key = "asked_yes" if asked < half_exact else "asked_no"
+        lines.append(_t("gov_share", key, asked=wan(asked), half=half))
+    else:
+        lines.append(_t("gov_share", "result", half=half))
+    caps = "、".join(f"{t.label}{wan(t.cap)}" for t in p.tiers.values())
+    lines.append(_t("gov_share", "note", caps=caps))
+    return _compose(kb, "gov_share", lines, ("subsidy_gov_share",), SUBSIDY_FORM,
+                    {"total_budget": total, **({"asked": asked} if asked is not None else {})},
+                    formula, f"計畫總經費{wan(total)}")
+
+
+def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """The subsidy cap of the head-count's tier (製造業9人以下 / 10人以上)."""
+    f = q.facts
+    # an exact head-count only: a bound (10人以上, 不到5人) restates the rule, which the knowledge answer gives
+    if (q.staff is None or q.staff.exact is None or not _SUBSIDY.search(q.text) or not _CAP.search(q.text)
+            or _LOAN.search(q.text) or _CALC_VERB.search(q.text) or q.roles.get("total") or f.manufacturing is False or f.sme is False
+            or f.lead_factory or _INTEREST.search(q.text.replace("補助", ""))):
+        return None
+    if q.staff.exact == 0:
+        return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM, n=q.staff.exact)
+
+    def tier(n: int):
+        return tier_for(SubsidyInput(manufacturing=True, sme=True, employees=n, total_budget=1), p)
+
+    low = tier(q.staff.exact)
+    if low is None:
+        return None
+    step = _t("tier_cap", "step", employees=q.staff.text, tier=low.label, cap=wan(low.cap))
+    lines = [_t("tier_cap", "lead"), step + _t("tier_cap", "share", gov_pct=p.gov_share_below_pct)]
+    # the conditions are another rule's: cited on their own line, the cap on the last
+    lines.append(_t("tier_cap", "note_small" if low.id == "small" else "note_medium") + _cite(kb, "subsidy_eligibility"))
+    if q.staff.low >= p.sme_employees_below and f.sme is None:
+        lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
+                        capital_limit=wan(p.sme_capital_max)))
+    entries = ("subsidy_caps",)
+    return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, {"employees": q.staff.exact}, step, q.staff.text)
+
+
+def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
+    """Does the stated head-count put the firm in the micro loan class (未滿5人)? None: not said."""
+    below = p.loans["recovery_micro"].employees_below
+    if q.staff is None:
+        return None
+    if q.staff.high is not None and q.staff.high < below:
+        return True
+    if q.staff.low >= below:
+        return False
+    return None
+
+
+def _micro_by_words(q: Question) -> bool:
+    """小規模, 稅籍登記, 未滿5人那類: the micro class named without a head-count."""
+    return bool(q.facts.tax_only or _MICRO_WORDS.search(q.text))
+
+
+def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """Which 疫後振興 class a head-count falls in, and its limit (未滿5人 → the micro class)."""
+    if (q.staff is None or q.staff.exact is None or not _LOAN.search(q.text) or not _ASK.search(q.text)
+            or _INTEREST.search(q.text)):
+        return None   # exact head-counts only, as for the tier cap
+    n = q.staff.exact
+    micro_fit = _micro_by_staff(q, p)
+    general, micro, transform = (p.loans[k] for k in ("recovery_general", "recovery_micro", "transformation"))
+    result = find_loans(LoanInput(sme=True, employees=n), p)
+    chosen = micro if micro_fit else general
+    option = next(o for o in result.extra["options"] if o["loan"] == chosen.id)
+    lines = [_t("loan_class", "lead")]
+    formula = _t("loan_class", "step", employees=q.staff.text, label=chosen.label, max=wan(option["max_amount"]))
+    lines.append(formula + _t("loan_class", "terms", rates=rate_text(chosen), brief=chosen.brief_estimate))
+    if micro_fit:
+        lines.append(_t("loan_class", "micro_note", other=general.label, other_max=wan(general.max_amount)))
+    else:
+        lines.append(_t("loan_class", "general_note", transformation=transform.label))
+        if q.staff.low >= p.sme_employees_below and q.facts.sme is None:
+            lines.append(_t("loan_class", "not_sme_by_staff", employees_n=q.staff.low,
+                            staff_limit=p.sme_employees_below, capital_limit=wan(p.sme_capital_max)))
+    wanted = q.one("loan")
+    if wanted is not None:
+        if wanted > IMPLAUSIBLE_AMOUNT:
+            return _check(kb, "too_large", chosen.entry, LOAN_FORM, value=wan(wanted))
+        key = "wanted_over" if wanted > option["max_amount"] else "wanted_within"
+        lines.append(_t("loan_class", key, wanted=wan(wanted), max=wan(option["max_amount"])))
+    prefill = f"中小企業，{q.staff.text}"
+    return _compose(kb, "loan_class", lines, (chosen.entry,), LOAN_FORM,
+                    {"employees": n, **({"loan_amount": wanted} if wanted is not None else {})}, formula, prefill)
+
+
+def _principal(q: Question) -> int | None:
+    loan = q.one("loan")
+    if loan is not None:
+        return loan
+    unknown = q.roles.get("unknown", [])
+    others = [r for r in q.roles if r not in ("unknown",)]
+    return unknown[0] if len(unknown) == 1 and not others else None
+
+
+def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """利息補貼估算 = 本金 × 補貼利率 × 年數, with the loan calculator's own function and rates."""
+    if not _INTEREST.search(q.text.replace("補助", "")):
+        return None
+    principal = _principal(q)
+    if principal is None:
+        return None
+    general, micro, transform = (p.loans[k] for k in ("recovery_general", "recovery_micro", "transformation"))
+    by_staff = _micro_by_staff(q, p)
+    micro_fit = by_staff if by_staff is not None else (True if _micro_by_words(q) else None)
+    loan: Loan = micro if micro_fit else (transform if _TRANSFORM.search(q.text) else general)
+    if principal > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", "loan_interest_subsidy", LOAN_FORM, value=wan(principal))
+    employees = None if q.staff is None else (q.staff.high if micro_fit else q.staff.low)
+    result = find_loans(LoanInput(sme=True, employees=employees, tax_registration_only=bool(micro_fit and by_staff is None),
+                                  transformation_plan=loan is transform, amount_wanted=principal), p)
+    option = next(o for o in result.extra["options"] if o["loan"] == loan.id)
+    used = option["principal"]
+    years = loan.subsidy_years
+    lines = [_t("interest_subsidy", "lead", label=loan.label)]
+    if q.years is not None and q.years < loan.subsidy_years:
+        years = q.years
+    estimate = interest_subsidy(used, replace(loan, subsidy_years=years))
+    formula = f"{wan(used)} × {pct(loan.subsidy_rate_milli_pct)} × {years}年 = {wan(estimate)}"
+    lines.append(formula)
+    lines.append(_t("interest_subsidy", "result", approx=approx_wan(estimate).removeprefix("約")))
+    if used < principal:
+        lines.append(_t("interest_subsidy", "capped", wanted=wan(principal), max=wan(used)))
+    if q.years is not None and q.years > loan.subsidy_years:
+        lines.append(_t("interest_subsidy", "years_capped", years=q.years, subsidy_years=loan.subsidy_years))
+    if micro_fit is None and loan is general:
+        lines.append(_t("interest_subsidy", "assumed", label=general.label, micro_below=micro.employees_below,
+                        micro=micro.label, micro_rate=pct(micro.subsidy_rate_milli_pct),
+                        micro_years=micro.subsidy_years))
+    figures = {"loan_amount": principal, **({"years": q.years} if q.years else {}),
+               **({"employees": employees} if employees is not None else {})}
+    prefill = f"借款{wan(principal)}" + (f"，{q.staff.text}" if q.staff and q.staff.exact is not None else "")
+    return _compose(kb, "interest_subsidy", lines, ("loan_interest_subsidy", loan.entry), LOAN_FORM, figures,
+                    formula, prefill)
+
+
+def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """The diagnosis cost split for the kind of firm the question states."""
+    if not _DIAGNOSIS.search(q.text) or not _PAY.search(q.text) or not _ASK.search(q.text):
+        return None
+    f = q.facts
+    by_staff = False
+    if f.lead_factory:
+        sme, lead = True, True
+    elif f.sme is not None:
+        sme, lead = f.sme, False
+    else:
+        verdict = is_sme(f.capital, q.staff.exact if q.staff else None, p)
+        if verdict is None:
+            return None
+        sme, lead, by_staff = verdict, False, verdict and f.capital is None
+    result = calculate_diagnosis(sme=sme, lead_factory=lead, p=p)
+    e = result.extra
+    kind = p.diagnosis[e["kind"]]
+    formula = _t("diagnosis_split", "step", total=wan(e["total"]), government=wan(e["government"]), firm=wan(e["firm"]))
+    lines = [_t("diagnosis_split", "lead", kind=kind.label), formula, _t("diagnosis_split", "result", firm=wan(e["firm"]))]
+    if e["kind"] == "non_sme":
+        lead_kind = p.diagnosis["lead"]
+        lines.append(_t("diagnosis_split", "note_non_sme", lead_total=wan(lead_kind.total), lead_firm=wan(lead_kind.firm)))
+    if by_staff:
+        lines.append(_t("diagnosis_split", "note_by_staff", employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
+    prefill = {"sme": "中小企業", "non_sme": "非中小企業", "lead": "以大帶小"}[e["kind"]]
+    return _compose(kb, "diagnosis_split", lines, ("diagnosis_cost",), DIAGNOSIS_FORM,
+                    {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
+
+
+RULES = (interest, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)
+
+
+def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> DirectAnswer | None:
+    """The one-rule answer to ``text`` computed with the user's own figures, or None."""
+    if not text or text.startswith("/"):
+        return None
+    p = p or parameters()
+    q = read_question(text)
+    if q.negative is not None:
+        topical = (_SUBSIDY.search(q.text) or _LOAN.search(q.text) or _INTEREST.search(q.text)
+                   or _DIAGNOSIS.search(q.text))
+        if topical:
+            form = LOAN_FORM if (_LOAN.search(q.text) or _INTEREST.search(q.text)) else SUBSIDY_FORM
+            entry = "loan_overview" if form == LOAN_FORM else "subsidy_caps"
+            return _check(kb, "negative", entry, form, value=q.negative)
+        return None
+    for rule in RULES:
+        answer = rule(q, kb, p)
+        if answer is not None:
+            return answer
+    return None

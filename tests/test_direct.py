@@ -1,0 +1,284 @@
+"""Direct answers with the user's own figures (knowledge/direct.py): the formula and the result a
+user sees, the rule cited, the guided calculation offered; rule questions without the user's
+figures are left to the knowledge answer; nonsense figures get a polite request to check them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from knowledge.calc.params import parameters
+from knowledge.calc.result import approx_wan, wan
+from knowledge.direct import DirectAnswer, direct_answer, templates
+from knowledge.loader import load_knowledge
+
+KB = load_knowledge()
+P = parameters()
+
+# (question, rule, formula, a result sentence the reply must contain)
+WITH_FIGURES = [
+    # ---- new equipment: 總經費 × 30 %
+    ("總經費950萬，買新機器最多補多少", "new_equipment", "950萬元 × 30% = 285萬元", "最多可由政府補助285萬元"),
+    ("計畫總經費800萬，新設備可以補多少？", "new_equipment", "800萬元 × 30% = 240萬元", "補助240萬元"),
+    ("我們計畫經費一千萬，買新機台補助上限多少", "new_equipment", "1,000萬元 × 30% = 300萬元", "補助300萬元"),
+    ("總預算1200萬元，全新設備購置費最多能補多少", "new_equipment", "1,200萬元 × 30% = 360萬元", "補助360萬元"),
+    ("950萬的計畫，新設備能補多少", "new_equipment", "950萬元 × 30% = 285萬元", "補助285萬元"),
+    ("計畫總經費NT$5,000,000，買設備最多補助多少", "new_equipment", "500萬元 × 30% = 150萬元", "補助150萬元"),
+    ("计划总经费600万，买新设备最多补多少", "new_equipment", "600萬元 × 30% = 180萬元", "補助180萬元"),
+    ("總經費1億2千萬，添購新設備可補多少", "new_equipment", "1億2,000萬元 × 30% = 3,600萬元", "補助3,600萬元"),
+    ("總經費3.5千萬，新機器最多補多少", "new_equipment", "3,500萬元 × 30% = 1,050萬元", "補助1,050萬元"),
+    ("計畫總經費1000萬，新設備400萬，新設備可以補多少", "new_equipment", "1,000萬元 × 30% = 300萬元",
+     "新設備400萬元超過此上限，這個科目政府最多補助300萬元，超出的100萬元由業者自籌"),
+    ("計畫總經費1000萬，新設備200萬，新設備能補多少", "new_equipment", "1,000萬元 × 30% = 300萬元",
+     "新設備200萬元未超過此上限，這個科目政府最多補助200萬元"),
+    ("總經費八百五十萬，機械手臂最多補幾成", "new_equipment", "850萬元 × 30% = 255萬元", "補助255萬元"),
+    ("總經費 950 萬元 ， 購置新設備 補助最多？", "new_equipment", "950萬元 × 30% = 285萬元", "補助285萬元"),
+    ("整個計畫2000萬，其中要買新機器，最多補多少", "new_equipment", "2,000萬元 × 30% = 600萬元", "補助600萬元"),
+    # ---- commissioned research: 總經費 × 40 %
+    ("計畫經費一千二百萬，委託研究可以補多少", "commissioned_research", "1,200萬元 × 40% = 480萬元", "補助480萬元"),
+    ("總經費500萬，委託驗證費最多補多少", "commissioned_research", "500萬元 × 40% = 200萬元", "補助200萬元"),
+    ("計畫總經費750萬元，委外研究補助上限？", "commissioned_research", "750萬元 × 40% = 300萬元", "補助300萬元"),
+    ("总经费900万，委托研究能补多少", "commissioned_research", "900萬元 × 40% = 360萬元", "補助360萬元"),
+    ("總經費1000萬，委託研究500萬，委託研究能補多少", "commissioned_research", "1,000萬元 × 40% = 400萬元",
+     "委託研究或驗證費500萬元超過此上限，這個科目政府最多補助400萬元，超出的100萬元由業者自籌"),
+    ("計畫總經費三百萬，找法人做驗證最多補多少", "commissioned_research", "300萬元 × 40% = 120萬元", "補助120萬元"),
+    # ---- 政府補助款 < 計畫總經費50 %, said as 「須低於」
+    ("計畫1000萬，政府可以補到500萬嗎", "gov_share", "1,000萬元 × 50% = 500萬元",
+     "您問的500萬元沒有低於500萬元，所以不行"),
+    ("計畫總經費600萬，自籌至少要多少", "gov_share", "600萬元 × 50% = 300萬元", "政府補助款須低於300萬元，業者自籌須超過300萬元"),
+    ("總經費800萬，補助比例上限是多少", "gov_share", "800萬元 × 50% = 400萬元", "須低於400萬元"),
+    ("計畫經費九百萬，政府補助款要低於多少", "gov_share", "900萬元 × 50% = 450萬元", "須低於450萬元"),
+    ("總經費1,000,001元，政府補助要小於多少", "gov_share", "1,000,001元 × 50% = 500,000.5元", "須低於500,000.5元"),
+    ("計畫總經費700萬，政府補助300萬有低於50%嗎", "gov_share", "700萬元 × 50% = 350萬元", "您問的300萬元低於350萬元"),
+    ("總經費2000萬，配合款要出多少", "gov_share", "2,000萬元 × 50% = 1,000萬元", "須低於1,000萬元"),
+    ("计划1000万，自筹要一半以上吗", "gov_share", "1,000萬元 × 50% = 500萬元", "須低於500萬元"),
+    # ---- tier cap for a head-count
+    ("員工8人的製造業補助上限多少", "tier_cap", "員工8人 → 製造業9人以下，補助上限每案300萬元", "補助上限每案300萬元"),
+    ("我們12個人，補助最多多少", "tier_cap", "員工12人 → 製造業10人以上，補助上限每案500萬元", "補助上限每案500萬元"),
+    ("我們工廠只有五個人，補助上限是多少", "tier_cap", "員工5人 → 製造業9人以下，補助上限每案300萬元", "補助上限每案300萬元"),
+    ("员工二十人的工厂补助最高多少", "tier_cap", "員工20人 → 製造業10人以上，補助上限每案500萬元", "工廠登記"),
+    ("我們有250名員工，補助上限多少", "tier_cap", "員工250人 → 製造業10人以上，補助上限每案500萬元", "須實收資本額1億元以下才屬中小企業"),
+    ("8人的工廠想申請補助，最多可以拿多少", "tier_cap", "員工8人 → 製造業9人以下，補助上限每案300萬元", "補助上限每案300萬元"),
+    # ---- loan class and limit for a head-count
+    ("我們公司3個人，可以借多少", "loan_class", "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元",
+     "貸款額度最高400萬元"),
+    ("員工4人的小公司貸款額度多少", "loan_class", "員工4人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元",
+     "100萬以內最高1.595%、超過100萬最高2.095%"),
+    ("我們有8個員工，疫後振興貸款可以借多少", "loan_class", "員工8人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元",
+     "貸款額度最高3,500萬元"),
+    ("我們3個人想借500萬可以嗎", "loan_class", "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元",
+     "您想借500萬元，超過此類額度上限400萬元"),
+    ("员工两人能贷多少", "loan_class", "員工2人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元",
+     "不含負責人"),
+    ("公司30人，能借多少錢", "loan_class", "員工30人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元", "轉型發展專案貸款"),
+    # ---- interest-subsidy estimate = 本金 × 補貼利率 × 年數
+    ("我借1000萬，政府大概補多少利息", "interest_subsidy", "1,000萬元 × 1.595% × 1年 = 159,500元", "利息補貼約16萬元，這是估算"),
+    ("借500萬，利息補貼大概多少", "interest_subsidy", "500萬元 × 1.595% × 1年 = 79,750元", "約8萬元"),
+    ("我們3個人，借200萬，利息補貼多少", "interest_subsidy", "200萬元 × 1.5% × 2年 = 6萬元", "約6萬元"),
+    ("小規模企業借400萬，補貼多少利息", "interest_subsidy", "400萬元 × 1.5% × 2年 = 12萬元", "約12萬元"),
+    ("借4000萬利息補貼多少", "interest_subsidy", "3,500萬元 × 1.595% × 1年 = 558,250元",
+     "您想借4,000萬元，超過此類貸款額度上限3,500萬元，以3,500萬元估算"),
+    ("借一千萬，補貼三年，利息補貼多少", "interest_subsidy", "1,000萬元 × 1.595% × 1年 = 159,500元",
+     "您提到3年；依公開資料此類貸款補貼1年，以1年估算"),
+    ("轉型發展貸款借800萬，利息補貼估算", "interest_subsidy", "800萬元 × 1.595% × 1年 = 127,600元", "轉型發展專案貸款"),
+    ("只有稅籍登記，借300萬利息補貼多少", "interest_subsidy", "300萬元 × 1.5% × 2年 = 9萬元", "約9萬元"),
+    ("我們4個人借100萬，只借1年，利息補貼多少", "interest_subsidy", "100萬元 × 1.5% × 1年 = 15,000元", "約1.5萬元"),
+    ("貸款NT$2,000,000的利息補貼", "interest_subsidy", "200萬元 × 1.595% × 1年 = 31,900元", "約3.2萬元"),
+    # ---- diagnosis split for the kind of firm
+    ("診斷輔導我們中小企業要自己出多少錢？", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
+    ("大企業申請診斷要付6萬？", "diagnosis_split", "30萬元／案 = 政府負擔24萬元 + 業者自籌6萬元", "貴公司自付6萬元"),
+    ("我們是以大帶小，診斷費用我們要負擔多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "以大帶小"),
+    ("我們公司50人，診斷要自付多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "依員工50人（未滿200人）認定為中小企業"),
+    ("资本额5000万的公司做诊断要付多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
+]
+
+FORM_OF_RULE = {"new_equipment": "subsidy_form", "commissioned_research": "subsidy_form", "gov_share": "subsidy_form",
+                "tier_cap": "subsidy_form", "loan_class": "loan_form", "interest_subsidy": "loan_form",
+                "diagnosis_split": "diagnosis_form"}
+
+
+@pytest.mark.parametrize("question, rule, formula, result", WITH_FIGURES, ids=[q for q, *_ in WITH_FIGURES])
+def test_question_with_its_own_figures_gets_the_rule_applied(question, rule, formula, result):
+    answer = direct_answer(question, KB)
+    assert isinstance(answer, DirectAnswer), question
+    assert answer.rule == rule
+    assert answer.formula == formula
+    assert formula in answer.text and result in answer.text, answer.text
+    assert answer.form == FORM_OF_RULE[rule]
+    citation = KB.get(answer.entry_id).citation
+    assert answer.text.endswith(templates()["citation"].format(citations="；".join(
+        KB.get(c).citation for c in answer.citations)))
+    assert citation in answer.text.splitlines()[-1]
+
+
+def test_enough_questions_with_figures_are_covered():
+    assert len(WITH_FIGURES) >= 40
+    assert {r for _, r, *_ in WITH_FIGURES} == set(FORM_OF_RULE)
+
+
+def test_every_figure_in_a_reply_comes_from_the_question_the_parameters_or_a_shown_step():
+    def numbers(text: str) -> set[str]:
+        return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+    allowed_params = set()
+    for node in (P.raw["subsidy"], P.raw["cost_items"], P.raw["diagnosis"], P.raw["sme_definition"], P.raw["loans"]):
+        allowed_params |= numbers(repr({k: v for k, v in node.items() if k != "sources"} if isinstance(node, dict) else node))
+    # the parameters as the replies write them (wan(3000000) → 300; pct(1595) → 1.595)
+    for tier in P.tiers.values():
+        allowed_params |= numbers(wan(tier.cap))
+    for loan in P.loans.values():
+        allowed_params |= numbers(str(loan.subsidy_rate_milli_pct / 1000)) | numbers(loan.brief_estimate)
+        for amount in filter(None, (loan.max_amount, loan.working_capital_max)):
+            allowed_params |= numbers(wan(amount))
+        for t in loan.rate_tiers:
+            allowed_params |= numbers(str(t.rate_ceiling_milli_pct / 1000)) | (numbers(wan(t.up_to)) if t.up_to else set())
+        if loan.rate_ceiling_milli_pct:
+            allowed_params |= numbers(str(loan.rate_ceiling_milli_pct / 1000))
+    for kind in P.diagnosis.values():
+        allowed_params |= numbers(wan(kind.total)) | numbers(wan(kind.government)) | numbers(wan(kind.firm))
+    allowed_params |= numbers(wan(P.sme_capital_max)) | {"1", "4", "10"}  # 1+4, 1+10 in the tier labels
+    for question, *_ in WITH_FIGURES:
+        answer = direct_answer(question, KB)
+        body = "\n".join(answer.text.splitlines()[:-1])  # the citation line names rules, not figures
+        steps = numbers(answer.formula)
+        steps |= {n for s in list(steps) if s.isdigit() for n in numbers(approx_wan(int(s)))}  # 約55.8萬元
+        from_question = numbers(question) | numbers(" ".join(map(str, answer.figures.values())))
+        from_question |= {n for v in answer.figures.values() if isinstance(v, int) for n in numbers(wan(v))}
+        stray = numbers(body) - steps - from_question - allowed_params
+        assert not stray, (question, stray, answer.text)
+
+
+def test_no_figure_is_typed_in_the_templates():
+    import yaml
+
+    from knowledge.direct import TEMPLATES_FILE
+
+    def strings(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                yield from strings(v)
+        elif isinstance(node, str):
+            yield node
+
+    for text in strings(yaml.safe_load(TEMPLATES_FILE.read_text("utf-8"))):
+        assert not re.search(r"\d", re.sub(r"\{[^}]*\}", "", text)), text
+
+
+def test_the_full_calculation_is_offered_with_the_figures_the_form_can_read():
+    from knowledge.calc.extract import extract_facts
+
+    answer = direct_answer("總經費950萬，買新機器最多補多少", KB)
+    assert templates()["offer"] in answer.text
+    assert extract_facts(answer.prefill).total_budget == 9_500_000
+    loan = direct_answer("我們公司3個人，可以借多少", KB)
+    facts = extract_facts(loan.prefill)
+    assert (facts.sme, facts.employees) == (True, 3)
+    interest = direct_answer("我們3個人，借200萬，利息補貼多少", KB)
+    facts = extract_facts(interest.prefill)
+    assert (facts.loan_amount, facts.employees) == (2_000_000, 3)
+    assert extract_facts(direct_answer("大企業申請診斷要付6萬？", KB).prefill).sme is False
+
+
+def test_government_share_is_never_said_as_a_made_up_maximum():
+    answer = direct_answer("總經費1,000,001元，政府補助要小於多少", KB)
+    assert "須低於500,000.5元" in answer.text
+    assert "500,000元" not in answer.text and "最多" not in answer.text
+
+
+def test_interest_estimate_uses_the_loan_calculator():
+    from knowledge.calc.loans import interest_subsidy
+
+    general = P.loans["recovery_general"]
+    answer = direct_answer("借500萬，利息補貼大概多少", KB)
+    assert answer.formula.endswith(wan(interest_subsidy(5_000_000, general)))
+    assert "估算" in answer.text
+    assert "loan_interest_subsidy" in answer.citations
+
+
+PLAIN_RULE_QUESTIONS = [
+    "新設備補助比例多少",
+    "買新機器可以補助多少？",
+    "委託研究或驗證費最多佔多少",
+    "補助上限是多少",
+    "9人以下跟10人以上的補助是不同方案嗎",
+    "10人以上的製造業補助上限是多少",
+    "以大帶小最多補到3000萬嗎",
+    "一家最多300萬還是500萬？怎麼分",
+    "政府出一半嗎，剩下我們出？",
+    "利息補貼怎麼算",
+    "補貼55萬是怎麼算出來的",
+    "2年約12萬是借多少才有",
+    "借100萬以內利率是多少",
+    "3500萬那個貸款是什麼條件",
+    "員工不到5人的小店可以借多少",
+    "老闆自己算不算在5人裡面？",
+    "診斷要花多少錢？",
+    "以大帶小的診斷一案多少錢",
+    "自籌4萬是每案嗎",
+    "課程要錢嗎",
+    "智慧化1+4最高補多少",
+    "單一設備有沒有補助上限",
+    "疫後振興貸款最多可以借多少？",
+    "資本性支出可以貸到幾成",
+    "小規模那類借200萬的話利率最高多少",
+    "員工8人的製造業要怎麼申請補助",
+    "總經費950萬，申請文件要準備什麼",
+    "我們8人，補助款可以用來買原料嗎",
+    "幫我試算補助",
+    "估算利息補貼",
+    "我們是25人的製造業中小企業，總經費800萬，新設備500萬，幫我算補助",
+    "計畫總經費1000萬，買新設備400萬，政府能補多少",
+    "我們工廠12個人，計畫經費600萬，補助最多多少",
+    "我們是10人的製造業中小企業，幫我算補助",
+    "我們是中心廠，想用以大帶小做智慧化，總經費五千萬，幫我算補助",
+    "買一台500萬的機器可以補多少",
+    "/calc_subsidy{\"facts\": \"計畫總經費950萬元\"}",
+]
+
+
+@pytest.mark.parametrize("question", PLAIN_RULE_QUESTIONS)
+def test_rule_questions_without_the_users_figures_are_not_answered_directly(question):
+    assert direct_answer(question, KB) is None
+
+
+def test_enough_plain_questions_are_covered():
+    assert len(PLAIN_RULE_QUESTIONS) >= 20
+
+
+@pytest.mark.parametrize("question, says", [
+    ("總經費-500萬，新設備能補多少", "負數"),
+    ("我們-3人，可以借多少", "負數"),
+    ("員工0人，補助上限多少", "員工0人"),
+    ("借999億利息補貼多少", "999億元"),
+    ("總經費999億，買新機器最多補多少", "999億元"),
+    ("計畫999億，自籌要多少", "999億元"),
+])
+def test_nonsense_figures_get_a_polite_request_to_check_them(question, says):
+    answer = direct_answer(question, KB)
+    assert answer is not None and answer.rule == "check_input"
+    assert says in answer.text and "請確認" in answer.text
+    assert "×" not in answer.text and answer.formula is None
+
+
+def test_a_calculation_is_started_only_when_the_message_asks_for_one():
+    """action_start_calculation's second opinion on NLU: every calculator training example and
+    every held-out phrasing asks for a calculation; plain questions filed under calc_* do not."""
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    from actions.direct import CALCULATION_CUE
+    from knowledge.calc.numbers import clean_text
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_direct_conversation import HELD_OUT_CALCULATIONS
+
+    nlu = yaml.safe_load((Path(__file__).parents[1] / "bot/data/nlu/calculations.yml").read_text("utf-8"))["nlu"]
+    requests = [line.strip()[2:] for block in nlu if block["intent"].startswith("calc_")
+                for line in block["examples"].splitlines() if line.strip()]
+    requests += [q for q, _ in HELD_OUT_CALCULATIONS] + ["估算利息補貼", "大概能拿多少", "幫我找適合的低利貸款"]
+    assert [q for q in requests if not CALCULATION_CUE.search(clean_text(q))] == []
+    questions = ["補助", "經費科目表可以給我看嗎", "我們公司的補助申請審查到哪裡了", "诊断辅导经费多少",
+                 "我想買房子可以貸款嗎", "人事費可以報嗎"]
+    assert [q for q in questions if CALCULATION_CUE.search(clean_text(q))] == []
