@@ -25,7 +25,7 @@ from knowledge.calc.params import parameters
 from .console.assist import AgentAssist
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .core.hub import Hub, StoreOnlyDelivery
-from .core.store import Store, utcnow
+from .core.store import Store
 from .rasa_client import RasaClient
 from .settings import Settings
 
@@ -47,8 +47,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
     if store is None:
         from pathlib import Path
 
-        from .settings import _default_db
-        url = settings.database_url or _default_db()
+        from .settings import default_database_url
+        url = settings.database_url or default_database_url()
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         store = Store(url)
@@ -60,8 +60,20 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
     clock = clock or clock_from_setting(settings.fake_now)
     rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
-              deliveries={"web": StoreOnlyDelivery()})
+              deliveries={"web": StoreOnlyDelivery()}, rasa_timeout_s=settings.rasa_timeout_s,
+              bot_healthy=lambda: bot_healthy(settings))
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
+
+
+async def bot_healthy(settings: Settings) -> bool:
+    """Rasa (with a model) and the action server both answer their health probes."""
+    try:
+        async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
+            rasa, actions = await asyncio.gather(client.get(f"{settings.rasa_url}/status"),
+                                                 client.get(f"{settings.action_server_url}/health"))
+        return rasa.status_code == 200 and bool(rasa.json().get("model_file")) and actions.status_code == 200
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None) -> FastAPI:
@@ -71,12 +83,16 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ctx.assist.warm_up()
-        # messages stored before this start but never answered (a crash): answer them now
-        replay = asyncio.create_task(ctx.hub.replay_unhandled(before=utcnow()))
+        # pending messages (stored but not answered: a crash, or the bot was down) are answered in the
+        # background, in order per conversation, as soon as the bot can — the ones from before this
+        # start first
+        stop = asyncio.Event()
+        retry = asyncio.create_task(ctx.hub.retry_pending(stop), name="retry-pending")
         try:
             yield
         finally:
-            replay.cancel()
+            stop.set()
+            retry.cancel()
             await ctx.hub.rasa.aclose()
 
     app = FastAPI(title="升級轉型諮詢小幫手 gateway", version="1.1.0", lifespan=lifespan)

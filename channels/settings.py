@@ -8,8 +8,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _default_db() -> str:
-    return f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
+def var_dir() -> Path:
+    """This instance's data directory: HANDOFF_VAR_DIR, else VAR_DIR, else var/ in the checkout."""
+    value = os.environ.get("HANDOFF_VAR_DIR") or os.environ.get("VAR_DIR")
+    return Path(value).expanduser().resolve() if value else ROOT / "var"
+
+
+def default_database_url() -> str:
+    """The handoff database when HANDOFF_DATABASE_URL is not set: handoff.db in this instance's data
+    directory (two instances with their own VAR_DIR never share it)."""
+    return f"sqlite:///{var_dir() / 'handoff.db'}"
+
+
+_default_db = default_database_url   # the old name
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -50,7 +61,7 @@ class Settings:
             upstream_timeout_s=float(e("UPSTREAM_TIMEOUT_S", "3")),
             rasa_timeout_s=float(e("RASA_TIMEOUT_S", "30")),
             rasa_token=e("RASA_TOKEN") or None,
-            database_url=e("HANDOFF_DATABASE_URL") or _default_db(),
+            database_url=e("HANDOFF_DATABASE_URL") or default_database_url(),
             office_open=e("OFFICE_OPEN", ""),
             office_close=e("OFFICE_CLOSE", ""),
             office_holidays=e("OFFICE_HOLIDAYS", ""),

@@ -23,6 +23,11 @@ QUEUE_ACK = "已收到您的留言，會一併轉給專人，請稍候（目前�
 OFFICER_JOINED = "專人「{name}」已加入對話，接下來由專人為您服務。"
 BOT_BACK = "專人服務已結束，謝謝您的耐心。接下來由線上小幫手繼續為您服務，有需要隨時輸入「找專人」。"
 UPSTREAM_DOWN = "抱歉，系統暫時忙碌，您的訊息已保存，請稍後再試一次；急件請來電洽詢專線。"
+# at-least-once answering (channels/core/hub.py): the bot is down, the message waits; later it is answered
+QUEUED_WHILE_DOWN = "抱歉，系統暫時忙碌，您的訊息已保存，恢復後會立即回覆您；急件請來電洽詢專線，或輸入「找真人」轉接專人。"
+ANSWERED_AFTER_OUTAGE = "系統已恢復，以下回覆您先前的訊息「{question}」："
+MESSAGE_FAILED = "抱歉，這則訊息無法處理（可能含有無法辨識的字元），請換個說法再傳一次。"
+POISON_INPUT = "訊息含有無法辨識的字元（例如控制字元或不完整的表情符號），請刪除後再傳送。"
 TOO_LONG = "您的訊息超過{limit}字，我只保留了前{limit}字；若有多個問題，歡迎分開詢問。"
 UNSUPPORTED_MEDIA = "目前只能閱讀文字訊息，請用文字輸入您的問題，例如「診斷輔導要多少錢」。"
 

@@ -36,6 +36,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from knowledge.loader import citation_names
 
 from ..core.ratelimit import RateLimiter
+from ..core.textsafe import is_poison
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
 ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
 ERR_AFTER = "after 必須是0或正整數。"
 ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試。"
+ERR_POISON = "訊息含有無法辨識的字元（例如控制字元 NUL 或不成對的 Unicode 代理字元），請刪除後再傳送。"
 
 
 
@@ -164,6 +166,8 @@ def router(ctx) -> APIRouter:
         text = body.get("text")
         if text is not None and not isinstance(text, str):
             return _error(422, ERR_TEXT_TYPE)
+        if is_poison(text) or is_poison(body.get("payload")) or is_poison(body.get("client_id")):
+            return _error(422, ERR_POISON)   # no store, JSON encoder or HTTP client can carry it
         text = (text or "").strip()
         if not text:
             return _error(422, ERR_TEXT_EMPTY)
