@@ -139,6 +139,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
 
 def __getattr__(name: str):  # ``uvicorn channels.app:app`` builds the app on first access only
     if name == "app":
+        if not logging.getLogger().handlers:   # under uvicorn: our warnings with a time, not bare
+            logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            logging.getLogger("channels").setLevel(logging.INFO)
         value = create_app()
         globals()["app"] = value
         return value

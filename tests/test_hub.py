@@ -396,3 +396,57 @@ def test_concurrent_messages_of_one_conversation_are_answered_once_each_in_order
     ins = run(main())
     assert [m for _, m in rasa.sent] == [f"問題{i}" for i in range(6)]
     assert replies_of(ctx.store, "web:s1") == {m.id: [f"bot: 問題{i}"] for i, m in enumerate(ins)}
+
+
+# ---------------------------------------------------------------- the gateway's own "a person, please" rule
+from channels.core.person import wants_person  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "我要找真人", "真人", "找專人", "請幫我轉專人", "可以轉接客服嗎", "人工客服", "轉人工", "客服在嗎",
+    "請打電話給我", "請專人回電", "有承辦人可以聯絡嗎", "我想跟真人說話", "talk to a human",
+    "Can I speak with an agent?", "I want a real person", "call me please", "ＴＡＬＫ ＴＯ Ａ ＨＵＭＡＮ",
+    "專人到廠診斷太貴了，我要找專人"])
+def test_a_request_for_a_person_is_recognised(text):
+    assert wants_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "專人到廠診斷要多少錢", "專人到廠診斷的流程", "請問專人輔導的內容", "專人訪視要準備什麼",
+    "AI人工智慧導入有補助嗎", "人工成本可以列入補助嗎", "客服系統導入算數位轉型嗎", "診斷輔導要多少錢",
+    "補助上限多少", "你好", "謝謝", "human resources training subsidy", ""])
+def test_programme_questions_are_not_taken_for_a_request_for_a_person(text):
+    assert not wants_person(text)
+
+
+def test_the_bots_request_human_payload_counts_as_a_request():
+    assert wants_person("找專人協助", "/request_human") and wants_person("按鈕", "/request_human")
+    assert not wants_person("按鈕", "/greet")
+
+
+def test_the_background_task_answers_pending_messages_once_the_bot_is_back(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    line = ctx.hub.deliveries["line"] = RecordingDelivery()
+
+    async def main():
+        stop = asyncio.Event()
+        task = asyncio.create_task(ctx.hub.retry_pending(stop))
+        rasa.down = True
+        await ctx.hub.user_message("line", "U1", "一")
+        await ctx.hub.user_message("line", "U1", "二")
+        await ctx.hub.user_message("web", "w1", "三")
+        await asyncio.sleep(2.5)
+        assert len(ctx.store.unhandled_inbound()) == 3
+        rasa.down = False
+        for _ in range(100):
+            if not ctx.store.unhandled_inbound():
+                break
+            await asyncio.sleep(0.2)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    run(main())
+    assert ctx.store.unhandled_inbound() == []
+    assert [m for _, m in rasa.sent if m in ("一", "二")] == ["一", "二"]
+    pushed = [t for _, texts_ in line.sent for t in texts_]
+    assert [t for t in pushed if t.startswith("bot:")] == ["bot: 一", "bot: 二"]   # LINE: pushed
+    assert any(t.startswith("系統已恢復") for t in pushed)

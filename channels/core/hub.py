@@ -54,7 +54,7 @@ MAX_USER_TEXT = 1000          # longer messages are cut (the bot judges the firs
 HANDOFF_TYPE = "handoff"
 EMPTY_REPLY_ATTEMPTS = 3      # empty replies while Rasa and the action server look healthy: then failed
 RETRY_MIN_S = 1.0             # background retries: first wait after a failure, doubled up to the max
-RETRY_MAX_S = 20.0
+RETRY_MAX_S = 10.0
 RETRY_IDLE_S = 2.0            # how often the background task looks for pending messages when all is well
 
 
@@ -293,6 +293,7 @@ class Hub:
                 replies, outcome = await self._drain(conversation_id, up_to=None,
                                                      before=None if only_selection else before)
             if replies:
+                logger.info("answered pending messages of %s (%d answers)", conversation_id, len(replies))
                 await self.push(conversation_id, replies)
             if outcome is Outcome.DOWN:
                 return len(conversations), True   # don't knock on every conversation while the bot is down
@@ -528,10 +529,10 @@ class Hub:
 
     async def _tell_rasa_resumed(self, ticket: TicketView) -> None:
         """Record the officer's part in the Rasa tracker and leave it listening, outside any form."""
-        transcript = await self._db(self.store.messages, ticket.conversation_id, 0)
+        said = await self._db(self.store.ticket_messages, ticket.id, "officer")   # not the whole conversation
         events: list[dict[str, Any]] = [
             {"event": "bot", "text": m.text, "metadata": {"officer": m.officer_name, "ticket_id": ticket.id}}
-            for m in transcript if m.ticket_id == ticket.id and m.author == "officer"
+            for m in said
         ]
         events += [
             {"event": "active_loop", "name": None},

@@ -225,6 +225,14 @@ class ConversationStore:
                                                    Message.id > after_id).order_by(Message.id).limit(limit))
             return [self._message_view(s, m) for m in rows]
 
+    def ticket_messages(self, ticket_id: int, author: str | None = None, limit: int = 500) -> list[MessageView]:
+        """The messages routed to or said in one ticket (not the whole conversation), oldest first."""
+        with self._sessions() as s:
+            q = select(Message).where(Message.ticket_id == ticket_id)
+            if author is not None:
+                q = q.where(Message.author == author)
+            return [self._message_view(s, m) for m in s.scalars(q.order_by(Message.id).limit(limit))]
+
     def last_user_text(self, conversation_id: str) -> str | None:
         with self._sessions() as s:
             return s.scalar(select(Message.text).where(
