@@ -27,15 +27,16 @@ from conftest import OUTPUT, PORT_OFFSET, STACK_NOW
 
 pytestmark = pytest.mark.stack
 
-RASA_PORT = 15105 + PORT_OFFSET
-ACTION_PORT = 15155 + PORT_OFFSET
-GATEWAY_PORTS = (18100 + PORT_OFFSET, 18101 + PORT_OFFSET)
+# a range of its own (conftest's stack uses 15005/15055/18000/18090 + offset, with offsets 50 apart)
+RASA_PORT = 16005 + PORT_OFFSET
+ACTION_PORT = 16025 + PORT_OFFSET
+GATEWAY_PORTS = (16045 + PORT_OFFSET, 16046 + PORT_OFFSET)
 PG_ADMIN = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 API = "/api/widget/messages"
 QUESTIONS = ["診斷輔導要多少錢", "申請資格是什麼", "需要準備哪些文件", "你好", "什麼是升級轉型計畫",
              "補助比例是多少", "可以線上申請嗎", "謝謝", "審查要多久", "申請期限到什麼時候"]
 CONVERSATIONS, MESSAGES = 4, 10
-SETTLE_S = 120          # after the killed process is back: time for every pending message to be answered
+SETTLE_S = 150          # after the killed process is back: time for every pending message to be answered
 NOTICE_KINDS = ("queued", "recovered")
 
 

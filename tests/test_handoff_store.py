@@ -286,3 +286,50 @@ def test_old_rows_with_a_lone_surrogate_or_nul_read_back_safely(store):
     import json
     json.dumps([m.to_json() for m in rows], ensure_ascii=False).encode("utf-8")   # no encoding error
     assert len(store.pending(cid)) == len(rows)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_several_processes_migrating_an_empty_database_at_once_all_succeed(kind, tmp_path):
+    """`python -m channels.migrate` (the deployment's migration step; gateways also migrate at start)."""
+    import subprocess
+    import sys
+
+    if kind == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'new' / 'handoff.db'}", None
+    else:
+        name = f"hotline_migrate_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url, drop = PG_URL.rsplit("/", 1)[0] + "/" + name, name
+    try:
+        procs = [subprocess.Popen([sys.executable, "-m", "channels.migrate", "--database-url", url],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(4)]
+        outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, outputs
+        assert all(f"schema version {SCHEMA_VERSION}" in o for o in outputs)
+        store = Store(url)
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == \
+                list(range(1, SCHEMA_VERSION + 1))
+        store.dispose()
+    finally:
+        if drop:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def test_the_default_database_lives_in_the_instance_data_directory(monkeypatch, tmp_path):
+    from channels.settings import ROOT, Settings, default_database_url
+
+    monkeypatch.delenv("HANDOFF_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HANDOFF_VAR_DIR", raising=False)
+    monkeypatch.delenv("VAR_DIR", raising=False)
+    assert default_database_url() == f"sqlite:///{ROOT / 'var' / 'handoff.db'}"     # the old default
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "a"))
+    assert Settings.from_env().database_url == f"sqlite:///{tmp_path / 'a' / 'handoff.db'}"
+    monkeypatch.setenv("HANDOFF_VAR_DIR", str(tmp_path / "b"))
+    assert Settings.from_env().database_url == f"sqlite:///{tmp_path / 'b' / 'handoff.db'}"
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", "postgresql+psycopg2://x@h/db")
+    assert Settings.from_env().database_url == "postgresql+psycopg2://x@h/db"

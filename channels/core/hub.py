@@ -55,6 +55,7 @@ HANDOFF_TYPE = "handoff"
 EMPTY_REPLY_ATTEMPTS = 3      # empty replies while Rasa and the action server look healthy: then failed
 RETRY_MIN_S = 1.0             # background retries: first wait after a failure, doubled up to the max
 RETRY_MAX_S = 10.0
+RETRY_CONCURRENCY = 4        # conversations answered side by side by the background task
 RETRY_IDLE_S = 2.0            # how often the background task looks for pending messages when all is well
 
 
@@ -286,18 +287,31 @@ class Hub:
         down?). ``only_selection``: ``before`` selects the conversations; all their pending messages
         are answered (in order), not only the older ones."""
         conversations = await self._db(self.store.pending_conversations, self.owner, before)
-        for conversation_id in conversations:
-            async with self._conversation(conversation_id, wait=None) as held:
-                if not held:   # being answered right now (a live request or another gateway)
-                    continue
-                replies, outcome = await self._drain(conversation_id, up_to=None,
-                                                     before=None if only_selection else before)
-            if replies:
-                logger.info("answered pending messages of %s (%d answers)", conversation_id, len(replies))
-                await self.push(conversation_id, replies)
-            if outcome is Outcome.DOWN:
-                return len(conversations), True   # don't knock on every conversation while the bot is down
-        return len(conversations), False
+        gate = asyncio.Semaphore(RETRY_CONCURRENCY)
+        down = False
+
+        async def one(conversation_id: str) -> None:
+            nonlocal down
+            async with gate:
+                if down:   # don't knock on every conversation while the bot is down
+                    return
+                async with self._conversation(conversation_id, wait=None) as held:
+                    if not held:   # being answered right now (a live request or another gateway)
+                        return
+                    replies, outcome = await self._drain(conversation_id, up_to=None,
+                                                         before=None if only_selection else before)
+                if replies:
+                    logger.info("answered pending messages of %s (%d answers)", conversation_id, len(replies))
+                    await self.push(conversation_id, replies)
+                if outcome is Outcome.DOWN:
+                    down = True
+
+        results = await asyncio.gather(*(one(c) for c in conversations), return_exceptions=True)
+        for conversation_id, result in zip(conversations, results):
+            if isinstance(result, Exception):
+                logger.error("retrying %s failed: %r", conversation_id, result)
+                down = True
+        return len(conversations), down
 
     async def _drain(self, conversation_id: str, up_to: int | None,
                      before: datetime | None = None) -> tuple[list[MessageView], Outcome]:
