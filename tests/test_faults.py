@@ -35,7 +35,7 @@ PG_ADMIN = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres
 API = "/api/widget/messages"
 QUESTIONS = ["診斷輔導要多少錢", "申請資格是什麼", "需要準備哪些文件", "你好", "什麼是升級轉型計畫",
              "補助比例是多少", "可以線上申請嗎", "謝謝", "審查要多久", "申請期限到什麼時候"]
-CONVERSATIONS, MESSAGES = 4, 10
+CONVERSATIONS, MESSAGES = 4, 8
 SETTLE_S = 150          # after the killed process is back: time for every pending message to be answered
 NOTICE_KINDS = ("queued", "recovered")
 
@@ -87,7 +87,7 @@ class Load:
     urls: list[str]
     conversations: int = CONVERSATIONS
     messages: int = MESSAGES
-    pause_s: float = 0.4
+    pause_s: float = 0.2
     sessions: list[str] = field(default_factory=list)
     ok: dict[str, list[int]] = field(default_factory=dict)      # session → ids of messages that got a 200
     failed: int = 0
