@@ -34,7 +34,7 @@ GATEWAY_PORTS = (16045 + PORT_OFFSET, 16046 + PORT_OFFSET)
 PG_ADMIN = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 API = "/api/widget/messages"
 QUESTIONS = ["診斷輔導要多少錢", "申請資格是什麼", "需要準備哪些文件", "你好", "什麼是升級轉型計畫",
-             "補助比例是多少", "可以線上申請嗎", "謝謝", "審查要多久", "申請期限到什麼時候"]
+             "補助比例是多少", "可以線上申請嗎", "謝謝", "申請流程是什麼", "申請期限到什麼時候"]
 CONVERSATIONS, MESSAGES = 4, 8
 SETTLE_S = 150          # after the killed process is back: time for every pending message to be answered
 NOTICE_KINDS = ("queued", "recovered")
