@@ -289,8 +289,10 @@ def two_gateways(bot, url: str, tmp: Path) -> Iterator[list]:
     for i, port in enumerate(GATEWAY_PORTS):
         cfg = StackConfig(rasa_port=RASA_PORT, action_port=ACTION_PORT, gateway_port=port,
                           var_dir=tmp / f"var-pg{i}", log_dir=OUTPUT / f"fault-logs{PORT_OFFSET or ''}" / f"pg{i}",
+                          # a long timeout: a turn slower than it would be sent to Rasa again (at least
+                          # once), and this test counts the bot's turns exactly
                           extra_env={"HANDOFF_DATABASE_URL": url, "HANDOFF_FAKE_NOW": STACK_NOW,
-                                     "RASA_TIMEOUT_S": "20", "AGENT_ASSIST": "false",
+                                     "RASA_TIMEOUT_S": "90", "AGENT_ASSIST": "false",
                                      "WIDGET_RATE_PER_SESSION": "0", "WIDGET_RATE_PER_ADDRESS": "0"})
         stacks.append(Stack(cfg, services=("gateway",)))
     try:
