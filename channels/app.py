@@ -48,8 +48,25 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
     rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token,
                               replicas=replicas, retry_down_s=settings.rasa_replica_retry_s)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
-              deliveries={"web": StoreOnlyDelivery()})
+              deliveries={"web": StoreOnlyDelivery()}, rasa_timeout_s=settings.rasa_timeout_s,
+              bot_healthy=lambda: bot_healthy(settings))
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
+
+
+def _token(settings: Settings) -> dict[str, str]:
+    """Rasa's /status needs the token when Rasa runs with --auth-token."""
+    return {"token": settings.rasa_token} if settings.rasa_token else {}
+
+
+async def bot_healthy(settings: Settings) -> bool:
+    """Rasa (with a model) and the action server both answer their health probes."""
+    try:
+        async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
+            rasa, actions = await asyncio.gather(client.get(f"{settings.rasa_url}/status", params=_token(settings)),
+                                                 client.get(f"{settings.action_server_url}/health"))
+        return rasa.status_code == 200 and bool(rasa.json().get("model_file")) and actions.status_code == 200
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None) -> FastAPI:
@@ -59,12 +76,16 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ctx.assist.warm_up()
-        # messages stored before this start but never answered (a crash): answer them now
-        replay = asyncio.create_task(ctx.hub.replay_unhandled(before=utcnow()))
+        # pending messages (stored but not answered: a crash, or the bot was down) are answered in the
+        # background, in order per conversation, as soon as the bot can — the ones from before this
+        # start first
+        stop = asyncio.Event()
+        retry = asyncio.create_task(ctx.hub.retry_pending(stop), name="retry-pending")
         try:
             yield
         finally:
-            replay.cancel()
+            stop.set()
+            retry.cancel()
             await ctx.hub.rasa.aclose()
 
     app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan)
@@ -77,9 +98,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(line.router(ctx))
     app.include_router(console.router(ctx))
 
-    async def probe(client: httpx.AsyncClient, url: str, check) -> dict[str, Any]:
+    async def probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None) -> dict[str, Any]:
         try:
-            resp = await client.get(url)
+            resp = await client.get(url, params=params or {})
             ok, detail = check(resp)
             return {"ok": ok, "detail": detail}
         except httpx.HTTPError as exc:
@@ -98,7 +119,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     async def health() -> JSONResponse:
         async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
             rasa, actions = await asyncio.gather(
-                probe(client, f"{settings.rasa_url}/status", rasa_check),
+                probe(client, f"{settings.rasa_url}/status", rasa_check, _token(settings)),
                 probe(client, f"{settings.action_server_url}/health", action_check),
             )
         ok = rasa["ok"] and actions["ok"]
@@ -111,6 +132,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
 
 def __getattr__(name: str):  # ``uvicorn channels.app:app`` builds the app on first access only
     if name == "app":
+        if not logging.getLogger().handlers:   # under uvicorn: our warnings with a time, not bare
+            logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            logging.getLogger("channels").setLevel(logging.INFO)
         value = create_app()
         globals()["app"] = value
         return value

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
-from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .core.hours import parse_hhmm, parse_holidays
@@ -20,8 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV_FILE = ROOT / ".env"
 
 
-def _default_db() -> str:
-    return f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
+def var_dir(value: str | None = None) -> Path:
+    """This instance's data directory: the given value (HANDOFF_VAR_DIR, else VAR_DIR), else var/ in
+    the checkout."""
+    return Path(value).expanduser().resolve() if value else ROOT / "var"
+
+
+def default_database_url(directory: str | None = None) -> str:
+    """The handoff database when HANDOFF_DATABASE_URL is not set: handoff.db in this instance's data
+    directory (two instances with their own data directory never share it)."""
+    return f"sqlite:///{var_dir(directory) / 'handoff.db'}"
 
 
 # text settings with a format: the parser the gateway applies later, and what it expects
@@ -54,8 +62,10 @@ class Settings(BaseSettings):
     # several Rasa replicas: comma-separated base URLs, each conversation on one (consistent hashing)
     rasa_urls: str = Field("", validation_alias=_env("RASA_URLS", "rasa_urls"))
     rasa_replica_retry_s: float = Field(5.0, gt=0, validation_alias=_env("RASA_REPLICA_RETRY_S", "rasa_replica_retry_s"))
-    database_url: str = Field(default_factory=_default_db,
-                              validation_alias=_env("HANDOFF_DATABASE_URL", "database_url"))
+    # this instance's files (the default SQLite handoff database): HANDOFF_VAR_DIR, else VAR_DIR
+    var_dir: str = Field("", validation_alias=AliasChoices("HANDOFF_VAR_DIR", "VAR_DIR", "var_dir"))
+    # "" = handoff.db in the data directory
+    database_url: str = Field("", validation_alias=_env("HANDOFF_DATABASE_URL", "database_url"))
     # "" = the hotline's hours (knowledge/parameters.yml)
     office_open: str = Field("", validation_alias=_env("OFFICE_OPEN", "office_open"))
     office_close: str = Field("", validation_alias=_env("OFFICE_CLOSE", "office_close"))
@@ -88,6 +98,13 @@ class Settings(BaseSettings):
             field = cls.model_fields[info.field_name]
             return field.get_default(call_default_factory=True)
         return value
+
+    @model_validator(mode="after")
+    def _database_in_data_directory(self) -> "Settings":
+        """HANDOFF_DATABASE_URL unset: handoff.db in this instance's data directory."""
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_database_url(self.var_dir or None))
+        return self
 
     @field_validator("rasa_url", "action_server_url", "line_api_base", "public_base_url")
     @classmethod

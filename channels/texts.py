@@ -31,6 +31,11 @@ QUEUE_ACK = "已收到您的留言，會一併轉給專人，請稍候（目前�
 OFFICER_JOINED = "專人「{name}」已加入對話，接下來由專人為您服務。"
 BOT_BACK = "專人服務已結束，謝謝您的耐心。接下來由線上小幫手繼續為您服務，有需要隨時輸入「找專人」。"
 UPSTREAM_DOWN = "抱歉，系統暫時忙碌，您的訊息已保存，請稍後再試一次；急件請來電洽詢專線。"
+# at-least-once answering (channels/core/hub.py): the bot is down, the message waits; later it is answered
+QUEUED_WHILE_DOWN = "抱歉，系統暫時忙碌，您的訊息已保存，恢復後會立即回覆您；急件請來電洽詢專線，或輸入「找真人」轉接專人。"
+ANSWERED_AFTER_OUTAGE = "系統已恢復，以下回覆您先前的訊息「{question}」："
+MESSAGE_FAILED = "抱歉，這則訊息無法處理（可能含有無法辨識的字元），請換個說法再傳一次。"
+POISON_INPUT = "訊息含有無法辨識的字元（例如控制字元或不完整的表情符號），請刪除後再傳送。"
 TOO_LONG = "您的訊息超過{limit}字，我只保留了前{limit}字；若有多個問題，歡迎分開詢問。"
 UNSUPPORTED_MEDIA = "目前只能閱讀文字訊息，請用文字輸入您的問題，例如「診斷輔導要多少錢」。"
 
@@ -49,6 +54,7 @@ WIDGET_ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母�
 WIDGET_ERR_JSON = "請以 JSON 物件傳送訊息，例如 {\"session_id\": \"…\", \"text\": \"診斷輔導要多少錢\"}。"
 WIDGET_ERR_TEXT_EMPTY = "請輸入訊息內容。"
 WIDGET_ERR_TEXT_TYPE = "text 必須是文字。"
+WIDGET_ERR_POISON = "訊息含有無法辨識的字元（例如控制字元 NUL 或不成對的 Unicode 代理字元），請刪除後再傳送。"
 WIDGET_ERR_TEXT_HUGE = "訊息過長（超過{limit}字），請分段詢問。"
 WIDGET_ERR_PAYLOAD = "payload 必須是{limit}字以內的文字。"
 WIDGET_ERR_CLIENT_ID = "client_id 格式不正確：需為1～64個英文字母、數字、底線或連字號。"
@@ -66,3 +72,16 @@ CARD_TITLE = "試算結果"
 CARD_INELIGIBLE = "目前不符合條件"
 CARD_ESTIMATE = "（估算）"
 CARD_HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"}
+
+# Input vocabulary (not said): a request for a person, recognised by the gateway itself while the bot is
+# down (channels/core/person.py); programme phrases containing a trigger word are removed first.
+PERSON_NOT_A_REQUEST = (
+    "專人(?:到廠|到場|到府|到公司|實地|現場|診斷|輔導|訪視|陪同)|人工(?:智慧|智能|成本|費用?|作業|處理費)|"
+    "客服(?:系統|機器人|中心導入)|真人實境|"
+    r"artificial intelligence"
+)
+PERSON_REQUEST = (
+    "真人|專人|客服|人工|轉接|承辦人|打電話給我|打給我|回電|來電給我|請.{0,4}聯絡我|和人說|跟人說|找人(?:幫忙|協助|回答)|"
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s*one|the\s+)?(?:human|person|agent|operator|people|officer|staff|real)"
+    r"|\b(?:human|live|real)\s+(?:agent|person|operator|support)\b|\bcall\s+me\b|\boperator\b"
+)

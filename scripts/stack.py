@@ -101,7 +101,7 @@ def commands(cfg: StackConfig) -> dict[str, tuple[list[str], dict[str, str]]]:
         "gateway": (
             [str(APP_PYTHON), "-m", "uvicorn", "channels.app:app", "--host", cfg.host,
              "--port", str(cfg.gateway_port), "--log-level", "warning"],
-            {**env, "RASA_URL": cfg.rasa_url, "ACTION_SERVER_URL": cfg.action_url},
+            {"HANDOFF_VAR_DIR": str(cfg.var_dir), **env, "RASA_URL": cfg.rasa_url, "ACTION_SERVER_URL": cfg.action_url},
         ),
     }
 

@@ -48,9 +48,9 @@ def _conv(store: Store, cid: str = "web:abc") -> str:
 
 
 def test_migrate_is_idempotent_and_records_the_version(store):
-    assert store.migrate() == store.migrate() == 2
+    assert store.migrate() == store.migrate() == SCHEMA_VERSION == 3
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2]
+        assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3]
 
 
 def test_messages_in_both_directions_are_kept_in_order(store):
@@ -171,17 +171,21 @@ def test_a_version_1_database_is_migrated_in_place(store):
     store.create_ticket(cid, "line", TicketState.WAITING, "requested", {"last_question": "舊資料"})
     with store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE conversations DROP COLUMN display_name"))
-        conn.execute(text("DELETE FROM schema_version WHERE version = 2"))
+        for column in ("claimed_by", "claimed_until", "attempts", "failed_at", "reply_to"):   # v3
+            conn.execute(text(f"ALTER TABLE messages DROP COLUMN {column}"))
+        conn.execute(text("DELETE FROM schema_version WHERE version >= 2"))
     again = Store(store.url, connect_args=(
         {"options": f"-csearch_path={store._test_schema}"} if hasattr(store, "_test_schema") else None))
-    assert again.migrate() == 2
+    assert again.migrate() == SCHEMA_VERSION
     with again.engine.connect() as conn:
-        assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == 2
+        assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == SCHEMA_VERSION
+    again.add_message(cid, "in", "user", "遷移後")   # the v3 columns are back
+    assert [m.text for m in again.pending(cid)] == ["遷移後"]
     again.set_display_name(cid, "陳老闆")
     ticket = again.open_ticket(cid)
     assert ticket.display_name == "陳老闆" and ticket.summary == {"last_question": "舊資料"}
     assert ticket.to_json()["display_name"] == "陳老闆"
-    assert again.migrate() == 2  # and again: nothing to do
+    assert again.migrate() == SCHEMA_VERSION  # and again: nothing to do
     again.dispose()
 
 
@@ -197,3 +201,149 @@ def test_the_state_machine_table():
     assert refusal(TicketAction.REPLY, TicketState.WITH_OFFICER, 2, 1) is Refusal.HELD
     assert refusal(TicketAction.RESOLVE, TicketState.RESOLVED, 1, 1) is Refusal.RESOLVED
     assert refusal(TicketAction.REGISTER_CALLBACK, TicketState.WAITING, None, None) is Refusal.STATE
+
+
+# ---------------------------------------------------------------- at-least-once, several gateways (issue 12)
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+from channels.core.store import SCHEMA_VERSION, Draft  # noqa: E402
+
+
+def _other(store: Store) -> Store:
+    """A second Store on the same database (another gateway)."""
+    return Store(store.url, connect_args=(
+        {"options": f"-csearch_path={store._test_schema}"} if hasattr(store, "_test_schema") else None))
+
+
+def test_a_pending_message_is_claimed_by_one_gateway_at_a_time(store):
+    cid = _conv(store)
+    m = store.add_message(cid, "in", "user", "補助")
+    other = _other(store)
+    try:
+        assert store.claim(m.id, "gw1", timedelta(seconds=30))
+        assert not other.claim(m.id, "gw2", timedelta(seconds=30))       # held
+        assert other.pending_conversations("gw2") == []                   # not offered to the other
+        assert store.pending_conversations("gw1") == [cid]
+        assert other.finish_turn(m.id, "gw2", [Draft("bot", "二號的答案")]) is None   # not its claim
+        done = store.finish_turn(m.id, "gw1", [Draft("bot", "答案"), Draft("bot", "補充")])
+        assert [d.text for d in done] == ["答案", "補充"] and {d.reply_to for d in done} == {m.id}
+        assert store.finish_turn(m.id, "gw1", [Draft("bot", "再一次")]) is None      # answered once
+        assert [x.text for x in store.messages(cid)] == ["補助", "答案", "補充"]
+        assert store.pending(cid) == []
+    finally:
+        other.dispose()
+
+
+def test_an_expired_claim_is_taken_over_and_a_released_one_counts_the_attempt(store):
+    cid = _conv(store)
+    m = store.add_message(cid, "in", "user", "補助")
+    assert store.claim(m.id, "dead-gw", timedelta(seconds=-1))            # already expired
+    assert store.claim(m.id, "gw2", timedelta(seconds=30))
+    store.release(m.id, "gw2")
+    assert store.pending(cid)[0].attempts == 1
+    assert store.claim(m.id, "gw3", timedelta(seconds=30))
+    assert not store.claim(m.id, "gw4", timedelta(seconds=30))
+    assert store.claim(m.id, "gw4", timedelta(seconds=30), force=True)   # the lock holder may
+    assert store.release_claims_of_others("gw5") == 1
+
+
+def test_concurrent_creation_of_one_conversation_does_not_fail(store):
+    other = _other(store)
+    try:
+        def touch(s):
+            s.touch_conversation("web:race", "web", "race")
+            return s.add_message("web:race", "in", "user", "第一句").id
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(touch, [store, other] * 8))
+        assert len(set(ids)) == 16 and store.conversation("web:race") == ("web", "race")
+    finally:
+        other.dispose()
+
+
+def test_the_conversation_lock_holds_across_stores(store):
+    other = _other(store)
+    try:
+        held = store.try_lock_conversation("web:a")
+        assert held
+        if store.single_node:
+            assert other.try_lock_conversation("web:a")   # SQLite: one gateway, the hub's lock suffices
+        else:
+            assert other.try_lock_conversation("web:a") is None
+            b = other.try_lock_conversation("web:b")   # another conversation is not blocked
+            assert b is not None
+            other.unlock_conversation(b)
+            store.unlock_conversation(held)
+            again = other.try_lock_conversation("web:a")
+            assert again is not None
+            other.unlock_conversation(again)
+    finally:
+        other.dispose()
+
+
+def test_old_rows_with_a_lone_surrogate_or_nul_read_back_safely(store):
+    cid = _conv(store)
+    if store.single_node:
+        with store.engine.begin() as conn:   # what an old gateway could have left: escapes in JSON, NUL, bad UTF-8
+            conn.execute(text("INSERT INTO messages (conversation_id, direction, author, text, payload, created_at, "
+                              "attempts) VALUES (:c, 'in', 'user', :t, :p, CURRENT_TIMESTAMP, 0)"),
+                         {"c": cid, "t": "a\x00b", "p": '{"payload": "/greet\\ud800"}'})
+            conn.execute(text("INSERT INTO messages (conversation_id, direction, author, text, created_at, attempts) "
+                              "VALUES (:c, 'in', 'user', CAST(X'61EDA080' AS TEXT), CURRENT_TIMESTAMP, 0)"),
+                         {"c": cid})
+    else:
+        with store.engine.begin() as conn:   # PostgreSQL json keeps \\u escapes as written
+            conn.execute(text("INSERT INTO messages (conversation_id, direction, author, text, payload, created_at, "
+                              "attempts) VALUES (:c, 'in', 'user', 'x', CAST(:p AS json), now(), 0)"),
+                         {"c": cid, "p": '{"payload": "/greet\\ud800\\u0000"}'})
+    rows = store.messages(cid)
+    assert rows and all("\x00" not in m.text for m in rows)
+    import json
+    json.dumps([m.to_json() for m in rows], ensure_ascii=False).encode("utf-8")   # no encoding error
+    assert len(store.pending(cid)) == len(rows)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_several_processes_migrating_an_empty_database_at_once_all_succeed(kind, tmp_path):
+    """`python -m channels.migrate` (the deployment's migration step; gateways also migrate at start)."""
+    import subprocess
+    import sys
+
+    if kind == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'new' / 'handoff.db'}", None
+    else:
+        name = f"hotline_migrate_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url, drop = PG_URL.rsplit("/", 1)[0] + "/" + name, name
+    try:
+        procs = [subprocess.Popen([sys.executable, "-m", "channels.migrate", "--database-url", url],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(4)]
+        outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, outputs
+        assert all(f"schema version {SCHEMA_VERSION}" in o for o in outputs)
+        store = Store(url)
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == \
+                list(range(1, SCHEMA_VERSION + 1))
+        store.dispose()
+    finally:
+        if drop:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def test_the_default_database_lives_in_the_instance_data_directory(monkeypatch, tmp_path):
+    from channels.settings import ROOT, Settings, default_database_url
+
+    monkeypatch.delenv("HANDOFF_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HANDOFF_VAR_DIR", raising=False)
+    monkeypatch.delenv("VAR_DIR", raising=False)
+    assert default_database_url() == f"sqlite:///{ROOT / 'var' / 'handoff.db'}"     # the old default
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "a"))
+    assert Settings.from_env().database_url == f"sqlite:///{tmp_path / 'a' / 'handoff.db'}"
+    monkeypatch.setenv("HANDOFF_VAR_DIR", str(tmp_path / "b"))
+    assert Settings.from_env().database_url == f"sqlite:///{tmp_path / 'b' / 'handoff.db'}"
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", "postgresql+psycopg2://x@h/db")
+    assert Settings.from_env().database_url == "postgresql+psycopg2://x@h/db"

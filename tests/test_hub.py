@@ -178,8 +178,10 @@ def test_bot_unavailable_is_said_politely_and_the_message_is_kept(tmp_path):
     ctx, rasa, _ = make(tmp_path)
     rasa.down = True
     replies = run(ctx.hub.user_message("web", "s1", "補助"))
-    assert replies[0].text == texts.UPSTREAM_DOWN
+    # the busy text now says what happens (answered when the bot is back), not "try again"
+    assert replies[0].text == texts.QUEUED_WHILE_DOWN
     assert ctx.store.messages("web:s1")[0].text == "補助"
+    assert [m.text for m in ctx.store.unhandled_inbound()] == ["補助"]   # still pending, not dropped
 
 
 def test_oversized_message_is_cut_and_said_so(tmp_path):
@@ -259,3 +261,208 @@ def test_an_unknown_reason_is_taken_as_a_request_and_resuming_resets_the_contrac
     run(ctx.hub.resolve(t.id, officer))
     _, events = rasa.events[-1]
     assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == contract.RESET_ON_RESUME
+
+
+# ---------------------------------------------------------------- at-least-once answering (issue 12)
+def replies_of(store, conversation_id):
+    """user message id -> texts of its answers (outage notices left out), in stored order."""
+    out: dict[int, list[str]] = {}
+    for m in store.messages(conversation_id):
+        if m.direction == "out" and m.reply_to is not None and (m.payload or {}).get("kind") not in ("queued", "recovered"):
+            out.setdefault(m.reply_to, []).append(m.text)
+    return out
+
+
+def test_messages_sent_while_rasa_is_down_are_answered_in_order_once_it_is_back(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    rasa.down = True
+    first = run(ctx.hub.user_message("web", "s1", "一"))
+    second = run(ctx.hub.user_message("web", "s1", "二"))
+    assert texts_of(first) == texts_of(second) == [texts.QUEUED_WHILE_DOWN]
+    assert [m.text for m in ctx.store.unhandled_inbound()] == ["一", "二"]
+    rasa.down = False
+    assert run(ctx.hub.replay_unhandled()) == 1          # one conversation with pending messages
+    assert rasa.sent == [("web:s1", "一"), ("web:s1", "二")]
+    assert ctx.store.unhandled_inbound() == []
+    stored = ctx.store.messages("web:s1")
+    ins = [m.id for m in stored if m.direction == "in"]
+    assert replies_of(ctx.store, "web:s1") == {ins[0]: ["bot: 一"], ins[1]: ["bot: 二"]}
+    # each late answer is introduced once, after the busy notices, before the answer itself
+    tail = [m.text for m in stored][-4:]
+    assert tail[0].startswith("系統已恢復") and "「一」" in tail[0] and tail[1] == "bot: 一"
+    assert run(ctx.hub.replay_unhandled()) == 0          # nothing answered twice
+
+
+def test_a_replay_while_rasa_is_still_down_leaves_messages_pending_without_a_busy_text(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    ctx.store.touch_conversation("web:s1", "web", "s1")
+    ctx.store.add_message("web:s1", "in", "user", "當機前的問題")
+    rasa.down = True
+    run(ctx.hub.replay_unhandled())
+    assert [m.text for m in ctx.store.unhandled_inbound()] == ["當機前的問題"]
+    assert [m.direction for m in ctx.store.messages("web:s1")] == ["in"]   # nothing said, nothing dropped
+
+
+def test_a_newer_message_waits_behind_an_older_pending_one(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    ctx.store.touch_conversation("web:s1", "web", "s1")
+    ctx.store.add_message("web:s1", "in", "user", "舊的")      # pending (e.g. from before a restart)
+    replies = run(ctx.hub.user_message("web", "s1", "新的"))
+    assert rasa.sent == [("web:s1", "舊的"), ("web:s1", "新的")]
+    assert texts_of(replies) == ["bot: 舊的", "bot: 新的"]
+
+
+def empty_when(pred):
+    def script(sender, message):
+        return [] if pred() else [{"text": f"bot: {message}"}]
+    return script
+
+
+def test_an_empty_reply_is_no_answer_the_message_stays_pending(tmp_path):
+    actions_down = [True]
+    ctx, rasa, _ = make(tmp_path, script=empty_when(lambda: actions_down[0]))
+
+    async def healthy():
+        return not actions_down[0]
+    ctx.hub.bot_healthy = healthy
+    for _ in range(5):   # however often it is tried while the action server is down
+        assert texts_of(run(ctx.hub.user_message("web", "s1", "補助"))) == [texts.QUEUED_WHILE_DOWN] \
+            or run(ctx.hub.replay_unhandled()) >= 0
+    assert [m.text for m in ctx.store.unhandled_inbound()] == ["補助"] * 5
+    actions_down[0] = False
+    run(ctx.hub.replay_unhandled())
+    assert ctx.store.unhandled_inbound() == []
+    assert all(v == ["bot: 補助"] for v in replies_of(ctx.store, "web:s1").values())
+
+
+def test_an_empty_reply_while_everything_is_healthy_is_given_up_after_a_few_tries(tmp_path):
+    ctx, rasa, _ = make(tmp_path, script=empty_when(lambda: True))
+
+    async def healthy():
+        return True
+    ctx.hub.bot_healthy = healthy
+    for _ in range(3):
+        run(ctx.hub.replay_unhandled()) if _ else run(ctx.hub.user_message("web", "s1", "怪問題"))
+    run(ctx.hub.replay_unhandled())
+    assert ctx.store.unhandled_inbound() == []
+    assert ctx.store.messages("web:s1")[-1].text == texts.MESSAGE_FAILED
+
+
+def test_a_request_for_a_person_opens_a_ticket_while_rasa_is_down(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    rasa.down = True
+    run(ctx.hub.user_message("web", "s1", "補助上限多少"))          # pending
+    replies = run(ctx.hub.user_message("web", "s1", "我要找真人"))
+    ticket = ctx.store.open_ticket("web:s1")
+    assert ticket is not None and ticket.state is TicketState.WAITING and ticket.reason == "requested"
+    assert ticket.summary["pending_questions"] == ["補助上限多少"] and ticket.summary["bot_unavailable"]
+    assert "已為您轉接專人" in replies[-1].text
+    assert ctx.store.unhandled_inbound() == []                    # both routed to the ticket
+    assert all(m.ticket_id == ticket.id for m in ctx.store.messages("web:s1") if m.direction == "in")
+
+
+def test_a_programme_question_with_a_trigger_word_opens_no_ticket_while_rasa_is_down(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    rasa.down = True
+    run(ctx.hub.user_message("web", "s1", "專人到廠診斷要多少錢"))
+    assert ctx.store.open_ticket("web:s1") is None
+    assert [m.text for m in ctx.store.unhandled_inbound()] == ["專人到廠診斷要多少錢"]
+
+
+def test_while_the_bot_is_up_its_own_handoff_decides(tmp_path):
+    ctx, rasa, _ = make(tmp_path, script=lambda sender, message: [{"text": "bot answers"}])
+    run(ctx.hub.user_message("web", "s1", "我要找真人"))
+    assert ctx.store.open_ticket("web:s1") is None and rasa.sent == [("web:s1", "我要找真人")]
+
+
+class Exploding(FakeRasa):
+    async def send(self, sender, message, metadata=None):
+        if "炸" in message:
+            raise UnicodeEncodeError("utf-8", message, 0, 1, "surrogates not allowed")
+        return await super().send(sender, message, metadata)
+
+
+def test_a_message_that_cannot_be_answered_is_marked_failed_on_its_own(tmp_path):
+    clock = Clock(MONDAY_10)
+    rasa = Exploding()
+    ctx = build_context(Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}"), clock=clock, rasa=rasa)
+    ctx.store.touch_conversation("web:s1", "web", "s1")
+    ctx.store.add_message("web:s1", "in", "user", "炸")
+    ctx.store.add_message("web:s1", "in", "user", "後面的問題")
+    run(ctx.hub.replay_unhandled())
+    assert ctx.store.unhandled_inbound() == []
+    stored = ctx.store.messages("web:s1")
+    assert [m.text for m in stored if m.direction == "out"] == [texts.MESSAGE_FAILED, "bot: 後面的問題"]
+
+
+def test_idle_conversation_locks_are_dropped(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    for i in range(50):
+        run(ctx.hub.user_message("web", f"s{i}", "補助"))
+    assert ctx.hub._locks == {}
+
+
+def test_concurrent_messages_of_one_conversation_are_answered_once_each_in_order(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+
+    async def main():
+        ins = [await ctx.hub.accept("web", "s1", f"問題{i}") for i in range(6)]
+        await asyncio.gather(*(ctx.hub.answer(m) for m in reversed(ins)), ctx.hub.replay_unhandled())
+        return ins
+    ins = run(main())
+    assert [m for _, m in rasa.sent] == [f"問題{i}" for i in range(6)]
+    assert replies_of(ctx.store, "web:s1") == {m.id: [f"bot: 問題{i}"] for i, m in enumerate(ins)}
+
+
+# ---------------------------------------------------------------- the gateway's own "a person, please" rule
+from channels.core.person import wants_person  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "我要找真人", "真人", "找專人", "請幫我轉專人", "可以轉接客服嗎", "人工客服", "轉人工", "客服在嗎",
+    "請打電話給我", "請專人回電", "有承辦人可以聯絡嗎", "我想跟真人說話", "talk to a human",
+    "Can I speak with an agent?", "I want a real person", "call me please", "ＴＡＬＫ ＴＯ Ａ ＨＵＭＡＮ",
+    "專人到廠診斷太貴了，我要找專人"])
+def test_a_request_for_a_person_is_recognised(text):
+    assert wants_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "專人到廠診斷要多少錢", "專人到廠診斷的流程", "請問專人輔導的內容", "專人訪視要準備什麼",
+    "AI人工智慧導入有補助嗎", "人工成本可以列入補助嗎", "客服系統導入算數位轉型嗎", "診斷輔導要多少錢",
+    "補助上限多少", "你好", "謝謝", "human resources training subsidy", ""])
+def test_programme_questions_are_not_taken_for_a_request_for_a_person(text):
+    assert not wants_person(text)
+
+
+def test_the_bots_request_human_payload_counts_as_a_request():
+    assert wants_person("找專人協助", "/request_human") and wants_person("按鈕", "/request_human")
+    assert not wants_person("按鈕", "/greet")
+
+
+def test_the_background_task_answers_pending_messages_once_the_bot_is_back(tmp_path):
+    ctx, rasa, _ = make(tmp_path)
+    line = ctx.hub.deliveries["line"] = RecordingDelivery()
+
+    async def main():
+        stop = asyncio.Event()
+        task = asyncio.create_task(ctx.hub.retry_pending(stop))
+        rasa.down = True
+        await ctx.hub.user_message("line", "U1", "一")
+        await ctx.hub.user_message("line", "U1", "二")
+        await ctx.hub.user_message("web", "w1", "三")
+        await asyncio.sleep(2.5)
+        assert len(ctx.store.unhandled_inbound()) == 3
+        rasa.down = False
+        for _ in range(100):
+            if not ctx.store.unhandled_inbound():
+                break
+            await asyncio.sleep(0.2)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    run(main())
+    assert ctx.store.unhandled_inbound() == []
+    assert [m for _, m in rasa.sent if m in ("一", "二")] == ["一", "二"]
+    pushed = [t for _, texts_ in line.sent for t in texts_]
+    assert [t for t in pushed if t.startswith("bot:")] == ["bot: 一", "bot: 二"]   # LINE: pushed
+    assert any(t.startswith("系統已恢復") for t in pushed)

@@ -35,6 +35,7 @@ VALUES = {
     "OFFICE_WORKDAYS": ("2026-02-21", "office_workdays", "2026-02-21"),
     "RASA_URLS": ("http://a:5005,http://b:5005", "rasa_urls", "http://a:5005,http://b:5005"),
     "RASA_REPLICA_RETRY_S": ("7", "rasa_replica_retry_s", 7.0),
+    "HANDOFF_VAR_DIR": ("/srv/hotline/gw1/var", "var_dir", "/srv/hotline/gw1/var"),
 }
 
 

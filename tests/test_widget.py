@@ -265,7 +265,8 @@ def test_rasa_down_gives_a_stored_notice_not_an_error(widget):
     widget.rasa.down = True
     sid = widget.new_session()
     body = widget.send(sid, "你好")
-    assert body["messages"][0]["author"] == "system" and "稍後再試" in body["messages"][0]["text"]
+    # the notice says the message is kept and will be answered (it stays pending: issue 12)
+    assert body["messages"][0]["author"] == "system" and "恢復後會立即回覆" in body["messages"][0]["text"]
     assert [m["author"] for m in widget.poll(sid)["messages"]] == ["user", "system"]
 
 

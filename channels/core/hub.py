@@ -6,6 +6,20 @@ about to hold) the conversation, otherwise to Rasa. The bot asks for a person by
 payload ``{"type": "handoff", "reason": ..., "summary": {...}}`` (``knowledge.contract.HandoffPayload``); the
 hub turns that into a ticket, taking office hours into account.
 
+At least once, in order: a user message is marked handled only when its answer (or its routing to a
+ticket) is stored, in the same transaction (``Store.finish_turn``). When the bot cannot answer (Rasa
+unreachable, an error, a timeout, or an empty reply because the action server is down) the message
+stays pending and the user is told so (``texts.QUEUED_WHILE_DOWN``); ``retry_pending`` (a background
+task of the gateway, also the replay at start) answers pending messages once the bot is back and
+delivers the answers (LINE: push; widget: the page polls). A conversation's messages are answered
+oldest first: answering a message first answers the older pending ones of its conversation. While
+the bot is down a request for a person (``person.wants_person``) still opens a ticket. A message that
+fails for any other reason (e.g. characters no encoder can carry) is marked failed on its own with an
+apology, so it never blocks the next one.
+
+Several gateways may share one PostgreSQL store: a conversation is answered under a lock that holds
+across gateways (``Store.try_lock_conversation``), and each message is claimed before it is answered.
+
 Officer-side changes (claim, reply, resolve) are also here so both channels get them the same way;
 messages that are not an answer to a user's request are handed to the channel's ``Delivery``
 (LINE: push; widget: the page polls the store).
@@ -13,12 +27,19 @@ messages that are not an answer to a user's request are handed to the channel's 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
+import os
+import secrets
+import socket
+import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, ParamSpec, Protocol, Sequence, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, ParamSpec, Protocol, Sequence, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from knowledge import contract
 
@@ -26,8 +47,9 @@ from .. import texts
 from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
-from .store import (ROUTED_STATES, MessageView, OfficerView, Store, TicketAction, TicketConflict, TicketState,
-                    TicketView, refusal)
+from .person import wants_person
+from .store import (ROUTED_STATES, Draft, MessageView, OfficerView, Store, TicketAction, TicketConflict,
+                    TicketState, TicketView, refusal, utcnow)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +57,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MAX_USER_TEXT = 1000          # longer messages are cut (the bot judges the first 300 anyway)
+EMPTY_REPLY_ATTEMPTS = 3      # empty replies while Rasa and the action server look healthy: then failed
+RETRY_MIN_S = 1.0             # background retries: first wait after a failure, doubled up to the max
+RETRY_MAX_S = 10.0
+RETRY_CONCURRENCY = 4        # conversations answered side by side by the background task
+RETRY_IDLE_S = 2.0            # how often the background task looks for pending messages when all is well
 
 
 def state_payload(state: TicketState, officer: str | None = None) -> dict[str, Any]:
@@ -57,6 +84,34 @@ class StoreOnlyDelivery:
         return False
 
 
+class BotDown(Exception):
+    """The bot could not answer now (Rasa unreachable, an error status, a timeout, an empty reply)."""
+
+    def __init__(self, reason: str, *, empty: bool = False):
+        super().__init__(reason)
+        self.empty = empty
+
+
+class Outcome(enum.Enum):
+    DONE = "done"          # every pending message up to the target is answered
+    DOWN = "down"          # the bot is down: the rest stays pending
+    BUSY = "busy"          # another gateway (or task) is answering this conversation
+
+
+# failures that say nothing about the message itself: it stays pending and is tried again
+TRANSIENT = (BotDown, OperationalError, PoolTimeout, asyncio.TimeoutError, ConnectionError)
+
+
+@dataclass
+class _Held:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+def _instance_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 @dataclass
 class Hub:
     store: Store
@@ -65,27 +120,82 @@ class Hub:
     clock: Clock
     typical_wait_minutes: int | None = None
     deliveries: dict[str, Delivery] = field(default_factory=dict)
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    rasa_timeout_s: float = 30.0
+    bot_healthy: Callable[[], Awaitable[bool]] | None = None   # Rasa and the action server answer probes
+    owner: str = field(default_factory=_instance_id)           # this gateway process, in message claims
+    _locks: dict[str, _Held] = field(default_factory=dict)     # only conversations in use (evicted when idle)
+    _wake: asyncio.Event | None = None
 
     # ------------------------------------------------------------------ helpers
     async def _db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Call the (synchronous) store in a worker thread, typed as the call itself."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
+    @property
+    def _claim_ttl(self) -> timedelta:
+        return timedelta(seconds=self.rasa_timeout_s + 15)
+
+    @asynccontextmanager
+    async def _local(self, conversation_id: str, wait: float | None) -> AsyncIterator[bool]:
+        """The conversation's in-process lock; ``wait`` None: only if free now. Yields whether held.
+        The entry is dropped when nobody uses or waits for it, so the table stays small."""
+        held = self._locks.get(conversation_id)
+        if held is None:
+            held = self._locks[conversation_id] = _Held()
+        held.users += 1
+        acquired = False
+        try:
+            if wait is None:
+                if not held.lock.locked():
+                    await held.lock.acquire()
+                    acquired = True
+            else:
+                try:
+                    await asyncio.wait_for(held.lock.acquire(), timeout=wait)
+                    acquired = True
+                except asyncio.TimeoutError:
+                    pass
+            yield acquired
+        finally:
+            if acquired:
+                held.lock.release()
+            held.users -= 1
+            if held.users == 0 and self._locks.get(conversation_id) is held:
+                del self._locks[conversation_id]
+
+    @asynccontextmanager
+    async def _conversation(self, conversation_id: str, wait: float | None) -> AsyncIterator[bool]:
+        """The conversation's lock in this process and across gateways (PostgreSQL advisory lock)."""
+        async with self._local(conversation_id, wait) as local:
+            handle = None
+            if local:
+                deadline = time.monotonic() + (wait or 0)
+                pause = 0.02
+                while True:
+                    handle = await self._db(self.store.try_lock_conversation, conversation_id)
+                    if handle is not None or wait is None or time.monotonic() >= deadline:
+                        break
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 0.5)
+            try:
+                yield handle is not None
+            finally:
+                if handle is not None:
+                    await self._db(self.store.unlock_conversation, handle)
+
+    def _lock(self, conversation_id: str) -> Any:
+        """The in-process lock of a conversation (kept for callers outside the answering path)."""
+        return self._local(conversation_id, wait=3600.0)
 
     @staticmethod
     def conversation_id(channel: str, external_id: str) -> str:
         return f"{channel}:{external_id}"
 
     async def _say(self, conversation_id: str, author: str, text: str, *, payload: dict[str, Any] | None = None,
-                   ticket_id: int | None = None, officer_id: int | None = None) -> MessageView:
+                   ticket_id: int | None = None, officer_id: int | None = None,
+                   reply_to: int | None = None) -> MessageView:
         return await self._db(self.store.add_message, conversation_id, "out", author, text, payload=payload,
-                              ticket_id=ticket_id, officer_id=officer_id)
+                              ticket_id=ticket_id, officer_id=officer_id, reply_to=reply_to)
 
     async def push(self, conversation_id: str, messages: Sequence[MessageView]) -> bool:
         """Deliver messages outside a request/answer exchange through the conversation's channel."""
@@ -120,7 +230,7 @@ class Hub:
         """Store a user's message (committed) without answering it yet; None if already stored.
 
         A channel that must acknowledge fast (LINE) accepts first, acknowledges, then calls
-        ``answer``; a crash in between leaves an unhandled message that ``replay_unhandled`` answers."""
+        ``answer``; a crash in between leaves a pending message that ``retry_pending`` answers."""
         conversation_id = self.conversation_id(channel, external_id)
         text = (text or "").strip()
         body: dict[str, Any] = {"payload": payload} if payload else {}
@@ -135,34 +245,180 @@ class Hub:
             return None
 
     async def answer(self, inbound: MessageView) -> list[MessageView]:
-        """Route a stored user message to its ticket or to Rasa; store and return the answers."""
+        """Answer a stored user message — after the older pending ones of its conversation — and
+        return the answers (stored). If the bot is down it stays pending and the user is told so."""
         conversation_id = inbound.conversation_id
-        channel = conversation_id.split(":", 1)[0]   # ids are "<channel>:<external id>"
-        async with self._lock(conversation_id):
-            if await self._db(self.store.is_handled, inbound.id):
+        async with self._conversation(conversation_id, wait=self.rasa_timeout_s + 5) as held:
+            if not held:  # another gateway is answering this conversation: it answers this one too
                 return []
-            ticket = await self._db(self.store.open_ticket, conversation_id)
-            routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
-            if routed is not None:
-                await self._db(self.store.set_message_ticket, inbound.id, routed.id)
-            body = inbound.payload or {}
-            replies: list[MessageView] = []
-            if body.get("truncated"):
-                replies.append(await self._say(conversation_id, "system", texts.TOO_LONG.format(limit=MAX_USER_TEXT)))
-            replies += await self._route(conversation_id, channel, inbound, inbound.text, body.get("payload"), routed)
-            await self._db(self.store.mark_handled, inbound.id)
+            replies, outcome = await self._drain(conversation_id, up_to=inbound.id)
+        if outcome is Outcome.DOWN and not await self._db(self.store.is_handled, inbound.id):
+            await self._db(self.store.count_attempt, inbound.id)   # so its late answer says why it is late
+            replies.append(await self._say(conversation_id, "system", texts.QUEUED_WHILE_DOWN,
+                                           payload={"kind": "queued"}, reply_to=inbound.id))
+            self.wake()
         return replies
 
     async def replay_unhandled(self, before: datetime | None = None) -> int:
-        """At start: answer user messages that were stored but never answered (a crash), by push."""
-        pending = await self._db(self.store.unhandled_inbound, before)
-        for m in pending:
-            replies = await self.answer(m)
-            await self.push(m.conversation_id, replies)
-        return len(pending)
+        """Answer (and push) the pending messages stored before ``before`` once; returns how many
+        were pending. Those the bot cannot answer now stay pending for ``retry_pending``."""
+        count, _ = await self._retry_round(before)
+        return count
+
+    async def retry_pending(self, stop: asyncio.Event | None = None) -> None:
+        """The gateway's background task: answer pending messages (oldest conversation first, in
+        order within each) whenever the bot can, waiting longer between tries while it cannot."""
+        stop = stop or asyncio.Event()
+        self._wake = asyncio.Event()
+        if self.store.single_node:  # claims left by an earlier process of this gateway are void
+            released = await self._db(self.store.release_claims_of_others, self.owner)
+            if released:
+                logger.info("released %d claims of a previous gateway process", released)
+        delay = RETRY_MIN_S
+        while not stop.is_set():
+            try:
+                # a message just accepted by a live request is about to be answered there: leave it a moment
+                _, down = await self._retry_round(utcnow() - timedelta(seconds=1), only_selection=True)
+            except Exception:  # never let the retry task die (the database may be restarting)
+                logger.exception("retrying pending messages failed")
+                down = True
+            delay = min(delay * 2, RETRY_MAX_S) if down else RETRY_MIN_S
+            self._wake.clear()
+            waits = [asyncio.ensure_future(stop.wait())]
+            if not down:
+                waits.append(asyncio.ensure_future(self._wake.wait()))
+            _, rest = await asyncio.wait(waits, timeout=delay if down else RETRY_IDLE_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for w in rest:
+                w.cancel()
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _retry_round(self, before: datetime | None, only_selection: bool = False) -> tuple[int, bool]:
+        """One pass over conversations with a message pending since before ``before``: (how many, bot
+        down?). ``only_selection``: ``before`` selects the conversations; all their pending messages
+        are answered (in order), not only the older ones."""
+        conversations = await self._db(self.store.pending_conversations, self.owner, before)
+        gate = asyncio.Semaphore(RETRY_CONCURRENCY)
+        down = False
+
+        async def one(conversation_id: str) -> None:
+            nonlocal down
+            async with gate:
+                if down:   # don't knock on every conversation while the bot is down
+                    return
+                async with self._conversation(conversation_id, wait=None) as held:
+                    if not held:   # being answered right now (a live request or another gateway)
+                        return
+                    replies, outcome = await self._drain(conversation_id, up_to=None,
+                                                         before=None if only_selection else before)
+                if replies:
+                    logger.info("answered pending messages of %s (%d answers)", conversation_id, len(replies))
+                    await self.push(conversation_id, replies)
+                if outcome is Outcome.DOWN:
+                    down = True
+
+        results = await asyncio.gather(*(one(c) for c in conversations), return_exceptions=True)
+        for conversation_id, result in zip(conversations, results):
+            if isinstance(result, Exception):
+                logger.error("retrying %s failed: %r", conversation_id, result)
+                down = True
+        return len(conversations), down
+
+    async def _drain(self, conversation_id: str, up_to: int | None,
+                     before: datetime | None = None) -> tuple[list[MessageView], Outcome]:
+        """Answer the conversation's pending messages in order (the caller holds its lock)."""
+        replies: list[MessageView] = []
+        pending = await self._db(self.store.pending, conversation_id, up_to, 500)
+        if before is not None:
+            pending = [m for m in pending if m.created_at < before]
+        force = not self.store.single_node   # the cross-gateway lock proves an old claimant is gone
+        i = 0
+        while i < len(pending):
+            m = pending[i]
+            if not await self._db(self.store.claim, m.id, self.owner, self._claim_ttl, force=force):
+                return replies, Outcome.BUSY
+            try:
+                drafts, ticket_id = await self._turn(m)
+            except TRANSIENT as exc:
+                if isinstance(exc, BotDown) and exc.empty and m.attempts + 1 >= EMPTY_REPLY_ATTEMPTS \
+                        and self.bot_healthy is not None and await self.bot_healthy():
+                    logger.error("message %s of %s: the bot keeps answering nothing; marked failed",
+                                 m.id, conversation_id)
+                    replies += await self._fail(m)
+                    i += 1
+                    continue
+                logger.warning("message %s of %s stays pending: %s: %s", m.id, conversation_id,
+                               type(exc).__name__, exc)
+                await self._db(self.store.release, m.id, self.owner)
+                person = next((j for j in range(i, len(pending)) if self._asks_person(pending[j])), None)
+                if person is None:
+                    return replies, Outcome.DOWN
+                replies += await self._handoff_without_bot(conversation_id, pending[i:person + 1])
+                i = person + 1
+                continue
+            except Exception:
+                logger.exception("message %s of %s cannot be answered: marked failed", m.id, conversation_id)
+                replies += await self._fail(m)
+                i += 1
+                continue
+            if m.attempts and drafts:   # the user was told it would be answered later: say it is now
+                drafts = [Draft("system", texts.ANSWERED_AFTER_OUTAGE.format(question=_quote(m.text)),
+                                {"kind": "recovered"}), *drafts]
+            stored = await self._db(self.store.finish_turn, m.id, self.owner, drafts, ticket_id=ticket_id)
+            if stored is None:
+                return replies, Outcome.BUSY
+            replies += stored
+            i += 1
+        return replies, Outcome.DONE
+
+    async def _fail(self, m: MessageView) -> list[MessageView]:
+        stored = await self._db(self.store.finish_turn, m.id, self.owner,
+                                [Draft("system", texts.MESSAGE_FAILED, {"kind": "failed"})], failed=True)
+        return stored or []
+
+    @staticmethod
+    def _asks_person(m: MessageView) -> bool:
+        return wants_person(m.text, (m.payload or {}).get("payload"))
+
+    async def _handoff_without_bot(self, conversation_id: str, messages: Sequence[MessageView]) -> list[MessageView]:
+        """The bot is down and the last of ``messages`` asks for a person: open the ticket here and
+        route the earlier waiting messages to it too (the officer reads them)."""
+        channel = conversation_id.split(":", 1)[0]
+        request = messages[-1]
+        summary = {"last_question": request.text, "opened_by": "gateway", "bot_unavailable": True,
+                   "pending_questions": [m.text for m in messages[:-1] if m.text]}
+        drafts = await self._start_handoff(conversation_id, channel, {"reason": "requested", "summary": summary},
+                                           request.text)
+        ticket = await self._db(self.store.open_ticket, conversation_id)
+        ticket_id = ticket.id if ticket is not None else None
+        out: list[MessageView] = []
+        for m in messages:
+            if not await self._db(self.store.claim, m.id, self.owner, self._claim_ttl,
+                                  force=not self.store.single_node):
+                break
+            stored = await self._db(self.store.finish_turn, m.id, self.owner, drafts if m is request else [],
+                                    ticket_id=ticket_id)
+            out += stored or []
+        return out
+
+    async def _turn(self, inbound: MessageView) -> tuple[list[Draft], int | None]:
+        """Route one user message to its ticket or to Rasa: the answers to store, and its ticket."""
+        conversation_id = inbound.conversation_id
+        channel = conversation_id.split(":", 1)[0]   # ids are "<channel>:<external id>"
+        ticket = await self._db(self.store.open_ticket, conversation_id)
+        routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
+        body = inbound.payload or {}
+        drafts: list[Draft] = []
+        if body.get("truncated"):
+            drafts.append(Draft("system", texts.TOO_LONG.format(limit=MAX_USER_TEXT)))
+        drafts += await self._route(conversation_id, channel, inbound, inbound.text, body.get("payload"), routed)
+        return drafts, routed.id if routed is not None else None
 
     async def _route(self, conversation_id: str, channel: str, inbound: MessageView, text: str,
-                     payload: str | None, ticket: TicketView | None) -> list[MessageView]:
+                     payload: str | None, ticket: TicketView | None) -> list[Draft]:
         if ticket is not None:
             return await self._ticket_message(ticket, text)
         message = payload or text
@@ -171,9 +427,8 @@ class Hub:
         try:
             answers = await self.rasa.send(conversation_id, message, {"channel": channel})
         except RasaUnavailable as exc:
-            logger.warning("rasa unavailable for %s: %s", conversation_id, exc)
-            return [await self._say(conversation_id, "system", texts.UPSTREAM_DOWN)]
-        out: list[MessageView] = []
+            raise BotDown(str(exc)) from exc
+        out: list[Draft] = []
         for a in answers:
             custom = a.get("custom")
             if isinstance(custom, dict) and custom.get("type") == contract.HANDOFF:
@@ -187,7 +442,9 @@ class Hub:
                 body["custom"] = custom
             if not a.get("text") and not body:
                 continue
-            out.append(await self._say(conversation_id, "bot", a.get("text") or "", payload=body or None))
+            out.append(Draft("bot", a.get("text") or "", body or None))
+        if not out:  # Rasa answers [] when its action server is down: not an answer
+            raise BotDown("empty reply", empty=True)
         return out
 
     # ------------------------------------------------------------------ handoff
@@ -200,7 +457,7 @@ class Hub:
         return texts.WAIT_UNKNOWN
 
     async def _start_handoff(self, conversation_id: str, channel: str, custom: dict[str, Any],
-                             last_text: str) -> list[MessageView]:
+                             last_text: str) -> list[Draft]:
         reason = str(custom.get("reason") or contract.REQUESTED)
         if reason not in contract.HANDOFF_REASON_CODES:
             reason = contract.REQUESTED
@@ -210,10 +467,8 @@ class Hub:
         if existing is not None and existing.state is TicketState.CALLBACK:
             # already registered for a callback: say so again instead of a second ticket
             when = self.hours.describe(existing.callback_after or self.hours.next_open(self.clock()))
-            return [await self._say(conversation_id, "system", texts.CONTACT_DECLINED.format(when=when)
-                                    if not existing.contact else
-                                    texts.CONTACT_SAVED.format(contact=existing.contact, when=when),
-                                    ticket_id=existing.id)]
+            return [Draft("system", texts.CONTACT_DECLINED.format(when=when) if not existing.contact else
+                          texts.CONTACT_SAVED.format(contact=existing.contact, when=when), ticket_id=existing.id)]
         now = self.clock()
         if self.hours.is_open(now):
             ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.WAITING,
@@ -221,16 +476,14 @@ class Hub:
             position = await self._db(self.store.queue_position, ticket.id)
             wait = await self._db(self._wait_text)
             text = texts.HANDOFF_IN_HOURS.format(reason=texts.REASONS[reason], position=position, wait=wait)
-            return [await self._say(conversation_id, "system", text, ticket_id=ticket.id,
-                                    payload=state_payload(ticket.state))]
+            return [Draft("system", text, state_payload(ticket.state), ticket.id)]
         when_dt = self.hours.next_open(now)
         ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.AWAITING_CONTACT,
                                 reason, summary, when_dt)
         text = texts.HANDOFF_OUT_OF_HOURS.format(hours=self.hours.hours_text(), when=self.hours.describe(when_dt))
-        return [await self._say(conversation_id, "system", text, ticket_id=ticket.id,
-                                payload=state_payload(ticket.state))]
+        return [Draft("system", text, state_payload(ticket.state), ticket.id)]
 
-    async def _ticket_message(self, ticket: TicketView, text: str) -> list[MessageView]:
+    async def _ticket_message(self, ticket: TicketView, text: str) -> list[Draft]:
         cid = ticket.conversation_id
         if ticket.state is TicketState.AWAITING_CONTACT:
             when = self.hours.describe(ticket.callback_after or self.hours.next_open(self.clock()))
@@ -250,16 +503,14 @@ class Hub:
                 await self._db(self.store.update_ticket, ticket.id, contact_attempts=ticket.contact_attempts + 1)
                 reply = texts.CONTACT_INVALID
             state = (await self._db(self.store.ticket, ticket.id)).state
-            return [await self._say(cid, "system", reply, ticket_id=ticket.id,
-                                    payload=state_payload(state))]
+            return [Draft("system", reply, state_payload(state), ticket.id)]
         if ticket.state is TicketState.WAITING:
-            recent = await self._db(self.store.messages, cid, 0)
-            last_out = next((m for m in reversed(recent) if m.direction == "out"), None)
+            # only the last outbound message is read (not the whole transcript: a long one must not slow a turn)
+            last_out = await self._db(self.store.last_message, cid, "out")
             if last_out is not None and (last_out.payload or {}).get("kind") == "queue_ack":
                 return []
             position = await self._db(self.store.queue_position, ticket.id)
-            return [await self._say(cid, "system", texts.QUEUE_ACK.format(position=position), ticket_id=ticket.id,
-                                    payload={"kind": "queue_ack"})]
+            return [Draft("system", texts.QUEUE_ACK.format(position=position), {"kind": "queue_ack"}, ticket.id)]
         return []  # with an officer: the officer answers
 
     # ------------------------------------------------------------------ officer side
@@ -280,7 +531,7 @@ class Hub:
         why = refusal(TicketAction.REPLY, ticket.state, ticket.officer_id, officer.id)
         if why is not None:
             raise TicketConflict(why, ticket)
-        async with self._lock(ticket.conversation_id):
+        async with self._local(ticket.conversation_id, wait=3600.0):
             m = await self._say(ticket.conversation_id, "officer", text, ticket_id=ticket.id, officer_id=officer.id)
         await self.push(ticket.conversation_id, [m])
         return m
@@ -295,10 +546,14 @@ class Hub:
 
     async def _tell_rasa_resumed(self, ticket: TicketView) -> None:
         """Record the officer's part in the Rasa tracker and leave it listening, outside any form."""
-        transcript = await self._db(self.store.messages, ticket.conversation_id, 0)
-        events = contract.resume_events([(m.text, {"officer": m.officer_name, "ticket_id": ticket.id})
-                                         for m in transcript if m.ticket_id == ticket.id and m.author == "officer"])
+        said = await self._db(self.store.ticket_messages, ticket.id, "officer")   # not the whole conversation
+        events = contract.resume_events([(m.text, {"officer": m.officer_name, "ticket_id": ticket.id}) for m in said])
         try:
             await self.rasa.append_events(ticket.conversation_id, events)
         except RasaUnavailable as exc:  # the ticket is resolved all the same; the bot answers anew
             logger.warning("could not update the Rasa tracker of %s: %s", ticket.conversation_id, exc)
+
+
+def _quote(text: str, limit: int = 20) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit] + "…"

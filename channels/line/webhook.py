@@ -25,6 +25,7 @@ from linebot.v3.webhooks import (FollowEvent, MessageEvent, PostbackEvent, TextM
 
 from .. import texts
 from ..context import Context
+from ..core.textsafe import is_poison
 from .messages import decode_postback
 from .sender import LineDelivery, LineSender
 
@@ -96,6 +97,11 @@ class LineChannel:
         ext = f"line-event:{event_id}" if event_id else None
 
         async def accepted(text: str, payload: str | None = None):
+            if is_poison(text) or is_poison(payload):   # NUL or a lone surrogate: never stored, told politely
+                if event_id and not await asyncio.to_thread(store.first_delivery, str(event_id)):
+                    return None
+                logger.warning("LINE event %s: text with NUL or a lone surrogate refused", event_id)
+                return chat_id, lambda: self._say_only(chat_id, reply_token, texts.POISON_INPUT)
             inbound = await hub.accept(CHANNEL, chat_id, text, payload=payload,
                                        external_msg_id=ext or getattr(getattr(event, "message", None), "id", None))
             if inbound is None:
@@ -137,10 +143,14 @@ class LineChannel:
             await asyncio.to_thread(store.set_display_name, conversation_id, name)
 
     async def _unsupported(self, chat_id: str, reply_token: str | None) -> None:
+        await self._say_only(chat_id, reply_token, texts.UNSUPPORTED_MEDIA)
+
+    async def _say_only(self, chat_id: str, reply_token: str | None, text: str) -> None:
+        """Answer with a fixed sentence (stored as a system message), the user's message not stored."""
         store = self.ctx.store
         conversation_id = self.ctx.hub.conversation_id(CHANNEL, chat_id)
         await asyncio.to_thread(store.touch_conversation, conversation_id, CHANNEL, chat_id)
-        m = await asyncio.to_thread(store.add_message, conversation_id, "out", "system", texts.UNSUPPORTED_MEDIA)
+        m = await asyncio.to_thread(store.add_message, conversation_id, "out", "system", text)
         await self.sender.send(chat_id, [m], reply_token)
 
 

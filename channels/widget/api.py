@@ -40,6 +40,7 @@ from .. import texts
 from ..context import Context
 from ..core.ratelimit import RateLimiter
 from ..core.store import MessageView
+from ..core.textsafe import is_poison
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,8 @@ def router(ctx: Context) -> APIRouter:
         text = body.get("text")
         if text is not None and not isinstance(text, str):
             return _error(422, texts.WIDGET_ERR_TEXT_TYPE)
+        if is_poison(text) or is_poison(body.get("payload")) or is_poison(body.get("client_id")):
+            return _error(422, texts.WIDGET_ERR_POISON)   # no store, JSON encoder or HTTP client can carry it
         text = (text or "").strip()
         if not text:
             return _error(422, texts.WIDGET_ERR_TEXT_EMPTY)

@@ -9,24 +9,33 @@ One ``Store`` object over one database, its methods grouped by concern:
 
 Every write commits before the method returns, so a caller that acknowledges after calling the
 store never acknowledges something that a restart could lose.
+
+Several gateways may share one PostgreSQL database: ``lock_conversation`` takes a session-level
+advisory lock keyed by the conversation (on its own small pool of connections, released when the
+holder's connection closes, e.g. when its process dies). SQLite is for one gateway on one node, where
+the hub's in-process lock is enough (``single_node``).
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
-from .conversations import ConversationStore, MessageView
+from .conversations import ConversationStore, Draft, MessageView
 from .officers import OfficerStore, OfficerView
 from .schema import SCHEMA_VERSION, migrate, utcnow
 from .tickets import (OPEN_STATES, ROUTED_STATES, RULES, NotFound, NoteView, Refusal, TicketAction, TicketConflict,
                       TicketState, TicketStore, TicketView, iter_states, refusal)
 
-__all__ = ["Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketAction", "RULES",
-           "Refusal", "refusal", "TicketConflict", "NotFound", "ROUTED_STATES", "OPEN_STATES", "SCHEMA_VERSION",
-           "iter_states", "utcnow", "open_store"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["Draft", "Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketAction",
+           "RULES", "Refusal", "refusal", "TicketConflict", "NotFound", "ROUTED_STATES", "OPEN_STATES",
+           "SCHEMA_VERSION", "iter_states", "utcnow", "open_store"]
 
 
 class Store(ConversationStore, TicketStore, OfficerStore):
@@ -36,7 +45,13 @@ class Store(ConversationStore, TicketStore, OfficerStore):
         if url.startswith("sqlite"):
             args.setdefault("check_same_thread", False)
             args.setdefault("timeout", 15)
-        self.engine = create_engine(url, echo=echo, connect_args=args, pool_pre_ping=True, future=True)
+        pool: dict[str, Any] = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 20}
+        self.engine = create_engine(url, echo=echo, connect_args=args, pool_pre_ping=True, future=True, **pool)
+        self.single_node = self.engine.dialect.name != "postgresql"
+        # connections that hold a conversation's advisory lock while it is answered (PostgreSQL)
+        self._lock_engine = None if self.single_node else create_engine(
+            url, connect_args=args, pool_pre_ping=True, isolation_level="AUTOCOMMIT", pool_size=4,
+            max_overflow=200, pool_timeout=60)
         if url.startswith("sqlite"):
             @event.listens_for(self.engine, "connect")
             def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # durability and concurrent readers
@@ -45,14 +60,54 @@ class Store(ConversationStore, TicketStore, OfficerStore):
                 cur.execute("PRAGMA synchronous=FULL")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
+                # a row with invalid UTF-8 (an old poison message) is read with U+FFFD, not an error
+                dbapi_conn.text_factory = lambda b: b.decode("utf-8", "replace")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
 
     def migrate(self) -> int:
         """Bring the database up to ``SCHEMA_VERSION`` (safe at every start)."""
         return migrate(self.engine, self._sessions)
 
+    # ------------------------------------------------------------ cross-gateway conversation lock
+    @staticmethod
+    def _lock_key(conversation_id: str) -> int:
+        return int.from_bytes(hashlib.sha256(conversation_id.encode("utf-8", "replace")).digest()[:8], "big",
+                              signed=True)
+
+    def try_lock_conversation(self, conversation_id: str) -> Connection | bool | None:
+        """Take the conversation's lock across gateways without waiting: a handle for
+        ``unlock_conversation``, or None if another gateway holds it. Single node: always True."""
+        if self._lock_engine is None:
+            return True
+        conn = self._lock_engine.connect()
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._lock_key(conversation_id)}).scalar()
+        except Exception:
+            conn.invalidate()
+            conn.close()
+            raise
+        if got:
+            conn.info["hotline_lock"] = conversation_id
+            return conn
+        conn.close()
+        return None
+
+    def unlock_conversation(self, handle: Connection | bool | None) -> None:
+        if not isinstance(handle, Connection):
+            return
+        conversation_id = handle.info.pop("hotline_lock", "")
+        try:
+            handle.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._lock_key(conversation_id)})
+        except Exception:  # never hand a connection that may still hold the lock back to the pool
+            logger.exception("could not release the lock of %s: dropping its connection", conversation_id)
+            handle.invalidate()
+        finally:
+            handle.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._lock_engine is not None:
+            self._lock_engine.dispose()
 
 
 def open_store(url: str) -> Store:

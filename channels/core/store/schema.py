@@ -2,17 +2,28 @@
 
 SQLAlchemy 2.0, synchronous. The same code runs on the embedded default (an SQLite file) and on
 PostgreSQL (``HANDOFF_DATABASE_URL=postgresql+psycopg2://...``). ``migrate()`` creates the schema and
-applies migrations recorded in ``schema_version``; the app calls it (``Store.migrate``) at start.
+applies migrations recorded in ``schema_version``; the app calls it (``Store.migrate``) at start, and
+``python -m channels.migrate`` runs it alone (a deployment's migration step). Several gateways may
+start at once on one empty database: on PostgreSQL an advisory lock serialises ``migrate``; on SQLite
+a concurrent creator's "already exists" is caught and the state read again.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from sqlalchemy import JSON, Boolean, DateTime, Engine, ForeignKey, Integer, String, Text, func, inspect, select, text
+import logging
+import time
+
+from sqlalchemy import (JSON, Boolean, DateTime, Engine, ForeignKey, Index, Integer, String, Text, func, inspect,
+                        select, text)
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+MIGRATE_LOCK_KEY = 7_412_300_112  # PostgreSQL advisory lock held while migrating
+
+logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -67,6 +78,16 @@ class Message(Base):
     handled_at: Mapped[datetime | None] = mapped_column(nullable=True)     # inbound: routed/answered
     delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)   # outbound: pushed
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
+    # v3, at-least-once answering: who is answering an inbound message (and until when the claim
+    # holds), failed attempts, a message given up on (marked failed: answered with an apology), and
+    # for an outbound message the inbound one it answers
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reply_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_messages_pending", "direction", "handled_at"),)
 
 
 class Ticket(Base):
@@ -133,18 +154,53 @@ def _add_column(engine: Engine, table: str, column: str, ddl_type: str) -> None:
 MIGRATIONS: dict[int, Callable[[Engine], None]] = {
     1: lambda engine: None,  # the initial schema
     2: lambda engine: _add_column(engine, "conversations", "display_name", "VARCHAR(100)"),
+    3: lambda engine: _v3(engine),
 }
+
+
+def _v3(engine: Engine) -> None:
+    timestamp = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
+    _add_column(engine, "messages", "claimed_by", "VARCHAR(80)")
+    _add_column(engine, "messages", "claimed_until", timestamp)
+    _add_column(engine, "messages", "attempts", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(engine, "messages", "failed_at", timestamp)
+    _add_column(engine, "messages", "reply_to", "INTEGER")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_messages_pending ON messages (direction, handled_at)"))
 
 
 def migrate(engine: Engine, sessions: sessionmaker[Session]) -> int:
     """Create missing tables, apply the migrations a database has not had yet, record the schema
-    version. Safe to call at every start (and from several processes: each step is idempotent)."""
+    version. Safe to call at every start, and from several processes at once."""
+    if engine.dialect.name == "postgresql":
+        # one migrator at a time across every gateway (session lock, freed if the process dies)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATE_LOCK_KEY})
+            try:
+                return _migrate(engine, sessions)
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATE_LOCK_KEY})
+    for attempt in range(5):  # SQLite: another process may be creating the same tables right now
+        try:
+            return _migrate(engine, sessions)
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            if attempt == 4:
+                raise
+            logger.info("schema being created concurrently (%s): checking again", exc.__class__.__name__)
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _migrate(engine: Engine, sessions: sessionmaker[Session]) -> int:
     Base.metadata.create_all(engine)
     with sessions.begin() as s:
         current = s.scalar(select(func.max(SchemaVersion.version))) or 0
     for version in range(current + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[version](engine)
-        with sessions.begin() as s:
-            if s.get(SchemaVersion, version) is None:
-                s.add(SchemaVersion(version=version))
+        try:
+            with sessions.begin() as s:
+                if s.get(SchemaVersion, version) is None:
+                    s.add(SchemaVersion(version=version))
+        except IntegrityError:  # recorded by a concurrent migrator meanwhile
+            pass
     return SCHEMA_VERSION
