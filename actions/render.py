@@ -28,6 +28,11 @@ def amount_text(result: CalcResult) -> str:
 
 
 def headline(result: CalcResult) -> str:
+    """The result line of the chat text: 「結果：」 and :func:`sentence` (the card shows the sentence)."""
+    return msg.RESULT_LINE.format(headline=sentence(result))
+
+
+def sentence(result: CalcResult) -> str:
     """The one-sentence result, truthful as the rule is worded: a strict limit (政府補助款 < 50%) is said
     as 「須低於…」, never turned into a made-up amount; exact amounts (4,000,000.5元) are not rounded;
     an estimate is called one and a fixed loan limit is not."""
@@ -78,7 +83,7 @@ def plain(result: CalcResult) -> str:
         return msg.PLAIN_NOT_ELIGIBLE.format(title=result.title, reason=result.binding_rule)
     if result.kind == "loan":
         if result.limit is None:
-            return headline(result)
+            return sentence(result)
         return msg.PLAIN_LOAN.format(label=result.amount_label, estimate=_estimate(result),
                                      limit_label=result.limit_label, limit=_loan_limit(result))
     extra = result.extra
@@ -86,7 +91,7 @@ def plain(result: CalcResult) -> str:
         return msg.PLAIN_DIAGNOSIS.format(total=wan(extra["total"]), government=wan(extra["government"]),
                                           firm=wan(extra["firm"]))
     if result.kind != "subsidy":
-        return headline(result)
+        return sentence(result)
     suffix = msg.PLAIN_UPPER_BOUND if result.upper_bound else ""
     if result.bound_exclusive and result.bound is not None:
         return msg.PLAIN_BELOW.format(limit=money(result.bound), basis=result.bound_basis) + suffix
@@ -118,7 +123,7 @@ def citation_texts(result: CalcResult, kb: KnowledgeBase) -> dict[str, str]:
 
 def render(result: CalcResult, kb: KnowledgeBase) -> str:
     """The chat text of a result: title, headline, working, alternatives, notes, citations."""
-    lines = [msg.RESULT_TITLE.format(title=result.title), msg.RESULT_LINE.format(headline=headline(result))]
+    lines = [msg.RESULT_TITLE.format(title=result.title), headline(result)]
 
     def section(key: str, items: list[str]) -> None:
         if items:
@@ -150,7 +155,7 @@ def card(result: CalcResult, kb: KnowledgeBase) -> contract.CalcCard:
     texts = citation_texts(result, kb)
     step_next, step_next_cite = next_step(result, kb)
     return contract.CalcCard(
-        kind=result.kind, title=result.title, eligible=result.eligible, headline=headline(result),
+        kind=result.kind, title=result.title, eligible=result.eligible, headline=sentence(result),
         plain=plain(result),
         amount=result.amount, amount_label=result.amount_label, amount_text=amount_text(result),
         binding_rule=result.binding_rule, is_estimate=result.is_estimate,

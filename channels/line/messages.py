@@ -171,7 +171,7 @@ def calc_bubble(card: Mapping[str, Any]) -> dict[str, Any]:
         if body:
             body.append({"type": "separator", "margin": "md"})
         body.append(_text(name, size="sm", weight="bold", margin="md"))
-        body.extend(_text(x, size="sm", **style) for x in lines)
+        body.extend(_text(x, **{"size": "sm", **style}) for x in lines)
 
     section(headings["alternatives"], [f"・{a}" for a in _strings(card.get("alternatives"))])
     next_step = str(card.get("next_step") or "").strip()
