@@ -616,7 +616,7 @@
       if (p.state === "sent" && first !== null) { insertSorted(p.node, first - 0.5); }
       var answer = addMessages(msgs, true);
       setHandoff(res.data.handoff);
-      if (answer) { scrollToStart(answer); } else { scrollToEnd(); }   // a new answer is read from its start
+      if (answer) { scrollToStart(answer); }   // a new answer is read from its start (a poll may have shown it first)
       schedule(0);   // read the question's stored copy and anything that came meanwhile
     }).catch(function () {
       if (p.state !== "stored") { setPendingState(p, "failed"); }
