@@ -23,10 +23,15 @@ from knowledge.calc.subsidy import SubsidyInput, Track, calculate_subsidy
 from . import messages as msg
 
 P = parameters()
-# Every slot a form fills: the facts the officer sees (the contract), and one only the loan form asks.
-CALC_SLOTS: tuple[str, ...] = (*contract.SUMMARY_SLOTS, "tax_only")
-BOOL_SLOTS = {"manufacturing", "sme", "lead_factory", "transformation_plan"}
+# Every slot a form fills: the facts the officer sees (the contract), and two only the loan form reads
+# (僅有稅籍登記; 特定工廠登記／納管工廠, said by the user, never asked).
+CALC_SLOTS: tuple[str, ...] = (*contract.SUMMARY_SLOTS, "tax_only", "registered_factory")
+# An amount said as "about" (大概八百萬, 七百多萬) waiting to be confirmed: {"slot", "value", "said", "kind"}
+PENDING_SLOT = "amount_to_confirm"
+BOOL_SLOTS = {"manufacturing", "sme", "lead_factory", "transformation_plan", "registered_factory"}
 AMOUNT_SLOTS = ("total_budget", "capital_spending", "company_capital")
+# amounts a calculation rests on: said as "about", they are confirmed before they are used
+CONFIRM_SLOTS = ("total_budget", "capital_spending", "loan_amount")
 MAX_AMOUNT = 100_000_000_000  # 1,000億: above this a number is a typo, not a plan
 LOAN_MAX = "max"              # loan_amount: "as much as allowed"
 
@@ -56,10 +61,14 @@ def loan_slots(v: Mapping[str, Any]) -> list[str]:
     if v.get("tax_only"):
         return ["loan_amount"]
     order = ["sme"]
-    if v.get("sme") is False:
+    factory = bool(v.get("registered_factory"))   # 特定工廠登記／納管工廠: 轉型發展 applies, SME or not
+    if v.get("sme") is False and not factory:
         return order
-    order += ["employees", "transformation_plan"]
-    if v.get("transformation_plan"):
+    if v.get("sme") is not False:
+        order.append("employees")                  # the micro-loan depends on the head count
+    if not factory:
+        order.append("transformation_plan")
+    if v.get("transformation_plan") or factory:
         order.append("loan_purpose")
         if v.get("loan_purpose") == "capital":
             order.append("capital_spending")
@@ -88,7 +97,8 @@ def loan_result(v: Mapping[str, Any]) -> CalcResult:
         tax_registration_only=bool(v.get("tax_only")), transformation_plan=bool(v.get("transformation_plan")),
         purpose=Purpose(v["loan_purpose"]) if v.get("loan_purpose") else None,
         amount_wanted=int(amount) if isinstance(amount, (int, float)) else None,
-        capital_spending=int(v["capital_spending"]) if v.get("capital_spending") else None))
+        capital_spending=int(v["capital_spending"]) if v.get("capital_spending") else None,
+        registered_factory=bool(v.get("registered_factory"))))
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,8 @@ def facts_to_slots(f: ex.Facts) -> dict[str, Any]:
     for slot, value in [("manufacturing", f.manufacturing), ("sme", f.sme), ("employees", f.employees),
                         ("lead_factory", f.lead_factory), ("track", f.track), ("total_budget", f.total_budget),
                         ("company_capital", f.capital), ("transformation_plan", f.transformation_plan),
-                        ("loan_purpose", f.loan_purpose), ("loan_amount", f.loan_amount), ("tax_only", f.tax_only)]:
+                        ("loan_purpose", f.loan_purpose), ("loan_amount", f.loan_amount), ("tax_only", f.tax_only),
+                        ("registered_factory", f.registered_factory)]:
         if value is not None:
             out[slot] = value
     if f.costs:
@@ -130,8 +141,9 @@ def facts_to_slots(f: ex.Facts) -> dict[str, Any]:
     return out
 
 
-def parse_answer(slot: str, text: str) -> Any:
-    """The answer to the question about ``slot``, or None."""
+def parse_answer(slot: str, text: str, known: Mapping[str, Any] | None = None) -> Any:
+    """The answer to the question about ``slot``, or None. ``known``: what is known already (the total
+    budget, on which 「其他是人事費」 puts the rest of the budget)."""
     if slot in BOOL_SLOTS:
         yn = ex.yes_no(text)
         return {ex.YES: True, ex.NO: False}.get(yn)
@@ -144,7 +156,7 @@ def parse_answer(slot: str, text: str) -> Any:
             return LOAN_MAX
         return ex.answer_amount(text)
     if slot == "cost_items":
-        return ex.answer_costs(text)
+        return ex.answer_costs(text, total_budget=(known or {}).get("total_budget"))
     if slot == "track":
         return ex.answer_track(text)
     if slot == "loan_purpose":
@@ -197,18 +209,29 @@ def _figures() -> dict[str, Any]:
     }
 
 
-def ask_text(slot: str) -> str:
+def ask_text(slot: str, pending: Mapping[str, Any] | None = None) -> str:
+    """The question about ``slot``; when an amount said as "about" waits for it, the confirmation."""
+    if is_pending(slot, pending):
+        template = msg.CONFIRM_MORE_THAN if pending.get("kind") == "more_than" else msg.CONFIRM_ABOUT
+        return template.format(name=msg.AMOUNT_NAMES[slot], said=pending.get("said") or "",
+                               amount=wan(int(pending["value"])))
     return msg.ASK[slot].format(**_figures())
+
+
+def is_pending(slot: str, pending: Mapping[str, Any] | None) -> bool:
+    return bool(pending) and pending.get("slot") == slot and isinstance(pending.get("value"), (int, float))
 
 
 def explain_text(slot: str) -> str:
     return msg.EXPLAIN[slot].format(**_figures())
 
 
-def ask_buttons(slot: str) -> list[dict[str, str]]:
+def ask_buttons(slot: str, pending: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
     def buttons(*titles: str) -> list[dict[str, str]]:
         return [{"title": t, "payload": t} for t in titles]
 
+    if is_pending(slot, pending):
+        return buttons(msg.YES_BUTTON, msg.NO_BUTTON)
     if slot == "sme":
         return buttons(msg.YES_BUTTON, msg.NO_BUTTON, msg.DONT_KNOW_BUTTON)
     if slot in BOOL_SLOTS:

@@ -17,7 +17,7 @@ from knowledge.calc.result import CalcResult
 from knowledge.calc.subsidy import InputError
 
 from . import messages as msg
-from .form_spec import CALC_SLOTS, FORMS, Form, ask_buttons, ask_text, known_values
+from .form_spec import CALC_SLOTS, FORMS, PENDING_SLOT, Form, ask_buttons, ask_text, known_values
 from .form_step import step
 from .kb import RETRIEVER, answers
 from .render import calc_payload, render
@@ -40,18 +40,23 @@ class GuidedFormValidation(Action, metaclass=ABCMeta):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
-        outcome = step(FORMS[self.form], tracker_values(tracker), tracker.get_slot("requested_slot"),
+        asked = tracker.get_slot("requested_slot")
+        pending = tracker.get_slot(PENDING_SLOT) if asked else None   # a new form starts afresh
+        outcome = step(FORMS[self.form], tracker_values(tracker), asked,
                        tracker.latest_message.get("text") or "",
                        (tracker.latest_message.get("intent") or {}).get("name"),
-                       int(tracker.get_slot("form_failures") or 0), answers)
+                       int(tracker.get_slot("form_failures") or 0), answers,
+                       pending if isinstance(pending, dict) else None)
         if outcome.declined:
             return []  # the rules stop the form, hand over, or answer and come back
         for reply in outcome.replies:
             dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons) or None)
         # form_failures is always set: a slot event besides requested_slot keeps Rasa from
         # rejecting the form's turn (which would drop this message) when nothing else was filled
-        return [SlotSet(k, v) for k, v in outcome.updates.items()] + [
-            SlotSet("form_failures", outcome.failures), SlotSet("requested_slot", outcome.next_slot)]
+        events = [SlotSet(k, v) for k, v in outcome.updates.items()]
+        if outcome.pending != tracker.get_slot(PENDING_SLOT):   # an "about" amount to confirm, or settled
+            events.append(SlotSet(PENDING_SLOT, outcome.pending))
+        return events + [SlotSet("form_failures", outcome.failures), SlotSet("requested_slot", outcome.next_slot)]
 
 
 class ValidateSubsidyForm(GuidedFormValidation):
@@ -73,7 +78,9 @@ def _make_ask(slot: str) -> type[Action]:
 
         def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                 domain: dict[str, Any]) -> list[dict[str, Any]]:
-            dispatcher.utter_message(text=ask_text(slot), buttons=ask_buttons(slot))
+            pending = tracker.get_slot(PENDING_SLOT)   # 「以800萬元計算，對嗎？」 instead of the question
+            pending = pending if isinstance(pending, dict) else None
+            dispatcher.utter_message(text=ask_text(slot, pending), buttons=ask_buttons(slot, pending))
             return []
 
     AskSlot.__name__ = AskSlot.__qualname__ = f"ActionAsk_{slot}"
@@ -91,7 +98,8 @@ def finish(dispatcher: CollectingDispatcher, result: CalcResult) -> list[dict[st
     dispatcher.utter_message(text=render(result, RETRIEVER.kb))
     dispatcher.utter_message(json_message=calc_payload(result, RETRIEVER.kb))
     summary = {"kind": result.kind, "eligible": result.eligible, "amount": result.amount}
-    return [SlotSet(s, None) for s in CALC_SLOTS] + [SlotSet("form_failures", 0), SlotSet("last_calc", summary)]
+    return [SlotSet(s, None) for s in CALC_SLOTS] + [SlotSet(PENDING_SLOT, None), SlotSet("form_failures", 0),
+                                                     SlotSet("last_calc", summary)]
 
 
 class FormResult(Action, metaclass=ABCMeta):
@@ -115,7 +123,7 @@ class FormResult(Action, metaclass=ABCMeta):
             result = spec.result(tracker_values(tracker))
         except InputError as exc:
             dispatcher.utter_message(text=f"{msg.NOT_UNDERSTOOD}{exc}")
-            return [SlotSet(s, None) for s in CALC_SLOTS]
+            return [SlotSet(s, None) for s in CALC_SLOTS] + [SlotSet(PENDING_SLOT, None)]
         return finish(dispatcher, result)
 
 

@@ -66,11 +66,18 @@ CHOICE_BUTTONS = {"track": ("智慧化", "低碳化"), "loan_purpose": ("資本�
 DESCRIBE_BOOL = {  # slot → (said when true, said when false)
     "manufacturing": ("製造業", "非製造業"), "sme": ("中小企業", "非中小企業"),
     "lead_factory": ("以大帶小", "非以大帶小"), "transformation_plan": ("智慧化／低碳化轉型", "非轉型用途"),
+    "registered_factory": ("特定工廠登記／納管工廠", "未取得特定工廠登記"),
 }
 DESCRIBE_EMPLOYEES = "員工{count}人"
 DESCRIBE_TRACK = {"smart": "智慧化", "lowcarbon": "低碳化"}
 DESCRIBE_PURPOSE = {"capital": "資本性支出", "working": "週轉金"}
-AMOUNT_NAMES = {"total_budget": "計畫總經費", "capital_spending": "資本性支出", "company_capital": "資本額"}
+AMOUNT_NAMES = {"total_budget": "計畫總經費", "capital_spending": "資本性支出", "company_capital": "資本額",
+                "loan_amount": "借款金額"}
+# An amount said as "about" is confirmed before it is used; a range is asked back (never guessed).
+CONFIRM_ABOUT = "{name}以{amount}計算，對嗎？不對請直接輸入金額。"
+CONFIRM_MORE_THAN = "{name}「{said}」先以{amount}計算（取較低的數，結果不會高估），對嗎？有確切金額請直接輸入。"
+CONFIRM_NO = "好的，不以{amount}計算。"
+RANGE_ASK_BACK = "「{said}」是一個範圍，我不能用猜的。請給一個金額，例如「{example}」。"
 DESCRIBE_AMOUNT = "{name}{amount}"
 DESCRIBE_COST = "{label}{amount}"
 NO_COST_DETAIL = "無經費明細"
@@ -81,7 +88,8 @@ TAX_ONLY = "僅有稅籍登記"
 LOAN_MAX_WORDS = ("最高", "上限", "最多", "都可以")
 
 # --- calculation results: the chat text and the card (actions/render.py) ---
-HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"}
+HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據",
+            "show_steps": "看計算過程", "next_step": "下一步"}
 RESULT_TITLE = "【{title}】"
 RESULT_LINE = "結果：{headline}"
 RESULT_SECTION = "{heading}："
@@ -89,6 +97,7 @@ RESULT_STEP = "{number}. {text}"
 RESULT_BULLET = "・{text}"
 RESULT_CITATION = "（{heading}：{citations}）"
 CITATION_SEP = "；"
+RESULT_CITATION_LINE = "{heading}：{citations}"
 # The headline: one plain sentence (a card leads with it; the chat text says it after 「結果：」).
 NOT_ELIGIBLE = "目前不符合「{title}」的條件（{reason}）。"
 ELIGIBLE = "{label}{amount}（決定因素：{binding}）。"
@@ -108,3 +117,20 @@ AMOUNT_TEXT_BELOW = "須低於{limit}"
 # a calc verb (試算/算算/估一下/評估), "how much can WE get/borrow", or "which loan fits us".
 CALCULATION_CUE_PATTERN = (r"算|估|評估|試|calc|(拿|補|借|貸|領|申請)(到)?(多少|幾)|多少(補助|錢)|最多多少"
     r"|適合|哪(一)?(種|個|類)(貸款|補助)?|找.*貸款|試算|simulate|estimate")
+
+# The card's plain lead: one short sentence a non-accountant reads right, built from the same result
+# fields as the headline (actions/render.py plain()); no figure is written here.
+PLAIN_AT_MOST = "您最多可申請政府補助{amount}，其餘經費由企業自籌。"
+PLAIN_BELOW = "政府補助款須低於{limit}（{basis}），其餘經費由企業自籌。"
+PLAIN_UPPER_BOUND = "這是上限：有經費未說明用途，實際可能更低。"
+PLAIN_DIAGNOSIS = "診斷輔導每案{total}：政府負擔{government}，貴公司自籌{firm}。"
+PLAIN_LOAN = "{label}{estimate}（估算）；{limit_label}{limit}（固定金額）。"
+PLAIN_NOT_ELIGIBLE = "目前不符合「{title}」的條件：{reason}。"
+# What to do next, per calculator: (knowledge entry, the line of its answer that names the contact
+# (None: the first line), the sentence). The contact and its number come from the entry.
+NEXT_STEP = {
+    "subsidy": ("hotline_main", None, "想申請或確認資格，請洽{contact}。"),
+    "diagnosis": ("hotline_main", None, "想申請診斷輔導，請洽{contact}。"),
+    "loan": ("loan_application_flow", "馬上辦服務中心：", "貸款申請與核貸問題，請洽{contact}。"),
+}
+SENTENCE_END = "。"

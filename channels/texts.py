@@ -71,7 +71,9 @@ DECLINE_WORDS = ("不用", "不要", "不必", "不需要", "免了", "算了", 
 CARD_TITLE = "試算結果"
 CARD_INELIGIBLE = "目前不符合條件"
 CARD_ESTIMATE = "（估算）"
-CARD_HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據"}
+CARD_FIXED = "（固定金額）"     # a loan's limit beside the interest-subsidy estimate: not an estimate
+CARD_HEADINGS = {"steps": "計算過程", "alternatives": "您可以考慮", "notes": "請注意", "citations": "依據",
+                 "show_steps": "看計算過程", "next_step": "下一步"}
 
 # Input vocabulary (not said): a request for a person, recognised by the gateway itself while the bot is
 # down (channels/core/person.py); programme phrases containing a trigger word are removed first.

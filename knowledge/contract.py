@@ -45,6 +45,8 @@ class CalcHeadings(TypedDict):
     alternatives: str
     notes: str
     citations: str
+    show_steps: str             # the control that opens the steps: 「看計算過程」
+    next_step: str              # 「下一步」
 
 
 class CalcCard(TypedDict, total=False):
@@ -52,12 +54,18 @@ class CalcCard(TypedDict, total=False):
     kind: str                   # subsidy | diagnosis | loan
     title: str
     eligible: bool
-    headline: str               # the one plain sentence that leads the card
+    headline: str               # the one-sentence result, as the chat text says it
+    plain: str                  # the card's lead: one short plain sentence (same figures as headline)
     amount: int | None          # NT dollars, when the result has one
     amount_label: str
     amount_text: str            # the amount as said to users (e.g. "須低於400萬元")
     binding_rule: str | None    # what decided the amount, or why the user is not eligible
-    is_estimate: bool
+    is_estimate: bool           # amount_text is an estimate (loans: the interest subsidy)
+    limit_label: str            # loans: what limit_text is (「…額度上限」), else ""
+    limit_text: str             # loans: the fixed loan limit (not an estimate), else ""
+    next_step: str              # what to do next, with the contact from the knowledge (may be "")
+    next_step_citation: str     # that entry's citation
+    citation_line: str          # the one citation line: 「依據：A；B」
     steps: list[CalcStep]
     notes: list[str]
     alternatives: list[str]

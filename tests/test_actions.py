@@ -165,3 +165,46 @@ def test_the_dialogue_logic_and_rendering_import_no_framework(module):
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in imported if m.split(".")[0] in ("rasa", "rasa_sdk", "fastapi", "channels")}
     assert not {m for m in imported if m in ("kb", "forms", "knowledge_actions", "handoff")}
+
+
+def test_an_about_amount_is_kept_then_confirmed_by_the_ask_action(act):
+    """「大概八百萬」: the validation keeps it waiting (amount_to_confirm), the ask action turns the question
+    into 「以800萬元計算，對嗎？」 with 是／否, and 「是」 fills the slot and clears the waiting amount."""
+    forms, *_ = act
+    known = {"manufacturing": True, "sme": True, "employees": 8.0, "lead_factory": False,
+             "requested_slot": "total_budget"}
+    _, events = run(forms.ValidateSubsidyForm, tracker("大概八百萬", None, known))
+    after = slot_events(events)
+    assert after["requested_slot"] == "total_budget" and "total_budget" not in after
+    pending = after["amount_to_confirm"]
+    assert pending["value"] == 8_000_000
+    ask = next(a for a in forms.ASK_ACTIONS if a().name() == "action_ask_total_budget")
+    messages, _ = run(ask, tracker("", None, {**known, "amount_to_confirm": pending}))
+    assert messages[0]["text"] == "計畫總經費以800萬元計算，對嗎？不對請直接輸入金額。"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["是", "否"]
+    _, events = run(forms.ValidateSubsidyForm, tracker("是", None, {**known, "amount_to_confirm": pending}))
+    after = slot_events(events)
+    assert after["total_budget"] == 8_000_000 and after["amount_to_confirm"] is None
+    assert after["requested_slot"] == "cost_items"
+
+
+def test_a_card_leads_with_a_plain_sentence_and_names_the_next_step_from_the_knowledge(act):
+    *_, render = act
+    from knowledge.calc.loans import LoanInput, Purpose, find_loans
+    from knowledge.calc.subsidy import SubsidyInput, calculate_subsidy
+    from knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    subsidy = render.card(calculate_subsidy(SubsidyInput(True, True, 8, 8_000_000)), kb)
+    assert subsidy["plain"] == "您最多可申請政府補助300萬元，其餘經費由企業自籌。"
+    first_line = kb.get("hotline_main").answer.strip().splitlines()[0].rstrip("。")
+    assert first_line in subsidy["next_step"] and subsidy["next_step_citation"] == kb.get("hotline_main").citation
+    assert subsidy["limit_text"] == "" and subsidy["citation_line"].startswith("依據：")
+    assert subsidy["headings"]["show_steps"] == "看計算過程"
+
+    loan = render.card(find_loans(LoanInput(sme=True, employees=20, transformation_plan=True,
+                                            purpose=Purpose.WORKING)), kb)
+    assert loan["amount_text"] == "約55.8萬元" and loan["is_estimate"]
+    assert loan["limit_text"] == "3,500萬元" and loan["limit_label"] == "轉型發展專案貸款額度上限"
+    assert loan["plain"].index("約55.8萬元（估算）") < loan["plain"].index("3,500萬元")
+    assert "0800-056-476" in loan["next_step"] and "0800-056-476" in kb.get("loan_application_flow").answer

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from actions import messages as msg
-from actions.form_spec import FORMS, LOAN_MAX, explain_text
+from actions.form_spec import FORMS, LOAN_MAX, ask_buttons, ask_text, explain_text
 from actions.form_step import MAX_MISSES, Decline, Outcome, step
 from knowledge.calc.params import parameters
 from knowledge.calc.result import wan
@@ -27,14 +27,19 @@ class Talk:
     asked: str | None = None
     failures: int = 0
     questions_seen: list[str] = field(default_factory=list)
+    pending: dict[str, Any] | None = None   # an "about" amount waiting for 「以…計算，對嗎？」
 
     def say(self, text: str, intent: str | None = None) -> Outcome:
         out = step(FORMS[self.form], self.slots, self.asked, text, intent, self.failures,
-                   lambda t: self.questions_seen.append(t) or t in self.question_answered)
+                   lambda t: self.questions_seen.append(t) or t in self.question_answered, self.pending)
         if out.declined is None:
             self.slots.update(out.updates)
-            self.asked, self.failures = out.next_slot, out.failures
+            self.asked, self.failures, self.pending = out.next_slot, out.failures, out.pending
         return out
+
+    def question(self) -> str:
+        """What the ask action says next (the confirmation when an amount waits for it)."""
+        return ask_text(self.asked, self.pending)
 
     def result(self):
         return FORMS[self.form].result(self.slots)
@@ -243,3 +248,103 @@ def test_loan_form_for_a_firm_with_only_a_tax_registration():
     out = talk.say("我們只有稅籍登記，可以貸款嗎", "calc_loan")
     assert out.updates.get("tax_only") is True and out.next_slot == "loan_amount"
     assert talk.say("最高").complete and talk.slots["loan_amount"] == LOAN_MAX
+
+
+# ---------------------------------------------------------------- issue 10: what the calculators now offer
+
+def test_the_rest_of_the_budget_named_in_words_is_used_in_the_dialogue():
+    """「新設備大概三百萬，其他是人事費」 with a total of 800萬: 人事費 is self-funded → 240萬, not 300萬."""
+    talk = Talk("subsidy_form", slots={"manufacturing": True, "sme": True, "employees": 8, "lead_factory": False,
+                                       "total_budget": 8_000_000}, asked="cost_items")
+    out = talk.say("新設備大概三百萬，其他是人事費")
+    assert out.complete and out.pending is None
+    assert talk.slots["cost_items"] == {"new_equipment": 3_000_000, "personnel": 5_000_000}
+    assert "人事費500萬元" in said(out)          # the rest is said back before it is used
+    assert talk.result().amount == 2_400_000
+
+
+def test_a_registered_factory_that_is_not_an_sme_is_offered_the_transformation_loan():
+    talk = Talk("loan_form")
+    out = talk.say("我們不是中小企業，但有特定工廠登記，想借錢", "calc_loan")
+    assert out.updates["sme"] is False and out.updates["registered_factory"] is True
+    assert out.next_slot == "loan_purpose"       # no head count, no 「轉型嗎」: 轉型發展 applies to it
+    assert talk.say("週轉金").next_slot == "loan_amount"
+    assert talk.say("最高").complete
+    result = talk.result()
+    assert result.eligible and [o["loan"] for o in result.extra["options"]] == ["transformation"]
+
+
+def test_without_a_registered_factory_a_non_sme_still_ends_at_once():
+    talk = Talk("loan_form")
+    talk.say("我想借錢", "calc_loan")
+    assert talk.say("不是").complete and not talk.result().eligible
+
+
+def test_an_about_amount_is_confirmed_before_it_is_used():
+    talk = Talk("subsidy_form", slots={"manufacturing": True, "sme": True, "employees": 8, "lead_factory": False},
+                asked="total_budget")
+    out = talk.say("大概八百萬")
+    assert "total_budget" not in out.updates and out.next_slot == "total_budget"
+    assert out.pending == {"slot": "total_budget", "value": 8_000_000, "said": "八百萬", "kind": "about"}
+    assert talk.question() == "計畫總經費以800萬元計算，對嗎？不對請直接輸入金額。"
+    assert [b["title"] for b in ask_buttons("total_budget", talk.pending)] == [msg.YES_BUTTON, msg.NO_BUTTON]
+    out = talk.say("是")
+    assert out.updates == {"total_budget": 8_000_000} and out.pending is None and out.next_slot == "cost_items"
+    assert talk.question() == ask_text("cost_items")
+
+
+def test_an_about_amount_turned_down_is_asked_again():
+    talk = Talk("subsidy_form", slots={"manufacturing": True, "sme": True, "employees": 8, "lead_factory": False},
+                asked="total_budget")
+    talk.say("800萬左右")
+    out = talk.say("否")
+    assert out.updates == {} and out.pending is None and out.next_slot == "total_budget"
+    assert said(out) == msg.CONFIRM_NO.format(amount="800萬元")
+    assert talk.question() == ask_text("total_budget")
+
+
+def test_an_about_amount_corrected_with_the_right_amount():
+    talk = Talk("subsidy_form", slots={"manufacturing": True, "sme": True, "employees": 8, "lead_factory": False},
+                asked="total_budget")
+    talk.say("大概八百萬")
+    out = talk.say("不對，是750萬")
+    assert out.updates == {"total_budget": 7_500_000} and out.pending is None and out.next_slot == "cost_items"
+
+
+def test_more_than_is_taken_at_its_lower_figure_and_confirmed():
+    talk = Talk("loan_form", slots={"sme": True, "employees": 20, "transformation_plan": True,
+                                    "loan_purpose": "capital"}, asked="capital_spending")
+    out = talk.say("七百多萬")
+    assert out.pending == {"slot": "capital_spending", "value": 7_000_000, "said": "七百多萬", "kind": "more_than"}
+    assert "七百多萬" in talk.question() and "700萬元" in talk.question() and "對嗎" in talk.question()
+    assert talk.say("對").updates == {"capital_spending": 7_000_000}
+    assert talk.asked == "loan_amount"
+
+
+@pytest.mark.parametrize("text, said_back, example", [("七八百萬", "七八百萬", "750萬元"),
+                                                      ("一千萬出頭", "一千萬", "1,000萬元")])
+def test_a_range_is_asked_back_not_guessed(text, said_back, example):
+    talk = Talk("subsidy_form", slots={"manufacturing": True, "sme": True, "employees": 8, "lead_factory": False},
+                asked="total_budget")
+    out = talk.say(text)
+    assert out.updates == {} and out.pending is None and out.next_slot == "total_budget" and out.failures == 0
+    assert said(out) == msg.RANGE_ASK_BACK.format(said=said_back, example=example)
+    assert "請給一個金額" in said(out)
+
+
+def test_an_about_amount_in_the_first_message_waits_for_its_question():
+    talk = Talk("subsidy_form")
+    out = talk.say("我們是8人的製造業中小企業，總經費大概八百萬，幫我算補助", "calc_subsidy")
+    assert "total_budget" not in out.updates and out.pending["value"] == 8_000_000
+    assert out.next_slot == "lead_factory"
+    assert talk.say("否").next_slot == "total_budget"          # the pending amount is kept meanwhile
+    assert talk.question() == "計畫總經費以800萬元計算，對嗎？不對請直接輸入金額。"
+    assert talk.say("是").updates == {"total_budget": 8_000_000}
+
+
+def test_a_question_while_confirming_keeps_the_amount_waiting():
+    talk = Talk("subsidy_form", slots={"manufacturing": True, "sme": True, "employees": 8, "lead_factory": False},
+                asked="total_budget")
+    talk.say("大概八百萬")
+    out = talk.say("什麼意思")
+    assert out.next_slot == "total_budget" and out.pending["value"] == 8_000_000

@@ -120,3 +120,31 @@ def test_loan_dialogue(chat):
     assert [o["loan"] for o in result["extra"]["options"]] == ["recovery_general", "recovery_micro"]
     text = text_of(replies)
     assert "約55.8萬元" in text and "12萬元" in text and "估算" in text
+
+
+def test_about_amount_confirmed_and_the_rest_of_the_budget_named_in_words(chat):
+    """Issue 10: 「大概八百萬」 is confirmed before it is used; 「其他是人事費」 puts the rest of the known
+    total on 人事費 (self-funded) → 240萬, not 300萬."""
+    chat.say("補助試算")
+    chat.say("是")
+    chat.say("是")
+    chat.say("八個人")
+    chat.say("否")
+    confirm = chat.say("大概八百萬")
+    assert "計畫總經費以800萬元計算，對嗎？" in text_of(confirm)
+    assert [b["title"] for b in buttons_of(confirm)] == ["是", "否"]
+    assert "各科目" in text_of(chat.say("是"))
+    replies = chat.say("新設備大概三百萬，其他是人事費")
+    result = result_of(replies)
+    assert result["eligible"] and result["amount"] == 2_400_000
+    assert "人事費500萬元" in text_of(replies)
+
+
+def test_a_range_is_asked_back_in_the_dialogue(chat):
+    chat.say("補助試算")
+    chat.say("是")
+    chat.say("是")
+    chat.say("八個人")
+    chat.say("否")
+    assert "請給一個金額，例如「750萬元」" in text_of(chat.say("七八百萬"))
+    assert "各科目" in text_of(chat.say("750萬"))

@@ -441,3 +441,69 @@ def test_real_stack_answers_a_line_user_with_a_cited_answer(stack, line_api):
     forged = httpx.post(stack.cfg.gateway_url + "/line/webhook", content=body,
                         headers={"Content-Type": "application/json", "X-Line-Signature": "Zm9yZ2Vk"}, timeout=10)
     assert forged.status_code == 400
+
+
+def real_result(result) -> tuple[str, dict[str, Any]]:
+    """A result as the action server sends it: its chat text and the answer carrying the real card."""
+    from actions.render import calc_payload, render
+    from knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    return render(result, kb), {"custom": dict(calc_payload(result, kb))}
+
+
+def flex_of(replies: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    (flex,) = [m for m in replies[0]["json"]["messages"] if m["type"] == "flex"]
+    return flex, flex["contents"]
+
+
+def box_words(box: dict[str, Any]) -> list[str]:
+    return [c.get("text", "") for c in box["contents"]]
+
+
+@pytest.mark.anyio
+async def test_a_loan_bubble_leads_with_the_estimate_then_the_fixed_limit(gateway, line_api):
+    """Issue 10: the interest subsidy is an estimate and said to be; the loan limit is a fixed amount."""
+    from knowledge.calc.loans import LoanInput, Purpose, find_loans
+
+    result = find_loans(LoanInput(sme=True, employees=20, transformation_plan=True, purpose=Purpose.WORKING))
+    rendered, answer = real_result(result)
+    card = answer["custom"]["card"]
+    gw = gateway(lambda sender, message: [{"text": rendered}, answer])
+    user, token = new_user(), new_token()
+    await gw.post([text_event(user, "我想借週轉金", token)])
+    replies = await line_api.wait_for_async(lambda _: line_api.replies(token), WAIT_S)
+    assert len(replies[0]["json"]["messages"]) == 1            # the text is the card's altText, not a 2nd message
+    flex, bubble = flex_of(replies)
+    assert flex["altText"] == (rendered if len(rendered) <= 400 else rendered[:399] + "…")
+    header = box_words(bubble["header"])
+    assert header[1] == card["plain"] == "轉型發展專案貸款利息補貼約55.8萬元（估算）；轉型發展專案貸款額度上限3,500萬元（固定金額）。"
+    body = box_words(bubble["body"])
+    estimate, limit = body.index("約55.8萬元（估算）"), body.index("3,500萬元（固定金額）")
+    assert estimate < limit                                      # the estimate first, the limit second
+    assert "3,500萬元（估算）" not in "\n".join(body) and "約3,500萬元" not in "\n".join(body)
+    assert body[limit - 1] == "轉型發展專案貸款額度上限"
+    assert any(w.startswith("貸款申請與核貸問題，請洽馬上辦服務中心：0800-056-476") for w in body)   # what to do next
+    steps = body.index("計算過程")
+    assert body.index("下一步") < steps                           # the working comes after the answer
+    assert [c for c in bubble["body"]["contents"] if c.get("text", "").startswith("1. ")][0]["size"] == "xs"
+    (footer,) = box_words(bubble["footer"])
+    assert footer == card["citation_line"] and footer.startswith("依據：")
+
+
+@pytest.mark.anyio
+async def test_a_subsidy_bubble_says_the_strict_share_in_words(gateway, line_api):
+    from knowledge.calc.subsidy import SubsidyInput, calculate_subsidy
+
+    result = calculate_subsidy(SubsidyInput(True, True, 25, 8_000_001))
+    rendered, answer = real_result(result)
+    gw = gateway(lambda sender, message: [{"text": rendered}, answer])
+    user, token = new_user(), new_token()
+    await gw.post([text_event(user, "試算補助", token)])
+    replies = await line_api.wait_for_async(lambda _: line_api.replies(token), WAIT_S)
+    _, bubble = flex_of(replies)
+    assert box_words(bubble["header"])[1] == "政府補助款須低於4,000,000.5元（計畫總經費8,000,001元的50%），其餘經費由企業自籌。"
+    body = "\n".join(box_words(bubble["body"]))
+    assert "須低於4,000,000.5元" in body and "3,999,999" not in body and "4,000,000元" not in body
+    assert "（估算）" not in body and "（固定金額）" not in body
+    assert "產業競爭力發展中心諮詢專線：0800-000-257" in body

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions import messages as msg
-from actions.render import headline, render
+from actions.render import card, headline, render
 from knowledge.calc.diagnosis import calculate_diagnosis
 from knowledge.calc.loans import LoanInput, Purpose, find_loans
 from knowledge.calc.params import PARAMETERS_FILE, parameters
@@ -191,13 +191,34 @@ def allowed_for(result) -> set[Fraction]:
     return out
 
 
+def card_text(c) -> str:
+    """Every field of a result card a channel draws, as one text (the card is checked as it is shown:
+    its lead, amounts, steps, notes, alternatives, next step and citation line)."""
+    return "\n".join([c["headline"], c["plain"], c["amount_text"], c["limit_text"],
+                      *(s["text"] for s in c["steps"]), *c["notes"], *c["alternatives"],
+                      c["next_step"], c["citation_line"]])
+
+
 def assert_provenance(result, *user_input) -> None:
     text = render(result, KB)
-    assert text.splitlines()[1] == msg.RESULT_LINE.format(headline=headline(result))
+    assert text.splitlines()[1] == headline(result)
     # 0: 「政府補助0元」 for the self-funded items (the brief's 「-」 in the government column)
     allowed = allowed_for(result) | input_numbers(*user_input) | {Fraction(0)}
     problems = unexplained(text, allowed)
     assert not problems, f"numbers without provenance {problems} in:\n{text}"
+    shown = card_text(card(result, KB))
+    problems = unexplained(shown, allowed)
+    assert not problems, f"numbers without provenance {problems} in the card:\n{shown}"
+
+
+def test_the_card_check_catches_an_invented_figure_in_a_card_field():
+    result = calculate_subsidy(SubsidyInput(True, True, 20, 800 * 萬))
+    c = card(result, KB)
+    allowed = allowed_for(result) | {Fraction(800 * 萬), Fraction(20), Fraction(0)}
+    assert unexplained(card_text(c), allowed) == []
+    for field in ("plain", "amount_text", "limit_text", "next_step"):
+        bad = {**c, field: "政府補助款最多3,999,999元，請撥 0800-123-456"}
+        assert unexplained(card_text(bad), allowed), field
 
 
 # ---------- the check can fail: invented or wrong figures are caught ----------

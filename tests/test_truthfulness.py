@@ -71,7 +71,7 @@ def test_strict_half_limit_is_said_as_below_not_at_most(total):
 
 def test_headline_names_the_tier_cap_too():
     line = headline(calculate_subsidy(sub(total_budget=800 * 萬)))
-    assert line == "政府補助款須低於400萬元（計畫總經費800萬元的50%），且不超過製造業10人以上補助上限每案500萬元。"
+    assert line == "結果：政府補助款須低於400萬元（計畫總經費800萬元的50%），且不超過製造業10人以上補助上限每案500萬元。"
 
 
 def test_when_the_tier_cap_binds_the_amount_is_an_at_most():

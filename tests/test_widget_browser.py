@@ -26,6 +26,7 @@ from channels.core.assist import AgentAssist
 from channels.core.hours import TAIPEI, fixed_clock
 from channels.settings import Settings
 from fakes import FakeRasa, calc_answer
+from knowledge.calc.loans import LoanInput, Purpose, find_loans
 
 TOGGLE, PANEL, INPUT, SEND = ("#hotline-widget-toggle", "#hotline-widget-panel", "#hotline-widget-input",
                               "#hotline-widget-send")
@@ -174,9 +175,20 @@ def fake_script(sender: str, message: str) -> list[dict]:
         result = calculate_diagnosis(sme=True)
         return [{"text": "【診斷輔導費用】（文字版）\n（依據：診斷輔導．輔導經費）"},
                 calc_answer(result)]
+    if message == "試算貸款":   # as the action server sends a result: its chat text, then the real card
+        return real_result(find_loans(LoanInput(sme=True, employees=20, transformation_plan=True,
+                                                purpose=Purpose.WORKING)))
     if "找專人" in message:
         return [{"custom": {"type": "handoff", "reason": "requested", "summary": {}}}]
     return [{"text": f"bot: {message}"}]
+
+
+def real_result(result) -> list[dict]:
+    from actions.render import calc_payload, render
+    from knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    return [{"text": render(result, kb)}, {"custom": dict(calc_payload(result, kb))}]
 
 
 class LocalGateway:
@@ -390,3 +402,69 @@ def test_embedded_on_a_page_of_another_origin(local, partner_site, page):
     # the widget's stylesheet came from the gateway too
     assert page.evaluate("getComputedStyle(document.getElementById('hotline-widget')).position") == "fixed"
     assert page.console_errors == []
+
+
+def test_a_result_is_one_card_led_by_its_plain_sentence_with_steps_behind_a_toggle(local, chromium):
+    """Issue 10: the widget draws a result once (the card, not its text again), leads with the plain
+    sentence, keeps the steps collapsed behind 「看計算過程」 (opened by keyboard), and shows the start of
+    the new answer, not its end."""
+    # a phone-sized view: the answer is taller than the conversation area, so its start and its end differ
+    context = chromium.new_context(locale="zh-TW", viewport={"width": 390, "height": 480})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(local.url + "/")
+        open_widget(page)
+        for i in range(4):                       # some conversation above the answer
+            ask(page, f"問題{i}")
+            wait_for_count(page, BOT, i + 1, 10_000)
+        ask(page, "試算貸款")
+        card = page.locator("[data-testid=calc-card]").last
+        expect(card).to_be_visible(timeout=10_000)
+        wait_for_count(page, BOT, 5, 10_000)     # one message for the result: the card
+        expect(page.locator(".hw-bubble", has_text="【低利貸款試算】")).to_have_count(0)
+        expect(page.locator(BOT).last.locator(".hw-bubble")).to_have_count(0)
+
+        lead = card.locator("[data-testid=calc-lead]")
+        expect(lead).to_have_text("轉型發展專案貸款利息補貼約55.8萬元（估算）；轉型發展專案貸款額度上限3,500萬元（固定金額）。")
+        expect(card.locator("[data-testid=calc-amount]")).to_have_text("約55.8萬元（估算）")
+        expect(card.locator("[data-testid=calc-limit]")).to_have_text("3,500萬元（固定金額）")
+        expect(card.locator("[data-testid=calc-next]")).to_contain_text("下一步：貸款申請與核貸問題，請洽馬上辦服務中心：0800-056-476")
+        expect(card.locator("[data-testid=calc-citations]")).to_have_count(1)
+        expect(card.locator("[data-testid=calc-citations]")).to_contain_text("依據：低利貸款．轉型發展專案貸款")
+
+        # the view shows the new answer from its start (its top at the top of the conversation)
+        offset = """() => {
+            const log = document.querySelector('#hotline-widget-log');
+            const msgs = log.querySelectorAll('[data-testid=msg-bot]');
+            return msgs[msgs.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top; }"""
+        try:
+            page.wait_for_function(f"() => {{ const d = ({offset})(); return d >= -1 && d <= 24; }}", timeout=5_000)
+        except Exception:
+            sizes = page.evaluate("""() => { const log = document.querySelector('#hotline-widget-log');
+                const msgs = log.querySelectorAll('[data-testid=msg-bot]');
+                return [log.clientHeight, msgs[msgs.length - 1].offsetHeight, log.scrollTop, log.scrollHeight]; }""")
+            pytest.fail(f"the new answer starts {page.evaluate(offset)}px below the top of the view "
+                        f"(view, answer height, scrollTop, scrollHeight: {sizes})")
+        not_at_end = page.evaluate("""() => { const log = document.querySelector('#hotline-widget-log');
+            return log.scrollHeight - log.scrollTop - log.clientHeight; }""")
+        assert not_at_end > 20, "the view jumped to the end of the answer"
+        screenshot(page, "widget-card-plain")
+
+        steps = card.locator("[data-testid=calc-steps]")
+        summary = steps.locator("summary")
+        expect(summary).to_have_text("看計算過程")
+        expect(steps.locator("ol li").first).to_be_hidden()            # collapsed
+        summary.focus()
+        page.keyboard.press("Enter")                                    # opened by keyboard
+        expect(steps).to_have_attribute("open", "")
+        expect(steps.locator("ol li").first).to_be_visible()
+        expect(steps.locator("ol li").first).to_contain_text("適用")
+        steps.locator("ol li").first.scroll_into_view_if_needed()
+        screenshot(page, "widget-card-steps-open")
+        page.keyboard.press("Enter")                                    # and closed again
+        expect(steps.locator("ol li").first).to_be_hidden()
+        assert not errors, errors
+    finally:
+        context.close()

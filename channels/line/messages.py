@@ -6,8 +6,9 @@
   an intent payload (``/intent{...}``) becomes a postback whose data carries payload and title, a
   plain-text payload a message action;
 - a calculator result (custom ``calc_result``) → a Flex bubble drawn from its ``card``
-  (``knowledge.contract.CalcCard``, rendered once by the action server; header: title and headline;
-  body: amount, steps, notes; footer: citations) that replaces the bot's text rendering of the same
+  (``knowledge.contract.CalcCard``, rendered once by the action server; header: title and the plain
+  lead; body: amount and fixed limit, alternatives, next step, then steps and notes in small print;
+  footer: the citation line) that replaces the bot's text rendering of the same
   result, which becomes its ``altText`` (and the plain fallback if LINE rejects the bubble). A
   ``calc_result`` stored before cards existed (no ``card``) is sent as its text only;
 - custom ``handoff_state`` is not shown (the message text says it all).
@@ -134,37 +135,53 @@ def _strings(value: Any) -> list[str]:
 
 def calc_bubble(card: Mapping[str, Any]) -> dict[str, Any]:
     """A Flex bubble drawing a calculation card (``knowledge.contract.CalcCard``) as the action server
-    rendered it: nothing is computed, looked up or re-worded here."""
+    rendered it: nothing is computed, looked up or re-worded here.
+
+    Read top-down as a non-accountant would: the header says the result in one plain sentence; the body
+    gives the amount (an estimate marked 「（估算）」, a loan's fixed limit beside it marked as fixed), what
+    fits instead, what to do next, and only then the working in small print (LINE has no collapsible
+    part; the whole text is the message's altText); the footer is the one citation line."""
     headings = {**texts.CARD_HEADINGS, **(card.get("headings") or {})}
     title = str(card.get("title") or texts.CARD_TITLE)
+    lead = str(card.get("plain") or card.get("headline") or "—")
     header = [_text(title, weight="bold", size="lg", color="#FFFFFF"),
-              _text(str(card.get("headline") or "—"), size="sm", color="#FFFFFF")]
+              _text(lead, size="md", weight="bold", color="#FFFFFF")]
     body: list[dict[str, Any]] = []
     amount_text = str(card.get("amount_text") or "")
-    if card.get("eligible") and amount_text:
-        if card.get("amount_label"):
-            body.append(_text(str(card["amount_label"]), size="sm", color="#888888"))
-        estimate = texts.CARD_ESTIMATE if card.get("is_estimate") else ""
-        body.append(_text(amount_text + estimate, size="xxl", weight="bold", color=HEADER_COLOR))
+    limit_text = str(card.get("limit_text") or "")
+    if card.get("eligible") and (amount_text or limit_text):
+        if amount_text:
+            if card.get("amount_label"):
+                body.append(_text(str(card["amount_label"]), size="sm", color="#888888"))
+            estimate = texts.CARD_ESTIMATE if card.get("is_estimate") else ""
+            body.append(_text(amount_text + estimate, size="xxl", weight="bold", color=HEADER_COLOR))
+        if limit_text:
+            if card.get("limit_label"):
+                body.append(_text(str(card["limit_label"]), size="sm", color="#888888"))
+            body.append(_text(limit_text + texts.CARD_FIXED, size="xl", weight="bold", color=HEADER_COLOR))
     elif not card.get("eligible"):
         body.append(_text(texts.CARD_INELIGIBLE, size="lg", weight="bold", color="#B03A2E"))
         if card.get("binding_rule"):
             body.append(_text(str(card["binding_rule"]), size="sm", color="#888888"))
 
-    def section(name: str, lines: Sequence[str]) -> None:
+    def section(name: str, lines: Sequence[str], **style: Any) -> None:
         lines = [x for x in lines if x][:12]
         if not lines:
             return
         if body:
             body.append({"type": "separator", "margin": "md"})
         body.append(_text(name, size="sm", weight="bold", margin="md"))
-        body.extend(_text(x, size="sm") for x in lines)
+        body.extend(_text(x, **{"size": "sm", **style}) for x in lines)
 
+    section(headings["alternatives"], [f"・{a}" for a in _strings(card.get("alternatives"))])
+    next_step = str(card.get("next_step") or "").strip()
+    if next_step:
+        section(headings.get("next_step") or texts.CARD_HEADINGS["next_step"], [next_step])
     steps = [str(s.get("text") or "").strip() if isinstance(s, dict) else str(s).strip()
              for s in card.get("steps") or ()]
-    section(headings["steps"], [f"{i}. {s}" for i, s in enumerate(steps, 1) if s])
-    section(headings["alternatives"], [f"・{a}" for a in _strings(card.get("alternatives"))])
-    section(headings["notes"], [f"・{n}" for n in _strings(card.get("notes"))])
+    small = {"size": "xs", "color": "#666666"}
+    section(headings["steps"], [f"{i}. {s}" for i, s in enumerate(steps, 1) if s], **small)
+    section(headings["notes"], [f"・{n}" for n in _strings(card.get("notes"))], **small)
     if not body:
         body.append(_text(title, size="sm"))
     bubble: dict[str, Any] = {
@@ -174,11 +191,14 @@ def calc_bubble(card: Mapping[str, Any]) -> dict[str, Any]:
                    "contents": header},
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
     }
-    names = card.get("citation_texts") if isinstance(card.get("citation_texts"), dict) else {}
-    cited = "；".join(dict.fromkeys(str(names.get(c) or c) for c in _strings(card.get("citations"))))
+    cited = str(card.get("citation_line") or "").strip()
+    if not cited:   # a card from before citation_line
+        names = card.get("citation_texts") if isinstance(card.get("citation_texts"), dict) else {}
+        joined = "；".join(dict.fromkeys(str(names.get(c) or c) for c in _strings(card.get("citations"))))
+        cited = f"{headings['citations']}：{joined}" if joined else ""
     if cited:
         bubble["footer"] = {"type": "box", "layout": "vertical",
-                            "contents": [_text(f"{headings['citations']}：{cited}", size="xs", color="#888888")]}
+                            "contents": [_text(cited, size="xs", color="#888888")]}
     return bubble
 
 

@@ -72,6 +72,9 @@
     card: {                         // the card's own words come from the action server (card.headings, …);
       ineligible: "不符合申請資格",   // these are used only where a card leaves one out
       estimate: "（估算）",
+      fixed: "（固定金額）",
+      show_steps: "看計算過程",
+      next_step: "下一步",
       binding: "決定因素：",
       reason: "原因：",
       steps: "計算過程",
@@ -231,6 +234,8 @@
     open: false,
     lastId: 0,            // the newest id read by polling (GET), so nothing stored meanwhile is skipped
     seen: {},             // message id → element (or true when nothing is shown for it)
+    cardTexts: {},        // chat texts of the results drawn as cards (their text message is not shown again)
+    botTexts: {},         // plain bot text → its element (removed when the card of the same result comes)
     pending: [],          // the user's messages not yet matched with their stored copy
     handoff: null,
     failures: 0,
@@ -264,7 +269,10 @@
     return T.bot;
   }
 
-  /** A calculation card (knowledge/contract.py CalcCard) drawn as the action server rendered it. */
+  /** A calculation card (knowledge/contract.py CalcCard) drawn as the action server rendered it:
+   *  the plain lead sentence first, then the amount (an estimate marked as one; a loan's fixed limit
+   *  beside it), what decided it, the steps collapsed behind 「看計算過程」, what to do next, and one
+   *  citation line. Nothing is computed or re-worded here. */
   function buildCard(c) {
     if (!c || typeof c !== "object" || typeof c.title !== "string") { throw new Error("not a calc card"); }
     var H = c.headings || {};
@@ -272,48 +280,69 @@
     var cites = c.citation_texts || {};
     var card = el("div", { "class": "hw-card", "data-testid": "calc-card" });
     card.appendChild(el("div", { "class": "hw-card-title" }, c.title));
+    var lead = c.plain || c.headline;
+    if (lead) { card.appendChild(el("p", { "class": "hw-card-lead", "data-testid": "calc-lead" }, lead)); }
     if (c.eligible) {
-      card.appendChild(el("div", { "class": "hw-card-headline" }, c.amount_label || ""));
       if (c.amount_text) {
+        card.appendChild(el("div", { "class": "hw-card-headline" }, c.amount_label || ""));
         card.appendChild(el("div", { "class": "hw-card-amount", "data-testid": "calc-amount" },
                             c.amount_text + (c.is_estimate ? T.card.estimate : "")));
+      }
+      if (c.limit_text) {
+        card.appendChild(el("div", { "class": "hw-card-headline" }, c.limit_label || ""));
+        card.appendChild(el("div", { "class": "hw-card-amount hw-card-limit", "data-testid": "calc-limit" },
+                            c.limit_text + T.card.fixed));
       }
       if (c.binding_rule) { card.appendChild(el("div", { "class": "hw-card-binding" }, T.card.binding + c.binding_rule)); }
     } else {
       card.appendChild(el("div", { "class": "hw-card-headline hw-card-no" }, T.card.ineligible));
       if (c.binding_rule) { card.appendChild(el("div", { "class": "hw-card-binding" }, T.card.reason + c.binding_rule)); }
     }
-    if (Array.isArray(c.steps) && c.steps.length) {
-      card.appendChild(el("div", { "class": "hw-card-section" }, heading("steps")));
-      var ol = el("ol", { "class": "hw-card-steps" });
-      c.steps.forEach(function (st) {
-        var li = el("li", null, typeof st === "string" ? st : st.text);
-        var cite = st && (st.citation_text || (st.citation && cites[st.citation]));
-        if (cite) {
-          li.appendChild(el("span", { "class": "hw-card-stepcite" }, heading("citations") + T.card.colon + cite));
-        }
-        ol.appendChild(li);
-      });
-      card.appendChild(ol);
+    if (Array.isArray(c.alternatives) && c.alternatives.length) {   // what fits instead: not hidden
+      card.appendChild(el("div", { "class": "hw-card-section" }, heading("alternatives")));
+      var alts = el("ul", { "class": "hw-card-list" });
+      c.alternatives.forEach(function (x) { alts.appendChild(el("li", null, x)); });
+      card.appendChild(alts);
     }
-    ["alternatives", "notes"].forEach(function (key) {
-      var items = c[key];
-      if (Array.isArray(items) && items.length) {
-        card.appendChild(el("div", { "class": "hw-card-section" }, heading(key)));
-        var ul = el("ul", { "class": "hw-card-list" });
-        items.forEach(function (x) { ul.appendChild(el("li", null, x)); });
-        card.appendChild(ul);
+    var hasSteps = Array.isArray(c.steps) && c.steps.length;
+    var hasNotes = Array.isArray(c.notes) && c.notes.length;
+    if (hasSteps || hasNotes) {
+      var more = el("details", { "class": "hw-card-more", "data-testid": "calc-steps" });
+      more.appendChild(el("summary", { "class": "hw-card-toggle" }, heading("show_steps")));
+      if (hasSteps) {
+        var ol = el("ol", { "class": "hw-card-steps", "aria-label": heading("steps") });
+        c.steps.forEach(function (st) {
+          var li = el("li", null, typeof st === "string" ? st : st.text);
+          var cite = st && (st.citation_text || (st.citation && cites[st.citation]));
+          if (cite) {
+            li.appendChild(el("span", { "class": "hw-card-stepcite" }, heading("citations") + T.card.colon + cite));
+          }
+          ol.appendChild(li);
+        });
+        more.appendChild(ol);
       }
-    });
-    if (Array.isArray(c.citations) && c.citations.length) {
+      if (hasNotes) {
+        more.appendChild(el("div", { "class": "hw-card-section" }, heading("notes")));
+        var ul = el("ul", { "class": "hw-card-list" });
+        c.notes.forEach(function (x) { ul.appendChild(el("li", null, x)); });
+        more.appendChild(ul);
+      }
+      card.appendChild(more);
+    }
+    if (c.next_step) {
+      card.appendChild(el("p", { "class": "hw-card-next", "data-testid": "calc-next" },
+                          heading("next_step") + T.card.colon + c.next_step));
+    }
+    var line = c.citation_line;
+    if (!line && Array.isArray(c.citations) && c.citations.length) {   // a card from before citation_line
       var names = [];
       c.citations.forEach(function (id) {
         var name = cites[id] || id;
         if (names.indexOf(name) < 0) { names.push(name); }
       });
-      card.appendChild(el("div", { "class": "hw-card-cite", "data-testid": "calc-citations" },
-                          heading("citations") + T.card.colon + names.join(T.card.separator)));
+      line = heading("citations") + T.card.colon + names.join(T.card.separator);
     }
+    if (line) { card.appendChild(el("div", { "class": "hw-card-cite", "data-testid": "calc-citations" }, line)); }
     return card;
   }
 
@@ -405,25 +434,57 @@
     state.seen[id] = p.node;
   }
 
-  /** Add stored messages (any order, duplicates ignored). */
+  /** The chat text a calculation result carries (the card draws the same result: shown once). */
+  function cardTextOf(m) {
+    var custom = m && m.payload && m.payload.custom;
+    if (!custom || custom.type !== "calc_result" || !custom.card || typeof custom.card.text !== "string") { return ""; }
+    return custom.card.text.trim();
+  }
+  /** A bot message that is only text (no card, no buttons): the text rendering of a result looks like this. */
+  function plainBotText(m) {
+    var payload = m.payload || {};
+    if (m.author !== "bot" || !m.text || payload.custom || (payload.buttons && payload.buttons.length)) { return ""; }
+    return String(m.text).trim();
+  }
+
+  /** Put the start of ``node`` (a new answer) at the top of the conversation, as far as it scrolls. */
+  function scrollToStart(node) {
+    var top = node.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 8;
+    log.scrollTop = Math.max(0, Math.min(top, log.scrollHeight - log.clientHeight));
+  }
+
+  /** Add stored messages (any order, duplicates ignored); returns the first new answer's element
+   *  (null when nothing from the bot or an officer was added). A result's text and its card are drawn
+   *  once: as the card. */
   function addMessages(messages, live) {
     var stick = nearBottom();
     var added = 0;
+    var answers = [];
     (messages || []).forEach(function (m) {
       if (!m || typeof m.id !== "number" || state.seen[m.id]) { return; }
       if (m.author === "user") {
         var p = matchPending(m);
         if (p) { adopt(p, m.id); return; }   // our own message, already on screen: give it its place
       }
+      var plainText = plainBotText(m);
+      if (plainText && state.cardTexts[plainText]) { state.seen[m.id] = true; return; }   // its card is shown
       var node = renderMessage(m);
       state.seen[m.id] = node || true;
       if (!node) { return; }
       insertSorted(node, m.id);
+      var drawn = cardTextOf(m);
+      if (drawn && node.classList.contains("hw-msg-card")) {
+        state.cardTexts[drawn] = true;
+        var twin = state.botTexts[drawn];           // the same result as text, drawn before its card came
+        if (twin && twin.parentNode === log) { log.removeChild(twin); }
+      } else if (plainText) {
+        state.botTexts[plainText] = node;
+      }
       var custom = m.payload && m.payload.custom;
       if (live && custom && custom.type === "handoff_state") {
         setHandoff({ state: custom.state, officer: custom.officer || null });
       }
-      if (m.author !== "user") { added++; }
+      if (m.author !== "user") { added++; answers.push(node); }
     });
     if (added && live && !state.open) {
       state.unread += added;
@@ -431,7 +492,15 @@
       badge.setAttribute("aria-label", state.unread + T.unread);
       badge.hidden = false;
     }
-    if (stick || !state.loaded) { scrollToEnd(); }
+    var first = null;
+    answers.forEach(function (n) {
+      if (n.parentNode === log && (first === null || Number(n.getAttribute("data-id")) < Number(first.getAttribute("data-id")))) {
+        first = n;
+      }
+    });
+    if (!state.loaded) { scrollToEnd(); }
+    else if (stick && first) { scrollToStart(first); }
+    return first;
   }
 
   // ------------------------------------------------------------------ network
@@ -545,9 +614,9 @@
       msgs.forEach(function (m) { if (typeof m.id === "number" && (first === null || m.id < first)) { first = m.id; } });
       // the answers follow the question: until a poll brings the question's own id, put it just before them
       if (p.state === "sent" && first !== null) { insertSorted(p.node, first - 0.5); }
-      addMessages(msgs, true);
+      var answer = addMessages(msgs, true);
       setHandoff(res.data.handoff);
-      scrollToEnd();
+      if (answer) { scrollToStart(answer); }   // a new answer is read from its start (a poll may have shown it first)
       schedule(0);   // read the question's stored copy and anything that came meanwhile
     }).catch(function () {
       if (p.state !== "stored") { setPendingState(p, "failed"); }
