@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import Entry
-from knowledge.retriever import Retriever, Status
+from knowledge.retriever import AnswerPlan, Retriever, Status
 
 from . import messages as msg
 
@@ -47,6 +47,19 @@ def human_button() -> dict[str, str]:
 def answer_entry(dispatcher: CollectingDispatcher, entry: Entry) -> list[dict[str, Any]]:
     dispatcher.utter_message(text=entry.reply_text())
     return [SlotSet("last_entry_id", entry.id), SlotSet("misunderstood", 0)]
+
+
+def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict[str, Any]]:
+    """Answer every entry of the plan, each with its citation (two when the message asked two
+    things), then offer the runner-ups as 「您可能也想問」 buttons when the answer was likely, not sure."""
+    if len(plan.answers) > 1:
+        dispatcher.utter_message(text=msg.TWO_TOPICS.format(count=len(plan.answers)))
+    for i, cand in enumerate(plan.answers):
+        text = cand.entry.reply_text()
+        dispatcher.utter_message(text=f"{msg.ANSWER_IN_CHINESE}\n{text}" if plan.latin and i == 0 else text)
+    if plan.alternatives:
+        dispatcher.utter_message(text=msg.ALSO_ASKED, buttons=[topic_button(c.entry) for c in plan.alternatives])
+    return [SlotSet("last_entry_id", plan.answers[0].entry.id), SlotSet("misunderstood", 0)]
 
 
 def handoff_summary(tracker: Tracker) -> dict[str, Any]:
@@ -100,15 +113,16 @@ class ActionAnswerQuestion(Action):
         if not text:
             dispatcher.utter_message(text=msg.EMPTY_MESSAGE)
             return []
-        result = RETRIEVER.search(text)
-        if result.truncated:
+        plan = RETRIEVER.plan(text)
+        if plan.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)
-        if result.status is Status.ANSWER:
-            return answer_entry(dispatcher, result.candidates[0].entry)
-        if result.status is Status.SUGGEST:
+        if plan.answers:
+            return answer_plan(dispatcher, plan)
+        if plan.status is Status.SUGGEST:
             if int(tracker.get_slot("misunderstood") or 0) + 1 < MISUNDERSTOOD_LIMIT:
-                buttons = [topic_button(c.entry) for c in result.candidates] + [human_button()]
-                dispatcher.utter_message(text=msg.SUGGEST_INTRO, buttons=buttons)
+                buttons = [topic_button(c.entry) for c in plan.menu] + [human_button()]
+                intro = f"{msg.ANSWER_IN_CHINESE}\n{msg.SUGGEST_INTRO}" if plan.latin else msg.SUGGEST_INTRO
+                dispatcher.utter_message(text=intro, buttons=buttons)
             return not_understood(dispatcher, tracker)
         if int(tracker.get_slot("misunderstood") or 0) + 1 < MISUNDERSTOOD_LIMIT:
             hotline = RETRIEVER.get(HOTLINE_ENTRY)
