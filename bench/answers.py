@@ -179,11 +179,11 @@ def show_misses(rows) -> None:
 
 
 TUNE_GRID = {
-    "likely_threshold": [0.30, 0.33, 0.36, 0.40],
-    "tie_margin": [0.0, 0.02, 0.04, 0.07],
-    "split_threshold": [0.35, 0.40, 0.45, 0.50],
-    "latin_dense_weight": [0.4, 0.55, 0.7, 0.85],
-    "answer_margin": [0.04, 0.06],
+    "likely_threshold": [0.35, 0.40, 0.45],
+    "tie_margin": [0.02, 0.05],
+    "lead_margin": [0.0, 0.02, 0.04],
+    "split_threshold": [0.40, 0.50],
+    "latin_dense_weight": [0.4, 0.6, 0.8],
 }
 
 

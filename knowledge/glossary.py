@@ -22,7 +22,7 @@ from .textnorm import is_cjk, normalize
 
 GLOSSARY_FILE = Path(__file__).resolve().parent / "glossary.yml"
 
-_LATIN_WORD = re.compile(r"[a-z0-9]+(?:[-&+.'’][a-z0-9]+)*")
+_LATIN_WORD = re.compile(r"[a-z0-9]+(?:[&+.'’][a-z0-9]+)*")  # a hyphen separates words
 MAX_PHRASE_WORDS = 6
 
 # Function words that carry no topic: never kept for lexical search even if an entry contains them.

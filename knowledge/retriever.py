@@ -10,9 +10,9 @@ asks two things (「診斷多少錢？課程要錢嗎？」) and answers each pa
 The decision (thresholds in knowledge/retrieval.yml):
 
 * ANSWER — the best entry is dominant (score ≥ answer_threshold, ahead by ≥ answer_margin);
-* ANSWER_WITH_ALTERNATIVES — it is plausible (≥ likely_threshold) but not dominant, and no entry of
-  another topic ties with it (within tie_margin): answer it and offer the runner-ups
-  (「您可能也想問」);
+* ANSWER_WITH_ALTERNATIVES — it is plausible (≥ likely_threshold) but not dominant, leads every
+  runner-up by lead_margin, and no entry of another topic ties with it (within tie_margin): answer
+  it and offer the runner-ups (「您可能也想問」);
 * SUGGEST — a real tie between different topics, or only weak candidates: the menu;
 * NONE — nothing reaches suggest_threshold.
 """
@@ -55,6 +55,7 @@ class Settings:
     max_suggestions: int
     likely_threshold: float = 1.01     # ≥ this, not dominant, no tie with another topic: answer + alternatives
     tie_margin: float = 0.0            # a runner-up of another topic this close is a real tie (menu)
+    lead_margin: float = 0.0           # …and the best must lead any runner-up by this much to be answered
     alternatives_window: float = 0.0   # runner-ups this close to the best are offered as alternatives
     max_alternatives: int = 2
     latin_dense_weight: float | None = None  # fusion weight of the dense score for English questions
@@ -238,7 +239,7 @@ class Retriever:
             return Status.ANSWER, kept
         tie = any(c.entry.topic != best.entry.topic and best.score - c.score < s.tie_margin
                   for c in ranked[1 : s.max_suggestions])
-        if best.score >= s.likely_threshold and not tie:
+        if best.score >= s.likely_threshold and not tie and best.score - runner_up >= s.lead_margin:
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)
