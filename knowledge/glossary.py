@@ -99,9 +99,9 @@ class Glossary:
     def lexical_text(self, text: str, known: frozenset[str] | set[str] = frozenset()) -> str:
         """Normalised ``text`` rewritten for lexical search (see the module docstring).
 
-        ``known``: Latin words the lexical index holds (kept when the glossary has no phrase for
-        them, e.g. ``ceo``, ``ai``, ``erp``); other Latin words, and English function words, are
-        dropped. Numbers are kept.
+        English function words are dropped; other Latin words the glossary has no phrase for are
+        kept (the index knows some, e.g. ``ceo``, ``ai``, ``erp``; the others count as unknown
+        words and so lower the score, as unknown Chinese words do). Numbers are kept.
         """
         norm = normalize(text)
         matches = self.english_matches(norm)
@@ -125,7 +125,7 @@ class Glossary:
                 return word
             if word in ENGLISH_STOPWORDS or stem(word) in ENGLISH_STOPWORDS:
                 return " "
-            return word if (word in known or stem(word) in known) else " "
+            return word
 
         return _LATIN_WORD.sub(keep, segment)
 

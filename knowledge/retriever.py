@@ -168,15 +168,17 @@ class Retriever:
         """
         latin = is_latin_question(query)
         dense = self._dense_scores(query)
-        if latin and self.settings.latin_dense_weight is not None:
-            translated = self.glossary.translated(query)
-            if translated:
-                for entry_id, score in self._dense_scores(translated).items():
-                    if score > dense.get(entry_id, -1.0):
-                        dense[entry_id] = score
-        tokens = lexical_tokens(self.glossary.lexical_text(query, self._latin_vocab))
+        lexical_text = self.glossary.lexical_text(query, self._latin_vocab)
+        if latin and self.settings.latin_dense_weight is not None and self.glossary.translated(query):
+            # the question with its programme terms in Chinese and the rest of its words kept
+            for entry_id, score in self._dense_scores(lexical_text).items():
+                if score > dense.get(entry_id, -1.0):
+                    dense[entry_id] = score
+        tokens = lexical_tokens(lexical_text)
         if not tokens:
-            return Features(dense, [0.0] * len(self._ids), latin)
+            # an English question in which the glossary finds no programme term: the dense model
+            # alone, across languages, is not trusted to answer it
+            return Features({} if latin else dense, [0.0] * len(self._ids), latin)
         bm25 = self._bm25
         bound = sum(bm25.idf.get(t, self._max_idf) for t in tokens) * (bm25.k1 + 1)
         return Features(dense, [float(x) / bound for x in bm25.get_scores(tokens)], latin)

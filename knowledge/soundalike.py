@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from .glossary import load_glossary
-from .textnorm import USERDICT, is_cjk, normalize, segment, to_traditional
+from .textnorm import USERDICT, _jieba, _t2s, is_cjk, normalize, to_traditional
 
 _FOLD_INITIAL = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FOLD_FINAL = (("ing", "in"), ("eng", "en"), ("ang", "an"))
@@ -85,8 +85,6 @@ class SoundAlike:
 
     @staticmethod
     def _is_word(span: str) -> bool:
-        from .textnorm import _jieba, _t2s
-
         tok = _jieba()
         tok.check_initialized()
         return bool(tok.FREQ.get(_t2s().convert(span)) or tok.FREQ.get(span))
@@ -112,9 +110,7 @@ class SoundAlike:
                         if not all(readings(ch) & s for ch, s in zip(span, sylls)):
                             continue
                         if bounds is None:
-                            bounds = {0, len(chunk)}
-                            for word, start in segment(chunk):
-                                bounds.update((start, start + len(word)))
+                            bounds = _word_bounds(chunk)
                         if i not in bounds or i + n not in bounds or self._is_word(span):
                             continue
                         # the span must not cut through a programme term already typed right
@@ -141,6 +137,18 @@ class SoundAlike:
         for fix in fixes:
             chars[fix.start : fix.start + len(fix.term)] = fix.term
         return "".join(chars), fixes
+
+
+def _word_bounds(chunk: str) -> set[int]:
+    """Offsets where jieba's dictionary words start and end (no HMM guessing, so an unknown
+    typo such as 以大代小 stays in single characters instead of being glued to its neighbours)."""
+    simp = _t2s().convert(chunk)
+    if len(simp) != len(chunk):
+        simp = chunk
+    bounds = {0, len(chunk)}
+    for _, start, end in _jieba().tokenize(simp, HMM=False):
+        bounds.update((start, end))
+    return bounds
 
 
 def _overlaps(chunk: str, term: str, start: int, end: int) -> bool:
