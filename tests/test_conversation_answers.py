@@ -43,7 +43,7 @@ def test_two_questions_in_one_message_get_both_answers_each_cited(chat):
 def test_likely_answer_comes_with_you_may_also_ask_buttons(chat, retriever):
     # a question whose best entry is plausible but not dominant (checked in-process first, so the
     # test states what it relies on)
-    question = "以大帶小的中心廠要是中小企業嗎"
+    question = "低碳化要怎麼做"
     plan = retriever.plan(question)
     assert plan.status.value == "answer_with_alternatives" and plan.alternatives, plan
     replies = chat.say(question)
