@@ -13,7 +13,7 @@ BOT_DATA := $(shell find bot/data -name '*.yml') bot/config.yml bot/domain.yml \
 MODEL := bot/models/hotline.tar.gz
 INDEX := knowledge/build/index/meta.json
 
-.PHONY: run test setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-intent bench-latency clean
+.PHONY: run test setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-answers bench-intent bench-latency clean
 
 run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
 	$(APP_PY) -m scripts.run
@@ -59,9 +59,11 @@ $(MODEL): $(BOT_DATA) bot/data/nlu/programme.yml
 validate: setup
 	cd bot && ../$(RASA) data validate --fail-on-warnings
 
-bench: bench-retrieval bench-intent bench-latency
+bench: bench-retrieval bench-answers bench-intent bench-latency
 bench-retrieval: setup $(INDEX)
 	$(APP_PY) -m bench.retrieval $(ARGS)
+bench-answers: setup $(INDEX)   ## direct-right/wrong, menu, refusal on the blind set (bench/blind) and the old set
+	$(APP_PY) -m bench.answers $(ARGS)
 bench-intent: setup $(MODEL)
 	$(APP_PY) -m bench.intent $(ARGS)
 bench-latency: setup $(INDEX) $(MODEL)

@@ -5,15 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import contract
-from knowledge.retriever import Status
+from knowledge.retriever import AnswerPlan, Status
 
 from . import messages as msg
 from .handoff import hand_off, not_understood, reason_for, will_hand_off
 from .kb import CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, topic_button, topic_buttons
 from .direct import answer_directly
+
+
+def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict[str, Any]]:
+    """Answer every entry of the plan, each with its citation (two when the message asked two
+    things), then offer the runner-ups as 「您可能也想問」 buttons when the answer was likely, not sure."""
+    if len(plan.answers) > 1:
+        dispatcher.utter_message(text=msg.TWO_TOPICS.format(count=len(plan.answers)))
+    for i, cand in enumerate(plan.answers):
+        text = cand.entry.reply_text()
+        dispatcher.utter_message(text=f"{msg.ANSWER_IN_CHINESE}\n{text}" if plan.latin and i == 0 else text)
+    if plan.alternatives:
+        dispatcher.utter_message(text=msg.ALSO_ASKED, buttons=[topic_button(c.entry) for c in plan.alternatives])
+    return [SlotSet("last_entry_id", plan.answers[0].entry.id), SlotSet("misunderstood", 0)]
 
 
 class ActionAnswerQuestion(Action):
@@ -29,15 +43,16 @@ class ActionAnswerQuestion(Action):
         direct = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)  # the user's own figures, one rule
         if direct is not None:
             return direct
-        result = RETRIEVER.search(text)
-        if result.truncated:
+        plan = RETRIEVER.plan(text)
+        if plan.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)
-        if result.status is Status.ANSWER:
-            return answer_entry(dispatcher, result.candidates[0].entry)
-        if result.status is Status.SUGGEST:
+        if plan.answers:
+            return answer_plan(dispatcher, plan)
+        if plan.status is Status.SUGGEST:
             if not will_hand_off(tracker):
-                buttons = [topic_button(c.entry) for c in result.candidates] + [human_button()]
-                dispatcher.utter_message(text=msg.SUGGEST_INTRO, buttons=buttons)
+                buttons = [topic_button(c.entry) for c in plan.menu] + [human_button()]
+                intro = f"{msg.ANSWER_IN_CHINESE}\n{msg.SUGGEST_INTRO}" if plan.latin else msg.SUGGEST_INTRO
+                dispatcher.utter_message(text=intro, buttons=buttons)
             return not_understood(dispatcher, tracker)
         if not will_hand_off(tracker):
             hotline = RETRIEVER.get(HOTLINE_ENTRY)

@@ -17,6 +17,10 @@ EMPTY_MESSAGE = "請輸入您想詢問的問題，例如「診斷輔導要多少
 UNKNOWN_TOPIC = "抱歉，這個選項已失效，請直接輸入您的問題。"
 MISUNDERSTOOD_HANDOFF = "抱歉，我連續兩次沒能回答您的問題，為避免耽誤您，我請專人來協助。"
 NOT_THESE = "都不是，找專人"
+# --- answering (issue 11): a likely answer with the runner-ups, two questions in one, English ---
+ALSO_ASKED = "您可能也想問："
+TWO_TOPICS = "您問了{count}件事，分別回答如下："
+ANSWER_IN_CHINESE = "(This assistant answers in Traditional Chinese; the rule it used is cited at the end.)"
 
 # --- guided calculations (texts with {placeholders} are filled from knowledge/parameters.yml) ---
 FORM_INTRO = {

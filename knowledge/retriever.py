@@ -1,6 +1,20 @@
 """Hybrid retrieval over the knowledge entries: BM25 on jieba words + character bigrams, fused
 with dense e5 similarities from the faiss index. Below a threshold it says "no answer" instead of
 returning its best guess.
+
+Before scoring, homophone typos of programme terms are corrected (knowledge/soundalike.py) and
+English phrases are mapped to the programme's Chinese terms for the lexical side
+(knowledge/glossary.yml). ``search`` decides for one question; ``plan`` also splits a message that
+asks two things (「診斷多少錢？課程要錢嗎？」) and answers each part.
+
+The decision (thresholds in knowledge/retrieval.yml):
+
+* ANSWER — the best entry is dominant (score ≥ answer_threshold, ahead by ≥ answer_margin);
+* ANSWER_WITH_ALTERNATIVES — it is plausible (≥ likely_threshold) but not dominant, leads every
+  runner-up by lead_margin, and no entry of another topic ties with it (within tie_margin): answer
+  it and offer the runner-ups (「您可能也想問」);
+* SUGGEST — a real tie between different topics, or only weak candidates: the menu;
+* NONE — nothing reaches suggest_threshold.
 """
 from __future__ import annotations
 
@@ -8,17 +22,24 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from rank_bm25 import BM25Okapi
 
 from .embeddings import Embedder, embedder_from_spec
+from .glossary import Glossary, is_latin_question, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
+from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, lexical_tokens
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
+# Where a message that asks two things is cut: sentence ends and the words that join questions.
+_QUESTION_SPLIT = re.compile(
+    r"[。！？!?；;\n]+|[，,、\s]*(?:還有|另外|以及|此外|順便問一下|順便問|順便|再問一下|再請問|也想問|也想知道)[，,、\s]*"
+    r"|\b(?:and also|also|as well as)\b")
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,14 @@ class Settings:
     answer_margin: float
     suggest_threshold: float
     max_suggestions: int
+    likely_threshold: float = 1.01     # ≥ this, not dominant, no tie with another topic: answer + alternatives
+    tie_margin: float = 0.0            # a runner-up of another topic this close is a real tie (menu)
+    lead_margin: float = 0.0           # …and the best must lead any runner-up by this much to be answered
+    alternatives_window: float = 0.0   # runner-ups this close to the best are offered as alternatives
+    max_alternatives: int = 2
+    latin_dense_weight: float | None = None  # fusion weight of the dense score for English questions
+    split_threshold: float = 1.01      # each part of a two-topic message must reach this to be answered
+    max_topics: int = 2
 
     @classmethod
     def load(cls, path: Path = SETTINGS_FILE) -> "Settings":
@@ -40,8 +69,13 @@ class Settings:
 
 class Status(str, Enum):
     ANSWER = "answer"    # confident: answer with the best entry
+    ANSWER_WITH_ALTERNATIVES = "answer_with_alternatives"  # likely: answer it, offer the runner-ups
     SUGGEST = "suggest"  # unsure: offer the candidates as buttons
     NONE = "none"        # nothing close enough: say so, offer the hotline
+
+    @property
+    def answers(self) -> bool:
+        return self in (Status.ANSWER, Status.ANSWER_WITH_ALTERNATIVES)
 
 
 @dataclass(frozen=True)
@@ -58,18 +92,42 @@ class RetrievalResult:
     status: Status
     candidates: tuple[Candidate, ...]  # best first; empty when status is NONE
     truncated: bool = False
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        """The runner-ups to offer next to the answer (ANSWER_WITH_ALTERNATIVES only)."""
+        return self.candidates[1:] if self.status is Status.ANSWER_WITH_ALTERNATIVES else ()
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    """What to say to one message: the entries to answer (two or more when the message asks about
+    different things), the alternatives to offer under the answer, or the menu, or nothing."""
+    query: str
+    status: Status
+    answers: tuple[Candidate, ...]       # answered in this order, each with its citation
+    alternatives: tuple[Candidate, ...]  # 「您可能也想問」 buttons under the answer(s)
+    menu: tuple[Candidate, ...]          # SUGGEST: the topics to choose from
+    ranked: tuple[Candidate, ...]        # answers first, then every other entry best first
+    latin: bool = False                  # an English question: say that answers are in Chinese
+    truncated: bool = False
+    parts: tuple[str, ...] = ()          # the parts answered separately (two-topic messages)
+
 
 class Retriever:
     def __init__(self, kb: KnowledgeBase, dense: DenseIndex, embedder: Embedder,
-                 settings: Settings) -> None:
+                 settings: Settings, glossary: Glossary | None = None,
+                 soundalike: SoundAlike | None = None) -> None:
         if dense.model_id != embedder.model_id:  # open_index checks too; belt and braces
             raise ValueError("dense index and embedder disagree on the model")
         self.kb, self.dense, self.embedder, self.settings = kb, dense, embedder, settings
+        self.glossary = glossary or load_glossary()
+        self.soundalike = soundalike or SoundAlike.default()
         self._by_id = {e.id: e for e in kb.entries}
         self._ids = [e.id for e in kb.entries]
         docs = [
@@ -79,6 +137,7 @@ class Retriever:
         ]
         self._bm25 = BM25Okapi(docs)
         self._max_idf = max(self._bm25.idf.values())
+        self._latin_vocab = frozenset(t for t in self._bm25.idf if t.isascii() and t[:1].isalpha())
 
     @classmethod
     def from_env(cls, index_dir: Path | None = None, embedder: Embedder | None = None) -> "Retriever":
@@ -95,33 +154,49 @@ class Retriever:
                 best[entry_id] = score
         return best
 
-    def features(self, query: str) -> tuple[dict[str, float], list[float]]:
+    def features(self, query: str) -> "Features":
         """Raw scores: best dense cosine per entry, and per entry (in entry order) the share of the
         query's highest possible BM25 score that the entry reaches (0..1).
 
         The bound counts every query token at (k1 + 1) × idf, with words the index has never
         seen at the highest idf, so a query made of unknown words scores low against
         everything, and a one-word programme query ("補助") can still score high.
+
+        Lexical search sees the glossary's rewriting of the query (English phrases as the
+        programme's Chinese terms, English words nobody can match dropped); for an English
+        question the dense side also judges the Chinese terms found and keeps the better cosine.
         """
+        latin = is_latin_question(query)
         dense = self._dense_scores(query)
-        tokens = lexical_tokens(query)
+        lexical_text = self.glossary.lexical_text(query, self._latin_vocab)
+        if latin and self.settings.latin_dense_weight is not None and self.glossary.translated(query):
+            # the question with its programme terms in Chinese and the rest of its words kept
+            for entry_id, score in self._dense_scores(lexical_text).items():
+                if score > dense.get(entry_id, -1.0):
+                    dense[entry_id] = score
+        tokens = lexical_tokens(lexical_text)
         if not tokens:
-            return dense, [0.0] * len(self._ids)
+            # an English question in which the glossary finds no programme term: the dense model
+            # alone, across languages, is not trusted to answer it
+            return Features({} if latin else dense, [0.0] * len(self._ids), latin)
         bm25 = self._bm25
         bound = sum(bm25.idf.get(t, self._max_idf) for t in tokens) * (bm25.k1 + 1)
-        return dense, [float(x) / bound for x in bm25.get_scores(tokens)]
+        return Features(dense, [float(x) / bound for x in bm25.get_scores(tokens)], latin)
 
-    def fuse(self, features: tuple[dict[str, float], list[float]],
-             settings: Settings | None = None) -> list[Candidate]:
+    def fuse(self, features: "Features", settings: Settings | None = None) -> list[Candidate]:
         """Every entry with its fused score, best first (no thresholds applied)."""
         s = settings or self.settings
-        dense, lexical = features
+        dense, lexical, latin = features
+        dense_w = s.dense_weight
+        if latin and s.latin_dense_weight is not None:
+            dense_w = s.latin_dense_weight
+        lexical_w = 1.0 - dense_w if latin and s.latin_dense_weight is not None else s.lexical_weight
         out = []
         for entry_id, lex in zip(self._ids, lexical):
             cos = dense.get(entry_id, s.dense_floor)
             d = min(1.0, max(0.0, (cos - s.dense_floor) / (s.dense_ceiling - s.dense_floor)))
             lex_n = min(1.0, max(0.0, lex) * s.lexical_scale)
-            fused = s.dense_weight * d + s.lexical_weight * lex_n
+            fused = dense_w * d + lexical_w * lex_n
             out.append(Candidate(self._by_id[entry_id], round(fused, 4), round(cos, 4), round(lex_n, 4)))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
@@ -129,38 +204,98 @@ class Retriever:
     def scores(self, query: str) -> list[Candidate]:
         return self.fuse(self.features(query))
 
-    def rank(self, query: str) -> tuple[str, bool, list[Candidate]]:
-        """(the text judged, whether it was clipped, every entry best first)."""
+    def corrected(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """``text`` with homophone typos of programme terms corrected (unchanged when none)."""
+        fixed, fixes = self.soundalike.correct(text)
+        return (fixed, tuple(fixes)) if fixes else (text, ())
+
+    def _rank(self, query: str) -> tuple[str, bool, list[Candidate], tuple[Correction, ...]]:
         text, truncated = clip_message(query)
         if not text or not any(ch.isalnum() for ch in text):
-            return text, truncated, []
-        ranked = self.scores(text)
+            return text, truncated, [], ()
+        judged, fixes = self.corrected(text)
+        ranked = self.scores(judged)
         # In a long or multi-sentence message the question is usually the last sentence; the
         # story before it dilutes the scores. Judge that sentence alone too and keep the better.
-        sentences = [p for p in _SENTENCE_END.split(text) if sum(ch.isalnum() for ch in p) >= 2]
+        sentences = [p for p in _SENTENCE_END.split(judged) if sum(ch.isalnum() for ch in p) >= 2]
         if len(sentences) > 1:
             last = self.scores(sentences[-1])
             if last[0].score > ranked[0].score:
                 ranked = last
+        return text, truncated, ranked, fixes
+
+    def rank(self, query: str) -> tuple[str, bool, list[Candidate]]:
+        """(the text judged, whether it was clipped, every entry best first)."""
+        text, truncated, ranked, _ = self._rank(query)
         return text, truncated, ranked
 
-    def search(self, query: str) -> RetrievalResult:
-        s = self.settings
-        text, truncated, ranked = self.rank(query)
-        if not ranked:
-            return RetrievalResult(query=text, status=Status.NONE, candidates=(), truncated=truncated)
+    def decide(self, ranked: list[Candidate], settings: Settings | None = None) -> tuple[Status, tuple[Candidate, ...]]:
+        """The decision for one question from its ranking: (status, the candidates it keeps)."""
+        s = settings or self.settings
+        if not ranked or ranked[0].score < s.suggest_threshold:
+            return Status.NONE, ()
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
-            status = Status.ANSWER
-        elif best.score >= s.suggest_threshold:
-            status = Status.SUGGEST
-        else:
-            return RetrievalResult(query=text, status=Status.NONE, candidates=(), truncated=truncated)
         kept = tuple(c for c in ranked[: s.max_suggestions] if c.score >= s.suggest_threshold)
-        return RetrievalResult(query=text, status=status, candidates=kept, truncated=truncated)
+        if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
+            return Status.ANSWER, kept
+        tie = any(c.entry.topic != best.entry.topic and best.score - c.score < s.tie_margin
+                  for c in ranked[1 : s.max_suggestions])
+        if best.score >= s.likely_threshold and not tie and best.score - runner_up >= s.lead_margin:
+            alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
+                         if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
+            return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)
+        return Status.SUGGEST, kept
+
+    def search(self, query: str) -> RetrievalResult:
+        text, truncated, ranked, fixes = self._rank(query)
+        status, kept = self.decide(ranked)
+        return RetrievalResult(query=text, status=status, candidates=kept, truncated=truncated,
+                               corrections=fixes)
+
+    def split(self, text: str) -> list[str]:
+        """The questions of a message, cut at sentence ends and joining words (還有, 另外, …)."""
+        return [p.strip(" ，,、") for p in _QUESTION_SPLIT.split(text)
+                if p and sum(ch.isalnum() for ch in p) >= 2]
+
+    def plan(self, query: str) -> AnswerPlan:
+        """The whole decision for one message: ``search`` on the message, or, when its parts each
+        clearly match a different entry, every part answered (up to ``max_topics``)."""
+        s = self.settings
+        text, truncated, ranked, fixes = self._rank(query)
+        latin = is_latin_question(text)
+        status, kept = self.decide(ranked)
+        parts = self.split(self.corrected(text)[0]) if ranked else []
+        if len(parts) >= 2:
+            picked: list[Candidate] = []
+            answered_parts: list[str] = []
+            for part in parts:
+                p_status, p_kept = self.decide(self.scores(part))
+                if p_status.answers and p_kept[0].score >= s.split_threshold \
+                        and all(c.entry.id != p_kept[0].entry.id for c in picked):
+                    picked.append(p_kept[0])
+                    answered_parts.append(part)
+            if len(picked) >= 2:
+                picked = picked[: s.max_topics]
+                ids = {c.entry.id for c in picked}
+                return AnswerPlan(query=text, status=Status.ANSWER, answers=tuple(picked), alternatives=(),
+                                  menu=(), ranked=(*picked, *(c for c in ranked if c.entry.id not in ids)),
+                                  latin=latin, truncated=truncated, parts=tuple(answered_parts))
+        if status is Status.NONE:
+            return AnswerPlan(query=text, status=status, answers=(), alternatives=(), menu=(),
+                              ranked=tuple(ranked), latin=latin, truncated=truncated)
+        if status is Status.SUGGEST:
+            return AnswerPlan(query=text, status=status, answers=(), alternatives=(), menu=kept,
+                              ranked=tuple(ranked), latin=latin, truncated=truncated)
+        return AnswerPlan(query=text, status=status, answers=kept[:1],
+                          alternatives=kept[1:] if status is Status.ANSWER_WITH_ALTERNATIVES else (),
+                          menu=(), ranked=tuple(ranked), latin=latin, truncated=truncated)
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
 
+class Features(NamedTuple):
+    dense: dict[str, float]   # best cosine per entry id
+    lexical: list[float]      # relative BM25 per entry, in entry order
+    latin: bool               # an English (mostly Latin-script) question

@@ -84,7 +84,7 @@ def test_most_labelled_out_of_scope_questions_get_no_answer(retriever, questions
 
 def test_unsure_query_offers_suggestions_instead_of_an_answer(retriever):
     s = retriever.settings
-    strict = Settings(**{**s.__dict__, "answer_threshold": 0.99})
+    strict = Settings(**{**s.__dict__, "answer_threshold": 0.99, "likely_threshold": 0.99})
     r = Retriever(retriever.kb, retriever.dense, retriever.embedder, strict)
     result = r.search("診斷費用多少")
     assert result.status is Status.SUGGEST

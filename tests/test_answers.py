@@ -1,0 +1,192 @@
+"""Answering what people actually ask (issue 11), at the retriever level, in-process: the glossary
+for English, homophone typos, two questions in one message, and the decision between an answer, an
+answer with 「您可能也想問」, the menu and "not found". `make bench-answers` measures the same
+decision on the blind question set."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from knowledge.glossary import GLOSSARY_FILE, Glossary, is_latin_question, load_glossary
+from knowledge.loader import ENTRIES_DIR, SOURCE_FILES
+from knowledge.retriever import Candidate, Retriever, Status
+from knowledge.soundalike import SoundAlike
+from knowledge.textnorm import normalize
+
+# --- the glossary is data with a source --------------------------------------------------------
+
+
+def test_every_chinese_term_of_the_glossary_is_the_programmes_wording():
+    sources = normalize("".join(p.read_text("utf-8") for p in SOURCE_FILES.values()))
+    entries = normalize("".join(p.read_text("utf-8") for p in ENTRIES_DIR.glob("*.yml")))
+    raw = yaml.safe_load(GLOSSARY_FILE.read_text("utf-8"))
+    words = {w for row in raw["english"] for w in str(row["zh"]).split()}
+    words |= set(raw["terms"]) | set(raw["synonyms"].values())
+    unsourced = sorted(w for w in words if normalize(w) not in sources and normalize(w) not in entries)
+    assert unsourced == []
+    assert not [w for w in words if re.search(r"\d", w)], "the glossary must state no figure"
+
+
+def test_glossary_rewrites_english_for_lexical_search():
+    g = load_glossary()
+    text = g.lexical_text("Is there a subsidy for buying new machines?")
+    assert "補助" in text and "全新設備之購置費" in text
+    assert not re.search(r"[a-z]", text)  # English function words are dropped
+    assert "利息補貼" in g.lexical_text("how much interest subsidy for a 3,500萬 loan")
+    assert "3,500萬" in g.lexical_text("how much interest subsidy for a 3,500萬 loan")
+    # the longest phrase wins; words the index knows are kept
+    assert g.lexical_text("working capital loan", {"ceo"}).split() == ["週轉性支出", "週轉金", "貸款"]
+    assert g.lexical_text("recommend a good stock to buy").split() == ["recommend", "good", "stock", "購置"]
+    assert g.lexical_text("CEO班幾天", {"ceo"}) == "ceo班幾天"
+    # Chinese text is left as it is, apart from a colloquial word followed by the term
+    assert g.lexical_text("補助上限多少") == "補助上限多少"
+    assert g.lexical_text("耗材可以補嗎").endswith("消耗性器材")
+
+
+def test_glossary_refuses_a_phrase_with_two_meanings(tmp_path):
+    path = tmp_path / "g.yml"
+    path.write_text("english:\n  - {zh: 補助, en: [grant]}\n  - {zh: 貸款, en: [grants]}\n", "utf-8")
+    with pytest.raises(ValueError, match="grants"):
+        Glossary.load(path)
+
+
+@pytest.mark.parametrize("text, latin", [
+    ("Is there a subsidy for buying new machines?", True),
+    ("Do we need 工廠登記 to apply for the subsidy?", True),
+    ("interest subsidy 大概多少 for a 3,500萬 loan", True),
+    ("請問 subsidy 上限是多少", False),
+    ("補助上限多少", False),
+    ("CEO班幾天", False),
+])
+def test_english_questions_are_told_apart_from_mixed_ones(text, latin):
+    assert is_latin_question(text) is latin
+
+
+# --- homophone typos -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, fixed", [
+    ("我們12個人，補住最多可以拿多少", "補助"),
+    ("帶款利率多少", "貸款"),
+    ("智會化課程有哪些", "智慧化"),
+    ("診段輔導要錢嗎", "診斷"),
+    ("以大代小要帶幾家", "以大帶小"),
+    ("补住上限", "補助"),
+])
+def test_homophone_typos_of_programme_terms_are_corrected(typed, fixed):
+    text, fixes = SoundAlike.default().correct(typed)
+    assert fixed in text and fixes and len(text) == len(typed)
+
+
+@pytest.mark.parametrize("text", ["我記不住補助上限", "總經費500萬元工廠要登記嗎", "補助上限多少", "貸款額度",
+                                  "診斷輔導費用", "智慧化低碳化", "以大帶小", "申請要準備什麼"])
+def test_real_words_and_exact_terms_are_left_alone(text):
+    assert SoundAlike.default().correct(text) == (normalize(text), [])
+
+
+# --- the decision ---------------------------------------------------------------------------------
+
+
+def _ranked(retriever, *pairs):
+    return [Candidate(retriever.get(eid), score, 0.0, 0.0) for eid, score in pairs]
+
+
+def test_decision_rules(retriever):
+    s = replace(retriever.settings, answer_threshold=0.5, answer_margin=0.1, likely_threshold=0.35,
+                suggest_threshold=0.3, tie_margin=0.03, lead_margin=0.02, alternatives_window=0.15,
+                max_alternatives=2)
+    decide = lambda *pairs: retriever.decide(_ranked(retriever, *pairs), s)  # noqa: E731
+    # dominant: answered alone
+    status, kept = decide(("diagnosis_cost", 0.6), ("diagnosis_overview", 0.4), ("training_free", 0.2))
+    assert status is Status.ANSWER and kept[0].entry.id == "diagnosis_cost"
+    # plausible, not dominant, runner-up of the same topic: answer + the runner-ups
+    status, kept = decide(("diagnosis_cost", 0.45), ("diagnosis_overview", 0.42), ("diagnosis_reports", 0.36),
+                          ("training_free", 0.2))
+    assert status is Status.ANSWER_WITH_ALTERNATIVES
+    assert [c.entry.id for c in kept] == ["diagnosis_cost", "diagnosis_overview", "diagnosis_reports"]
+    # plausible, the runner-up of another topic clearly behind: still answered
+    status, kept = decide(("diagnosis_cost", 0.45), ("training_free", 0.40))
+    assert status is Status.ANSWER_WITH_ALTERNATIVES and kept[0].entry.id == "diagnosis_cost"
+    # …but not when it hardly leads (lead_margin)
+    assert decide(("diagnosis_cost", 0.45), ("diagnosis_overview", 0.44))[0] is Status.SUGGEST
+    # a real tie between different topics: the menu
+    status, kept = decide(("diagnosis_cost", 0.45), ("training_free", 0.44), ("loan_overview", 0.31))
+    assert status is Status.SUGGEST and {c.entry.id for c in kept} == {"diagnosis_cost", "training_free",
+                                                                       "loan_overview"}
+    # weak: the menu; nothing close: not found
+    assert decide(("diagnosis_cost", 0.32), ("diagnosis_overview", 0.2))[0] is Status.SUGGEST
+    assert decide(("diagnosis_cost", 0.2), ("diagnosis_overview", 0.1)) == (Status.NONE, ())
+
+
+# --- real questions through the real index ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("Are the training courses free?", "training_free"),
+    ("How much does the on-site diagnosis cost for an SME?", "diagnosis_cost"),
+    ("Is there an interest subsidy for the loans?", "loan_interest_subsidy"),
+    ("Can the subsidy pay for salaries?", "subsidy_self_funded"),
+    ("是否有 subsidy for 新設備", "subsidy_new_equipment"),
+])
+def test_english_and_mixed_questions_are_answered_in_chinese_with_the_entry(retriever, question, entry_id):
+    plan = retriever.plan(question)
+    assert plan.status.answers, [(c.entry.id, c.score) for c in plan.ranked[:3]]
+    assert plan.answers[0].entry.id == entry_id
+    assert plan.latin is is_latin_question(question)
+
+
+def test_english_out_of_scope_gets_no_answer(retriever):
+    assert retriever.plan("What will the weather be like in Taipei tomorrow?").status is Status.NONE
+    # one programme-like word among others: at most the menu, never an answer
+    assert not retriever.plan("Recommend me a good stock to buy").status.answers
+
+
+@pytest.mark.parametrize("typo, exact, entry_id", [
+    ("補住上限是多少", "補助上限是多少", "subsidy_caps"),
+    ("疫後振興帶款最高可以借多少", "疫後振興貸款最高可以借多少", "loan_recovery_general"),
+    ("智會化的課程有哪些主題", "智慧化的課程有哪些主題", "training_smart_topics"),
+    ("診段輔導中小企業要付多少", "診斷輔導中小企業要付多少", "diagnosis_cost"),
+])
+def test_homophone_typo_ranks_like_the_exact_term(retriever, typo, exact, entry_id):
+    typed, right = retriever.plan(typo), retriever.plan(exact)
+    assert right.status.answers and right.answers[0].entry.id == entry_id
+    assert typed.status.answers and typed.answers[0].entry.id == entry_id
+    assert typed.ranked[0].score == right.ranked[0].score
+
+
+def test_correction_changes_nothing_for_questions_without_typos(retriever, questions):
+    """Exact-term ranking is untouched: the same scores with and without the homophone step."""
+    plain = Retriever(retriever.kb, retriever.dense, retriever.embedder, retriever.settings,
+                      soundalike=SoundAlike(()))
+    for q in [q["q"] for q in questions if q["split"] == "dev"][:40]:
+        if retriever.corrected(q)[1]:
+            continue
+        assert [(c.entry.id, c.score) for c in retriever.scores(q)[:3]] == \
+               [(c.entry.id, c.score) for c in plain.scores(q)[:3]], q
+
+
+@pytest.mark.parametrize("question, entry_ids", [
+    ("上課要錢嗎？另外診斷輔導一案多少錢？", ["training_free", "diagnosis_cost"]),
+    ("新設備可以補幾成？委託研究費又可以補幾成？", ["subsidy_new_equipment", "subsidy_commissioned_research"]),
+    ("信保基金電話幾號，還有疫後振興貸款最多借多少", ["loan_credit_guarantee", "loan_recovery_general"]),
+])
+def test_two_questions_in_one_message_get_both_answers(retriever, question, entry_ids):
+    plan = retriever.plan(question)
+    assert plan.status is Status.ANSWER
+    assert [c.entry.id for c in plan.answers] == entry_ids
+    assert len(plan.parts) == 2
+
+
+@pytest.mark.parametrize("question", ["人事費、無形資產引進費可以用補助款嗎", "我們是做螺絲的。請問診斷輔導費用多少？"])
+def test_one_question_with_several_clauses_gets_one_answer(retriever, question):
+    plan = retriever.plan(question)
+    assert plan.status.answers and len(plan.answers) == 1
+
+
+def test_nothing_close_is_refused(retriever):
+    for text in ["今天台北會下雨嗎", "asdfghjkl", "幫我寫一段python程式"]:
+        plan = retriever.plan(text)
+        assert plan.status is Status.NONE and plan.answers == () and plan.menu == ()
