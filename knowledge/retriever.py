@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from rank_bm25 import BM25Okapi
 
-from .embeddings import Embedder, embedder_from_spec
+from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
 from .textnorm import clip_message, lexical_tokens
@@ -83,7 +83,7 @@ class Retriever:
     @classmethod
     def from_env(cls, index_dir: Path | None = None, embedder: Embedder | None = None) -> "Retriever":
         kb = load_knowledge()
-        embedder = embedder or embedder_from_spec()
+        embedder = with_query_cache(embedder or embedder_from_spec())
         dense = open_index(index_dir or index_dir_from_env(), kb, embedder)
         return cls(kb, dense, embedder, Settings.load())
 
