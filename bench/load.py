@@ -37,6 +37,7 @@ from .common import load_questions, percentile
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+HANDOFF_INTENTS = {"request_human", "complain", "case_status"}
 
 
 # ---------------------------------------------------------------- processes (Linux /proc)
@@ -125,6 +126,7 @@ class Sent:
     status: int
     ms: float
     message_id: int | None = None  # the widget's stored user message
+    handoff: bool = False          # widget: the conversation had an open officer ticket at the reply
 
 
 @dataclass
@@ -152,6 +154,8 @@ class Result:
             "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
             "p99_ms": round(percentile(lat, 99), 1),
             "checked": self.checked, "missing": self.missing,
+            # replies given while the conversation was with an officer (the bot was not asked)
+            "in_handoff": sum(1 for s in self.ok if s.handoff),
             "cpu_ms_per_msg": {name: round(sec * 1000 / n_ok, 1) if n_ok else None
                                for name, sec in self.cpu.items()},
         }
@@ -184,18 +188,33 @@ class Target:
 class Widget(Target):
     name = "widget"
 
+    def __init__(self, base: str, token: str | None = None) -> None:
+        super().__init__(base, token)
+        # conversations that got an open officer ticket: their messages no longer go to the bot
+        self.handoff_conversations: set[str] = set()
+
     async def send(self, client, conversation, text):
         r = await client.post(f"{self.base}/api/widget/messages", json={"session_id": conversation, "text": text})
         mid = None
         if r.status_code == 200:
-            um = r.json().get("user_message") or {}
-            mid = um.get("id")
+            body = r.json()
+            mid = (body.get("user_message") or {}).get("id")
+            if body.get("handoff"):
+                self.handoff_conversations.add(conversation)
         return r.status_code, mid
 
     async def missing(self, client, conversation, sent):
-        r = await client.get(f"{self.base}/api/widget/messages", params={"session_id": conversation, "after": "0"})
-        r.raise_for_status()
-        stored = {(m.get("id"), m.get("text")) for m in r.json()["messages"]}
+        stored: set = set()
+        after = 0
+        while True:  # the API answers a page at a time (the store's limit): read on after the last id
+            r = await client.get(f"{self.base}/api/widget/messages",
+                                 params={"session_id": conversation, "after": str(after)})
+            r.raise_for_status()
+            page = r.json()["messages"]
+            if not page:
+                break
+            stored |= {(m.get("id"), m.get("text")) for m in page}
+            after = max(int(m["id"]) for m in page)
         return sum(1 for s in sent if (s.message_id, s.text) not in stored)
 
 
@@ -246,7 +265,8 @@ async def run_load(target: Target, *, conversations: int, duration: float, cap: 
                     status, mid = await target.send(client, conv, text)
                 except httpx.HTTPError:
                     status, mid = 0, None
-                result.sent.append(Sent(conv, text, status, (time.perf_counter() - t) * 1000, mid))
+                result.sent.append(Sent(conv, text, status, (time.perf_counter() - t) * 1000, mid,
+                                        conv in getattr(target, "handoff_conversations", ())))
 
         await asyncio.gather(*(conversation(i) for i in range(conversations)))
         result.seconds = time.perf_counter() - t0
@@ -285,6 +305,7 @@ async def run_long(target: Target, *, turns: int, step: int = 25, texts: list[st
         missing = await target.missing(client, conv, sent)
     blocks = [round(percentile(lat[i:i + step], 50), 1) for i in range(0, len(lat), step)]
     return {"label": f"{target.name} long", "turns": turns, "errors": errors, "missing": missing,
+            "handed_off": conv in getattr(target, "handoff_conversations", ()),
             "p50_per_block_ms": blocks, "last_over_first": round(blocks[-1] / blocks[0], 2) if blocks else None}
 
 
@@ -293,7 +314,8 @@ def print_summary(s: dict) -> None:
     cpu = "  ".join(f"{k} {v}" for k, v in s["cpu_ms_per_msg"].items()) or "-"
     print(f"{s['label']:<14} c={s['conversations']:<3} {s['msg_per_s']:6.2f} msg/s  "
           f"p50 {s['p50_ms']:6.0f}  p95 {s['p95_ms']:6.0f}  p99 {s['p99_ms']:6.0f} ms  "
-          f"n={s['ok']} errors={s['errors']} missing={s['missing']}/{s['checked']}  "
+          f"n={s['ok']} errors={s['errors']} missing={s['missing']}/{s['checked']} "
+          f"in_handoff={s['in_handoff']}  "
           f"CPU ms/msg: {cpu}", flush=True)
 
 
@@ -321,15 +343,20 @@ async def _measure(stack_name: str, gateway: str | None, rasa: str | None, pids:
         targets.append(Widget(gateway))
     if rasa and args.target in ("rasa", "both"):
         targets.append(RasaRest(rasa, token))
+    # questions that hand the conversation to an officer (after which the bot no longer answers it)
+    # are left out unless asked for: the load is on the bot's path
+    texts = [q["q"] for q in load_questions() if args.all_intents or q.get("intent") not in HANDOFF_INTENTS]
+    if args.texts:
+        texts = texts[:args.texts]
     for t in targets:
         if args.long:
-            r = await run_long(t, turns=args.long)
+            r = await run_long(t, turns=args.long, texts=texts)
             r["label"] = f"{stack_name} {r['label']}".strip()
             print(json.dumps(r, ensure_ascii=False), flush=True)
             out.append(r)
             continue
         res = await run_load(t, conversations=args.conversations, duration=args.duration, cap=args.cap,
-                             pids=pids, label=f"{stack_name} {t.name}".strip())
+                             pids=pids, label=f"{stack_name} {t.name}".strip(), texts=texts)
         s = res.summary()
         print_summary(s)
         out.append(s)
@@ -349,6 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ab", metavar="K=V,...", help="start two stacks, A with these env vars, B without; "
                                                    "interleave rounds")
     ap.add_argument("--rounds", type=int, default=2, help="rounds per stack with --ab")
+    ap.add_argument("--texts", type=int, default=0, metavar="N",
+                    help="use only the first N questions of bench/questions.yml (repeated questions, as on a "
+                         "hotline); default all 504, each distinct")
+    ap.add_argument("--all-intents", action="store_true",
+                    help="also send the questions that hand the conversation to an officer")
+    ap.add_argument("--port-offset", type=int, default=0, help="added to the own stacks' ports (36005, 39000, …)")
     ap.add_argument("--json", type=Path, help="also write every summary to this file")
     args = ap.parse_args(argv)
 
@@ -364,8 +397,9 @@ def main(argv: list[str] | None = None) -> int:
                     pids[name] = pid
         summaries += asyncio.run(_measure("", args.gateway, args.rasa, pids, args, args.rasa_token))
     else:
-        stacks = {"": _own_stack(0, {})} if not args.ab else {
-            "A": _own_stack(0, _parse_env(args.ab)), "B": _own_stack(100, {})}
+        off = args.port_offset
+        stacks = {"": _own_stack(off, {})} if not args.ab else {
+            "A": _own_stack(off, _parse_env(args.ab)), "B": _own_stack(off + 100, {})}
         try:
             for st in stacks.values():
                 st.start()

@@ -10,7 +10,7 @@ from bench import load
 
 pytestmark = pytest.mark.stack
 
-FIELDS = {"label", "conversations", "messages", "ok", "errors", "seconds", "msg_per_s", "p50_ms", "p95_ms",
+FIELDS = {"label", "conversations", "messages", "ok", "errors", "seconds", "msg_per_s", "p50_ms", "p95_ms", "in_handoff",
           "p99_ms", "checked", "missing", "cpu_ms_per_msg"}
 
 
