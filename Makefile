@@ -13,7 +13,7 @@ BOT_DATA := $(shell find bot/data -name '*.yml') bot/config.yml bot/domain.yml \
 MODEL := bot/models/hotline.tar.gz
 INDEX := knowledge/build/index/meta.json
 
-.PHONY: run test setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-answers bench-intent bench-latency clean
+.PHONY: run test setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-answers bench-intent bench-latency bench-load clean
 
 run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
 	$(APP_PY) -m scripts.run
@@ -68,6 +68,8 @@ bench-intent: setup $(MODEL)
 	$(APP_PY) -m bench.intent $(ARGS)
 bench-latency: setup $(INDEX) $(MODEL)
 	$(APP_PY) -m bench.latency $(ARGS)
+bench-load: setup $(INDEX) $(MODEL)   ## closed-loop load on the widget API and Rasa REST (ARGS="-c 16 -d 60", "--long 200")
+	$(APP_PY) -m bench.load $(ARGS)
 
 officer: setup                 ## create an officer account: make officer LOGIN=lin NAME=林專員 (asks the password)
 	$(APP_PY) -m channels.officers create "$(LOGIN)" --name "$(NAME)"

