@@ -107,3 +107,62 @@ def test_nlu_parse_cache_is_bounded_copies_and_matches_a_fresh_parse():
                                "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
     assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-3000:])
     assert any(line.startswith("OK ") for line in proc.stdout.splitlines()), proc.stdout
+
+
+SESSION_SNIPPET = r'''
+import os, time
+import components  # applies the patches
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+domain = Domain.load("bot/domain.yml")
+p = object.__new__(MessageProcessor)
+p.domain = domain
+
+def tracker(turns, extra=()):
+    t = DialogueStateTracker("x", domain.slots)
+    t.update(ActionExecuted("action_session_start"), domain)
+    t.update(SessionStarted(), domain)
+    t.update(ActionExecuted("action_listen"), domain)
+    for i in range(turns):
+        t.update(UserUttered(f"q{i}", {"name": "greet"}, timestamp=time.time()), domain)
+        t.update(ActionExecuted("utter_greet"), domain)
+        t.update(ActionExecuted("action_listen"), domain)
+    for e in extra:
+        t.update(e, domain)
+    return t
+
+os.environ["HOTLINE_SESSION_TURNS"] = "5"
+assert not p._has_session_expired(tracker(4))
+assert p._has_session_expired(tracker(5))
+assert p._has_session_expired(tracker(12))
+# a new session counts from its own start
+t = tracker(7)
+t.update(SessionStarted(), domain)
+t.update(UserUttered("again", {"name": "greet"}, timestamp=time.time()), domain)
+assert not p._has_session_expired(t)
+# never in the middle of a form
+form = next(iter(domain.form_names))
+assert not p._has_session_expired(tracker(9, [ActiveLoop(form)]))
+assert p._has_session_expired(tracker(9, [ActiveLoop(form), ActiveLoop(None)]))
+os.environ["HOTLINE_SESSION_TURNS"] = "0"
+assert not p._has_session_expired(tracker(50))
+# time-based expiry is untouched
+os.environ["HOTLINE_SESSION_TURNS"] = "20"
+old = DialogueStateTracker("y", domain.slots)
+old.update(UserUttered("hi", {"name": "greet"}, timestamp=time.time() - 3 * 3600), domain)
+assert p._has_session_expired(old)
+assert domain.session_config.carry_over_slots
+print("OK")
+'''
+
+
+def test_a_session_ends_after_its_turn_cap_but_not_inside_a_form():
+    proc = subprocess.run([str(ROOT / ".venv" / "rasa" / "bin" / "python"), "-c", SESSION_SNIPPET], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": f"{ROOT}:{ROOT / 'bot'}", "PATH": "/usr/bin:/bin",
+                               "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "OK" in proc.stdout.splitlines()

@@ -10,6 +10,16 @@ featurizers, DIET, synonym mapper, fallback classifier: none reads the tracker, 
 its metadata, and those are not among the output properties). Hotline questions repeat a lot, so
 the parse result is kept in a bounded LRU cache keyed by the exact text; a hit returns a deep copy.
 ``HOTLINE_NLU_CACHE`` sets the number of texts kept (default 2048; 0 turns the cache off).
+
+3. Bounded trackers (issue 12 §9): a turn costs in proportion to the tracker Rasa loads, rebuilds,
+sends to the action server and saves; the SQL tracker store loads only the latest session. Rasa
+starts a new session only after ``session_expiration_time`` minutes of silence, so a long, busy
+conversation grew without bound (a turn 5–8× slower after 200 turns). Here a session also
+"expires" once it holds ``HOTLINE_SESSION_TURNS`` user messages (default 20; 0: off) — never while
+a form is active or the conversation is paused. Rasa's own ``action_session_start`` then runs with
+``carry_over_slots_to_new_session: true`` (bot/domain.yml): the slots, i.e. what the assistant
+knows about the enterprise, carry over; the full history stays in the tracker store
+(``GET /conversations/<id>/tracker`` still returns every session).
 """
 from __future__ import annotations
 
@@ -103,6 +113,47 @@ def _cached_parse(original):
     return parse
 
 
+def _session_turns() -> int:
+    try:
+        return max(0, int(os.environ.get("HOTLINE_SESSION_TURNS", "20")))
+    except ValueError:
+        return 20
+
+
+def user_turns_in_session(tracker) -> int:
+    """User messages since the tracker's latest ``session_started`` event (or since its start)."""
+    from rasa.shared.core.events import SessionStarted, UserUttered
+
+    n = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            break
+        if isinstance(event, UserUttered):
+            n += 1
+    return n
+
+
+def session_full(tracker, cap: int) -> bool:
+    """Whether the current session reached ``cap`` user messages and may end here (no active form,
+    not paused)."""
+    if cap <= 0 or tracker.active_loop_name or tracker.is_paused():
+        return False
+    return user_turns_in_session(tracker) >= cap
+
+
+def _capped_expiry(original):
+    @functools.wraps(original)
+    def has_session_expired(self, tracker) -> bool:
+        if original(self, tracker):
+            return True
+        if not self.domain.session_config.are_sessions_enabled():
+            return False
+        return session_full(tracker, _session_turns())
+
+    has_session_expired._hotline_original = original
+    return has_session_expired
+
+
 def apply() -> None:
     from rasa.core.processor import MessageProcessor
 
@@ -110,3 +161,5 @@ def apply() -> None:
     RemoteAction._hotline_patched = True
     if not hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original"):
         MessageProcessor._parse_message_with_graph = _cached_parse(MessageProcessor._parse_message_with_graph)
+    if not hasattr(MessageProcessor._has_session_expired, "_hotline_original"):
+        MessageProcessor._has_session_expired = _capped_expiry(MessageProcessor._has_session_expired)
