@@ -3,6 +3,9 @@
     make bench-load                                   # own stack on spare ports, 16 conversations, 60 s
     make bench-load ARGS="-c 8 -d 20 --target rasa"
     make bench-load ARGS="--long 200"                 # one conversation, 200 turns, p50 per 25 turns
+    make bench-load ARGS="--soak 600 --window 60 -c 4 --target rasa"
+                                                      # 10 min of load; RSS of each server after every
+                                                      # minute and its growth over the second half
     make bench-load ARGS="--ab HOTLINE_QUERY_CACHE=0,HOTLINE_NLU_CACHE=0 -d 30"
                                                       # two stacks (A: those env vars, B: defaults), rounds
                                                       # interleaved A,B,A,B so both see the same machine load
@@ -309,6 +312,46 @@ async def run_long(target: Target, *, turns: int, step: int = 25, texts: list[st
             "p50_per_block_ms": blocks, "last_over_first": round(blocks[-1] / blocks[0], 2) if blocks else None}
 
 
+async def run_soak(target: Target, *, seconds: float, window: float, conversations: int,
+                   pids: dict[str, int], texts: list[str], label: str) -> dict:
+    """Closed-loop load for ``seconds`` in windows of ``window`` seconds (fresh conversations each
+    window, like new callers); the RSS of every server after each window. ``growth_mb_per_min`` is
+    the least-squares slope of each server's RSS over the second half of the windows (after warm-up:
+    caches filling, lazy loading), the steady growth a leak would show."""
+    samples: list[dict] = []
+    t0 = time.perf_counter()
+    rss0 = {n: round(rss_mb(p), 1) for n, p in pids.items()}
+    print(json.dumps({"label": label, "t_s": 0, "rss_mb": rss0}), flush=True)
+    n_windows = max(1, int(seconds // window))
+    errors = missing = sent = 0
+    for _ in range(n_windows):
+        res = await run_load(target, conversations=conversations, duration=window, cap=10 ** 6, pids={},
+                             label=label, texts=texts)
+        errors += len(res.sent) - len(res.ok)
+        missing += res.missing
+        sent += len(res.sent)
+        row = {"label": label, "t_s": round(time.perf_counter() - t0),
+               "msgs": len(res.sent), "p50_ms": round(percentile([s.ms for s in res.ok] or [0], 50), 1),
+               "rss_mb": {n: round(rss_mb(p), 1) for n, p in pids.items()}}
+        samples.append(row)
+        print(json.dumps(row), flush=True)
+
+    def slope(points: list[tuple[float, float]]) -> float:
+        if len(points) < 2:
+            return 0.0
+        mx = sum(x for x, _ in points) / len(points)
+        my = sum(y for _, y in points) / len(points)
+        den = sum((x - mx) ** 2 for x, _ in points) or 1.0
+        return sum((x - mx) * (y - my) for x, y in points) / den
+
+    half = samples[len(samples) // 2:] if len(samples) >= 4 else samples
+    growth = {n: round(slope([(r["t_s"] / 60, r["rss_mb"][n]) for r in half]), 2) for n in pids}
+    return {"label": f"{label} soak", "seconds": round(time.perf_counter() - t0), "messages": sent,
+            "errors": errors, "missing": missing, "rss_start_mb": rss0,
+            "rss_end_mb": samples[-1]["rss_mb"] if samples else rss0,
+            "growth_mb_per_min_second_half": growth}
+
+
 # ---------------------------------------------------------------- printing and the command line
 def print_summary(s: dict) -> None:
     cpu = "  ".join(f"{k} {v}" for k, v in s["cpu_ms_per_msg"].items()) or "-"
@@ -349,6 +392,12 @@ async def _measure(stack_name: str, gateway: str | None, rasa: str | None, pids:
     if args.texts:
         texts = texts[:args.texts]
     for t in targets:
+        if args.soak:
+            r = await run_soak(t, seconds=args.soak, window=args.window, conversations=args.conversations,
+                               pids=pids, texts=texts, label=f"{stack_name} {t.name}".strip())
+            print(json.dumps(r, ensure_ascii=False), flush=True)
+            out.append(r)
+            continue
         if args.long:
             r = await run_long(t, turns=args.long, texts=texts)
             r["label"] = f"{stack_name} {r['label']}".strip()
@@ -370,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cap", type=int, default=5000, help="at most this many messages per run")
     ap.add_argument("--target", choices=("widget", "rasa", "both"), default="both")
     ap.add_argument("--long", type=int, default=0, metavar="TURNS", help="one conversation for TURNS turns")
+    ap.add_argument("--soak", type=float, default=0, metavar="SECONDS",
+                    help="load for SECONDS in windows of --window seconds, printing each server's RSS")
+    ap.add_argument("--window", type=float, default=60.0, help="seconds per --soak window")
     ap.add_argument("--gateway", help="a running gateway (e.g. http://127.0.0.1:8000) instead of an own stack")
     ap.add_argument("--rasa", help="a running Rasa (e.g. http://127.0.0.1:5005)")
     ap.add_argument("--rasa-token", default=os.environ.get("RASA_TOKEN"))

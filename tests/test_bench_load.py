@@ -56,3 +56,16 @@ def test_listening_pid_is_found_for_the_stacks_gateway(stack):
 
     pid = load.pid_listening_on(urlparse(stack.cfg.gateway_url).port)
     assert pid in load.descendants(stack.procs["gateway"].pid)
+
+
+def test_soak_reports_rss_per_window_and_its_growth(stack):
+    target = load.RasaRest(stack.cfg.rasa_url)
+    pids = {name: proc.pid for name, proc in stack.procs.items()}
+    texts = [q["q"] for q in load.load_questions()][:10]
+    r = asyncio.run(load.run_soak(target, seconds=6.0, window=2.0, conversations=1, pids=pids, texts=texts,
+                                  label="soak"))
+    assert r["messages"] > 0 and r["errors"] == 0 and r["missing"] == 0
+    assert set(r["rss_start_mb"]) == set(r["rss_end_mb"]) == {"actions", "rasa", "gateway"}
+    assert all(v > 50 for v in r["rss_end_mb"].values())       # real processes with a model loaded
+    assert set(r["growth_mb_per_min_second_half"]) == set(pids)
+    assert r["seconds"] < 60

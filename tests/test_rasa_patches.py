@@ -155,6 +155,12 @@ old = DialogueStateTracker("y", domain.slots)
 old.update(UserUttered("hi", {"name": "greet"}, timestamp=time.time() - 3 * 3600), domain)
 assert p._has_session_expired(old)
 assert domain.session_config.carry_over_slots
+# the carry-over sets each slot once, to its final value, whatever the session did
+from rasa.core.actions.action import ActionSessionStart
+t = tracker(3, [SlotSet("last_entry_id", f"e{i}") for i in range(30)] + [SlotSet("last_entry_id", None)])
+carried = ActionSessionStart._slot_set_events_from_tracker(t)
+assert [(e.key, e.value) for e in carried if e.key == "last_entry_id"] == [("last_entry_id", None)]
+assert len(carried) == len({e.key for e in carried})
 print("OK")
 '''
 

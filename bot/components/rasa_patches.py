@@ -19,7 +19,9 @@ conversation grew without bound (a turn 5–8× slower after 200 turns). Here a 
 a form is active or the conversation is paused. Rasa's own ``action_session_start`` then runs with
 ``carry_over_slots_to_new_session: true`` (bot/domain.yml): the slots, i.e. what the assistant
 knows about the enterprise, carry over; the full history stays in the tracker store
-(``GET /conversations/<id>/tracker`` still returns every session).
+(``GET /conversations/<id>/tracker`` still returns every session). Rasa's carry-over replays every
+``slot`` event of the ending session, so each session would start with all the previous sessions'
+slot events (growing again); here it sets each slot once, to its final value.
 """
 from __future__ import annotations
 
@@ -141,6 +143,18 @@ def session_full(tracker, cap: int) -> bool:
     return user_turns_in_session(tracker) >= cap
 
 
+def _carried_slots(tracker):
+    """One ``SlotSet`` per slot with its value at the end of the session (Rasa: every slot event)."""
+    from rasa.shared.core.events import SlotSet
+
+    final: dict = {}
+    for event in tracker.applied_events():
+        if isinstance(event, SlotSet):
+            final.pop(event.key, None)
+            final[event.key] = event
+    return [SlotSet(key=e.key, value=e.value, metadata=e.metadata) for e in final.values()]
+
+
 def _capped_expiry(original):
     @functools.wraps(original)
     def has_session_expired(self, tracker) -> bool:
@@ -161,5 +175,8 @@ def apply() -> None:
     RemoteAction._hotline_patched = True
     if not hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original"):
         MessageProcessor._parse_message_with_graph = _cached_parse(MessageProcessor._parse_message_with_graph)
+    from rasa.core.actions.action import ActionSessionStart
+
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(_carried_slots)
     if not hasattr(MessageProcessor._has_session_expired, "_hotline_original"):
         MessageProcessor._has_session_expired = _capped_expiry(MessageProcessor._has_session_expired)
