@@ -58,15 +58,42 @@ def _token(settings: Settings) -> dict[str, str]:
     return {"token": settings.rasa_token} if settings.rasa_token else {}
 
 
-async def bot_healthy(settings: Settings) -> bool:
-    """Rasa (with a model) and the action server both answer their health probes."""
+async def _probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None) -> dict[str, Any]:
     try:
-        async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
-            rasa, actions = await asyncio.gather(client.get(f"{settings.rasa_url}/status", params=_token(settings)),
-                                                 client.get(f"{settings.action_server_url}/health"))
-        return rasa.status_code == 200 and bool(rasa.json().get("model_file")) and actions.status_code == 200
-    except (httpx.HTTPError, ValueError):
-        return False
+        resp = await client.get(url, params=params or {})
+        ok, detail = check(resp)
+        return {"ok": ok, "detail": detail}
+    except (httpx.HTTPError, ValueError) as exc:
+        return {"ok": False, "detail": f"unreachable: {type(exc).__name__}"}
+
+
+def _rasa_check(resp: httpx.Response) -> tuple[bool, str]:
+    if resp.status_code != 200:
+        return False, f"HTTP {resp.status_code}"
+    model = resp.json().get("model_file")
+    return bool(model), model or "no model loaded"
+
+
+def _action_check(resp: httpx.Response) -> tuple[bool, str]:
+    return resp.status_code == 200, f"HTTP {resp.status_code}"
+
+
+async def probe_bot(settings: Settings) -> dict[str, Any]:
+    """The one health probe of the bot: Rasa (``/status``, with a model loaded) and the action server
+    (``/health``), each ``{"ok", "detail"}``, and ``ok`` when both are. ``GET /health`` reports it; the
+    hub asks ``bot_healthy`` (the same probe) before it gives up on a message the bot keeps answering
+    with nothing."""
+    async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
+        rasa, actions = await asyncio.gather(
+            _probe(client, f"{settings.rasa_url}/status", _rasa_check, _token(settings)),
+            _probe(client, f"{settings.action_server_url}/health", _action_check),
+        )
+    return {"ok": rasa["ok"] and actions["ok"], "rasa": rasa, "action_server": actions}
+
+
+async def bot_healthy(settings: Settings) -> bool:
+    """Rasa (with a model) and the action server both answer their health probes (``probe_bot``)."""
+    return (await probe_bot(settings))["ok"]
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None) -> FastAPI:
@@ -98,34 +125,12 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(line.router(ctx))
     app.include_router(console.router(ctx))
 
-    async def probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None) -> dict[str, Any]:
-        try:
-            resp = await client.get(url, params=params or {})
-            ok, detail = check(resp)
-            return {"ok": ok, "detail": detail}
-        except httpx.HTTPError as exc:
-            return {"ok": False, "detail": f"unreachable: {type(exc).__name__}"}
-
-    def rasa_check(resp: httpx.Response) -> tuple[bool, str]:
-        if resp.status_code != 200:
-            return False, f"HTTP {resp.status_code}"
-        model = resp.json().get("model_file")
-        return bool(model), model or "no model loaded"
-
-    def action_check(resp: httpx.Response) -> tuple[bool, str]:
-        return resp.status_code == 200, f"HTTP {resp.status_code}"
-
     @app.get("/health")
     async def health() -> JSONResponse:
-        async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
-            rasa, actions = await asyncio.gather(
-                probe(client, f"{settings.rasa_url}/status", rasa_check, _token(settings)),
-                probe(client, f"{settings.action_server_url}/health", action_check),
-            )
-        ok = rasa["ok"] and actions["ok"]
-        body = {"status": "ok" if ok else "degraded", "gateway": {"ok": True},
-                "rasa": rasa, "action_server": actions}
-        return JSONResponse(body, status_code=200 if ok else 503)
+        bot = await probe_bot(settings)
+        body = {"status": "ok" if bot["ok"] else "degraded", "gateway": {"ok": True},
+                "rasa": bot["rasa"], "action_server": bot["action_server"]}
+        return JSONResponse(body, status_code=200 if bot["ok"] else 503)
 
     return app
 
