@@ -1,5 +1,6 @@
-"""Bring the handoff database up to date and exit: ``python -m channels.migrate`` (also
-``python -m scripts.migrate``, used by the Kubernetes Job, compose and ``make cluster``).
+"""Bring the handoff database up to date and exit: ``python -m channels.migrate`` (the Kubernetes
+Job, compose's ``migrate`` service and ``make cluster`` run it; ``python -m scripts.migrate`` is its
+old name, still accepted with a warning).
 
 The gateway migrates at every start as well (idempotent, and safe with several gateways starting at
 once: on PostgreSQL under an advisory lock); a deployment may run this as a separate step first. The

@@ -4,7 +4,7 @@ Two Rasa replicas (bot/endpoints.production.yml: trackers in PostgreSQL, convers
 Redis), two action servers (replica i calls action server i) and two gateways that route each
 conversation to one replica by consistent hashing (``RASA_URLS``, channels/rasa_client.py) with
 failover, sharing one PostgreSQL handoff database whose schema is created once before they start
-(``python -m scripts.migrate``).
+(``python -m channels.migrate``).
 
     make cluster                     Rasa :5005 :5006, actions :5055 :5056, gateways :8000 :8001
     make cluster ARGS="--offset 100 --fresh"
@@ -115,7 +115,7 @@ def prepare(cfg: ClusterConfig, fresh: bool = False) -> None:
     if fresh:
         clear_locks(cfg)
     env = {**_base_env(StackConfig()), "HANDOFF_DATABASE_URL": cfg.handoff_url()}
-    subprocess.run([str(APP_PYTHON), "-m", "scripts.migrate"], cwd=ROOT, env=env, check=True,
+    subprocess.run([str(APP_PYTHON), "-m", "channels.migrate"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

@@ -202,21 +202,26 @@ def test_rasa_gets_every_setting_of_the_production_endpoints_and_a_short_lock_li
 def test_migration_job_runs_the_schema_step_that_exists():
     job = by_kind(render(OVERLAY), "Job")["hotline-migrate"]
     (c,) = pod_spec(job)["containers"]
-    assert c["command"][:3] == ["python", "-m", "scripts.migrate"]
+    assert c["command"][:3] == ["python", "-m", "channels.migrate"]
     assert c["image"].endswith("/gateway:1.1.0")                     # the image that contains it
-    assert (ROOT / "scripts" / "migrate.py").exists()
+    assert (ROOT / "channels" / "migrate.py").exists()
     assert pod_spec(job)["restartPolicy"] in ("OnFailure", "Never")
 
 
 def test_migrate_creates_the_handoff_schema_and_is_idempotent(tmp_path, capsys):
     from sqlalchemy import create_engine, inspect
 
-    from scripts.migrate import main
+    from channels.migrate import main
+    from scripts import migrate as old_name
 
     url = f"sqlite:///{tmp_path / 'h.db'}"
     for _ in range(2):
         assert main(["--url", url]) == 0
         assert "at schema version" in capsys.readouterr().out
+    # the old entry point still works, and says which one to use
+    with pytest.warns(FutureWarning, match="channels.migrate"):
+        assert old_name.main(["--url", url]) == 0
+    assert "at schema version" in capsys.readouterr().out
     tables = set(inspect(create_engine(url)).get_table_names())
     assert {"conversations", "messages", "tickets", "schema_version"} <= tables
 

@@ -2,7 +2,7 @@
 # The gateway (FastAPI, Python 3.11): web widget, LINE webhook, officer console, handoff store.
 # Build from the repository root:
 #   docker build -f deploy/docker/gateway.Dockerfile -t hotline-gateway .
-# The same image runs the schema migration: `python -m scripts.migrate` (the Kubernetes Job,
+# The same image runs the schema migration: `python -m channels.migrate` (the Kubernetes Job,
 # compose's `migrate` service) and officer accounts: `python -m channels.officers create …`.
 FROM python:3.11-slim
 
