@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from scripts.stack import (APP_PYTHON, MODEL, RASA_BIN, ROOT, Stack, StackConfig, _base_env, _get)
+from scripts.stack import APP_PYTHON, MODEL, RASA_BIN, ROOT, Stack, StackConfig, _base_env, _get, serve
 
 PRODUCTION_ENDPOINTS = ROOT / "bot" / "endpoints.production.yml"
 
@@ -213,40 +211,23 @@ def parse_args(argv: list[str] | None = None) -> tuple[ClusterConfig, bool]:
     return cfg, a.fresh
 
 
-def _stop_on_sigterm(*_):
-    raise KeyboardInterrupt()
-
-
 def main(argv: list[str] | None = None) -> int:
     cfg, fresh = parse_args(argv)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     print(f"Preparing PostgreSQL ({cfg.tracker_db}, {cfg.handoff_db}) and Redis db {cfg.redis_db}…", flush=True)
     prepare(cfg, fresh=fresh)
-    cluster = Cluster(cfg)
-    print(f"Starting {cfg.replicas} × (action server, Rasa, gateway); two Rasa replicas take a few minutes…",
-          flush=True)
-    try:
-        cluster.start()
-        cluster.supervise()
-        cluster.wait_ready(timeout=900, progress=lambda note: print(f"  … {note}", flush=True))
-        print("\nThe cluster is running:\n"
-              + "".join(f"  rasa-{i}     {u}\n" for i, u in enumerate(cfg.rasa_urls()))
-              + "".join(f"  actions-{i}  {u}\n" for i, u in enumerate(cfg.action_urls()))
-              + "".join(f"  gateway-{i}  {u}/   (RASA_URLS={','.join(cfg.rasa_urls())})\n"
-                        for i, u in enumerate(cfg.gateway_urls()))
-              + f"  trackers     PostgreSQL {cfg.tracker_db}; handoff {cfg.handoff_db}; locks Redis db "
-                f"{cfg.redis_db} ({cfg.redis_key_prefix}:*), lock lifetime {cfg.lock_lifetime_s}s\n"
-              + "A server that stops is started again by itself. Press Ctrl-C to stop.\n", flush=True)
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        print("\nStopping…", flush=True)
-        return 0
-    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        cluster.stop()
+
+    def banner() -> str:
+        return ("\nThe cluster is running:\n"
+                + "".join(f"  rasa-{i}     {u}\n" for i, u in enumerate(cfg.rasa_urls()))
+                + "".join(f"  actions-{i}  {u}\n" for i, u in enumerate(cfg.action_urls()))
+                + "".join(f"  gateway-{i}  {u}/   (RASA_URLS={','.join(cfg.rasa_urls())})\n"
+                          for i, u in enumerate(cfg.gateway_urls()))
+                + f"  trackers     PostgreSQL {cfg.tracker_db}; handoff {cfg.handoff_db}; locks Redis db "
+                  f"{cfg.redis_db} ({cfg.redis_key_prefix}:*), lock lifetime {cfg.lock_lifetime_s}s\n")
+
+    return serve(Cluster(cfg), banner=banner, ready_timeout=900,
+                 starting=f"Starting {cfg.replicas} × (action server, Rasa, gateway); "
+                          "two Rasa replicas take a few minutes…")
 
 
 if __name__ == "__main__":

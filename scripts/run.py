@@ -9,12 +9,10 @@ Options (tests run a second copy on other ports): --rasa-port, --action-port, --
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import time
 from pathlib import Path
 
-from scripts.stack import Stack, StackConfig
+from scripts.stack import Stack, StackConfig, serve
 
 
 def parse_args(argv: list[str] | None = None) -> StackConfig:
@@ -31,21 +29,11 @@ def parse_args(argv: list[str] | None = None) -> StackConfig:
                        gateway_port=a.gateway_port, var_dir=a.var_dir, log_dir=a.log_dir)
 
 
-def _stop_on_sigterm(*_):
-    raise KeyboardInterrupt()
-
-
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
-    stack = Stack(cfg)
-    print("Starting the action server, Rasa and the gateway (Rasa takes about a minute to load)…",
-          flush=True)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    try:
-        stack.start()
-        stack.supervise()
-        stack.wait_ready(progress=lambda note: print(f"  … {note}", flush=True))
-        print(
+
+    def banner() -> str:
+        return (
             "\nThe assistant is running:\n"
             f"  Rasa REST     {cfg.rasa_url}/webhooks/rest/webhook\n"
             f"  action server {cfg.action_url}/health\n"
@@ -55,18 +43,10 @@ def main(argv: list[str] | None = None) -> int:
             f"  LINE webhook  {cfg.gateway_url}/line/webhook (needs LINE_CHANNEL_SECRET/ACCESS_TOKEN)\n"
             "Try:\n"
             f"  curl -s {cfg.rasa_url}/webhooks/rest/webhook "
-            "-d '{\"sender\":\"a\",\"message\":\"員工8人的製造業補助上限多少\"}'\n"
-            "A server that stops is started again by itself. Press Ctrl-C to stop.\n", flush=True)
-        while True:          # the supervisor thread keeps the servers up
-            time.sleep(1)
-    except KeyboardInterrupt:
-        print("\nStopping…", flush=True)
-        return 0
-    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        stack.stop()
+            "-d '{\"sender\":\"a\",\"message\":\"員工8人的製造業補助上限多少\"}'\n")
+
+    return serve(Stack(cfg), banner=banner,
+                 starting="Starting the action server, Rasa and the gateway (Rasa takes about a minute to load)…")
 
 
 if __name__ == "__main__":

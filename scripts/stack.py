@@ -3,6 +3,9 @@
 One place for the command lines, used by ``make run`` (scripts/run.py), ``make cluster``
 (scripts/cluster.py), the conversation tests and the latency benchmark, so they all run the same thing.
 
+``serve()`` is the one foreground loop of ``make run`` and ``make cluster``: start, supervise, wait
+until ready, print where things are, keep running until Ctrl-C or SIGTERM, then stop everything.
+
 Supervision (``Stack.supervise()``, used by ``make run`` and ``make cluster``): a server that exits is
 started again after a back-off (1 s, doubling to 30 s; back to 1 s once it has run a minute), each
 exit and restart logged; the other servers keep serving meanwhile. ``stop()`` ends the supervision
@@ -333,3 +336,31 @@ class Stack:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _stop_on_sigterm(*_):
+    raise KeyboardInterrupt()
+
+
+def serve(stack: "Stack", *, starting: str, banner: Callable[[], str], ready_timeout: float = 300.0) -> int:
+    """Run ``stack`` in the foreground (``make run``, ``make cluster``): start every server,
+    supervise them, wait until all are ready (printing progress), print ``banner()``, then keep them up
+    until Ctrl-C or SIGTERM; stop all of them whatever happens. Returns the process exit code."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    print(starting, flush=True)
+    try:
+        stack.start()
+        stack.supervise()
+        stack.wait_ready(timeout=ready_timeout, progress=lambda note: print(f"  … {note}", flush=True))
+        print(banner() + "A server that stops is started again by itself. Press Ctrl-C to stop.\n",
+              flush=True)
+        while True:          # the supervisor thread keeps the servers up
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from testenv import LINE_PORT, LINE_SECRET, LINE_TOKEN, PORT_OFFSET, STACK_NOW  # noqa: E402
+from testenv import LINE_PORT, LINE_SECRET, LINE_TOKEN, PORT_OFFSET, STACK_NOW, stack_env  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "test-output"
@@ -84,13 +84,8 @@ def stack(line_api):
     cfg = StackConfig(rasa_port=15005 + PORT_OFFSET, action_port=15055 + PORT_OFFSET,
                       gateway_port=18000 + PORT_OFFSET,
                       var_dir=work / "var", log_dir=OUTPUT / f"stack-logs{PORT_OFFSET or ''}",
-                      extra_env={
-                          "HANDOFF_DATABASE_URL": f"sqlite:///{work / 'var' / 'handoff.db'}",
-                          "HANDOFF_FAKE_NOW": STACK_NOW,
-                          "LINE_CHANNEL_SECRET": LINE_SECRET,
-                          "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
-                          "LINE_API_BASE": line_api.url,
-                      })
+                      extra_env=stack_env(f"sqlite:///{work / 'var' / 'handoff.db'}",
+                                          LINE_API_BASE=line_api.url))
     s = Stack(cfg)
     s.start()
     try:

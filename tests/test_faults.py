@@ -14,28 +14,34 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
+from faultutil import API, Load, check_answered_once_in_order, kind, pending_count, rasa_user_texts, rows
+from faultutil import wait_all_answered as _wait_all_answered
 from sqlalchemy import create_engine, text
 
 from channels.core.store import Store
-from conftest import OUTPUT, PORT_OFFSET, STACK_NOW
+from conftest import OUTPUT, PORT_OFFSET
+from testenv import LOAD_GATEWAY_ENV, extra_gateway
 
 pytestmark = pytest.mark.stack
 
 # gateways on ports of their own (conftest's stack uses 15005/15055/18000/18090 + offset, offsets 50 apart)
 GATEWAY_PORTS = (16045 + PORT_OFFSET, 16046 + PORT_OFFSET)
 PG_ADMIN = os.environ.get("HANDOFF_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-API = "/api/widget/messages"
-QUESTIONS = ["診斷輔導要多少錢", "申請資格是什麼", "需要準備哪些文件", "你好", "什麼是升級轉型計畫",
-             "補助比例是多少", "可以線上申請嗎", "謝謝", "申請流程是什麼", "申請期限到什麼時候"]
 CONVERSATIONS, MESSAGES = 4, 8
 SETTLE_S = 150          # after the killed process is back: time for every pending message to be answered
-NOTICE_KINDS = ("queued", "recovered")
+
+
+def wait_all_answered(store: Store, timeout: float = SETTLE_S) -> float:
+    return _wait_all_answered(store, timeout)
+
+
+def rasa_user_turns(bot, conversation_id: str) -> int:
+    return len(rasa_user_texts(bot.cfg.rasa_url, conversation_id))
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +67,11 @@ def killed(bot, name: str) -> Iterator[None]:
 
 @contextmanager
 def gateway(bot, port: int, database_url: str, tmp: Path, name: str) -> Iterator["object"]:
-    from scripts.stack import Stack, StackConfig
+    from scripts.stack import Stack
 
-    cfg = StackConfig(rasa_port=bot.cfg.rasa_port, action_port=bot.cfg.action_port, gateway_port=port,
-                      var_dir=tmp / f"var-{name}", log_dir=OUTPUT / f"fault-logs{PORT_OFFSET or ''}" / name,
-                      extra_env={"HANDOFF_DATABASE_URL": database_url, "HANDOFF_FAKE_NOW": STACK_NOW,
-                                 "RASA_TIMEOUT_S": "20", "AGENT_ASSIST": "false",
-                                 "WIDGET_RATE_PER_SESSION": "0", "WIDGET_RATE_PER_ADDRESS": "0"})
+    cfg = extra_gateway(bot.cfg, port=port, var_dir=tmp / f"var-{name}",
+                        log_dir=OUTPUT / f"fault-logs{PORT_OFFSET or ''}" / name, database_url=database_url,
+                        RASA_TIMEOUT_S="20", **LOAD_GATEWAY_ENV)
     gw = Stack(cfg, services=("gateway",))
     gw.start()
     try:
@@ -75,120 +79,6 @@ def gateway(bot, port: int, database_url: str, tmp: Path, name: str) -> Iterator
         yield gw
     finally:
         gw.stop()
-
-
-# ---------------------------------------------------------------- load and checks
-@dataclass
-class Load:
-    """Conversations sending messages one after another (like people typing), recording the 200s."""
-    urls: list[str]
-    conversations: int = CONVERSATIONS
-    messages: int = MESSAGES
-    pause_s: float = 0.2
-    sessions: list[str] = field(default_factory=list)
-    ok: dict[str, list[int]] = field(default_factory=dict)      # session → ids of messages that got a 200
-    until_ok: bool = False
-    failed: int = 0
-    server_errors: int = 0
-    threads: list[threading.Thread] = field(default_factory=list)
-
-    def start(self) -> "Load":
-        self.sessions = [uuid.uuid4().hex for _ in range(self.conversations)]
-        for i, session in enumerate(self.sessions):
-            self.ok[session] = []
-            t = threading.Thread(target=self._run, args=(session, self.urls[i % len(self.urls)]), daemon=True)
-            t.start()
-            self.threads.append(t)
-        return self
-
-    def _run(self, session: str, url: str) -> None:
-        """Up to ``messages`` messages; with ``until_ok``, until that many got a 200 (a message whose
-        request failed is followed by the next one, as a user would type again)."""
-        deadline = time.monotonic() + 150
-        with httpx.Client(base_url=url, timeout=60) as client:
-            n = 0
-            while time.monotonic() < deadline:
-                if (len(self.ok[session]) if self.until_ok else n) >= self.messages:
-                    break
-                body = {"session_id": session, "text": QUESTIONS[n % len(QUESTIONS)],
-                        "client_id": f"m{n}-{uuid.uuid4().hex[:8]}"}
-                n += 1
-                try:
-                    resp = client.post(API, json=body)
-                except httpx.HTTPError:
-                    self.failed += 1          # the gateway is down: the user sees an error
-                    time.sleep(0.5)
-                else:
-                    if resp.status_code == 200:
-                        self.ok[session].append(resp.json()["user_message"]["id"])
-                    else:
-                        self.failed += 1
-                        self.server_errors += resp.status_code >= 500
-                time.sleep(self.pause_s)
-
-    def wait_ok(self, total: int, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while sum(len(v) for v in self.ok.values()) < total and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-    def join(self, timeout: float = 180) -> None:
-        for t in self.threads:
-            t.join(timeout)
-        assert not any(t.is_alive() for t in self.threads), "load did not finish"
-
-
-def rows(store: Store, conversation_id: str):
-    with store.engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT id, direction, author, handled_at, failed_at, reply_to, ticket_id, payload, text FROM messages "
-            "WHERE conversation_id = :c ORDER BY id"), {"c": conversation_id}).all()
-
-
-def pending_count(store: Store) -> int:
-    with store.engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM messages WHERE direction = 'in' AND handled_at IS NULL")).scalar()
-
-
-def wait_all_answered(store: Store, timeout: float = SETTLE_S) -> None:
-    deadline = time.monotonic() + timeout
-    while pending_count(store) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert pending_count(store) == 0, f"{pending_count(store)} messages still unanswered after {timeout}s"
-
-
-def _kind(payload) -> str | None:
-    if isinstance(payload, str):
-        import json
-        payload = json.loads(payload)
-    return (payload or {}).get("kind")
-
-
-def check_answered_once_in_order(store: Store, load: Load) -> int:
-    """Every message that got a 200 is handled (not failed) with its own answers, stored once, and
-    a conversation's answers come in the order of its questions. Returns how many were checked."""
-    checked = 0
-    for session, ids in load.ok.items():
-        cid = f"web:{session}"
-        all_rows = rows(store, cid)
-        inbound = {r.id: r for r in all_rows if r.direction == "in"}
-        answers = [r for r in all_rows if r.direction == "out" and r.reply_to is not None
-                   and _kind(r.payload) not in NOTICE_KINDS]
-        by_question: dict[int, list[str]] = {}
-        for r in answers:
-            by_question.setdefault(r.reply_to, []).append(r.text)
-        for i in ids:
-            r = inbound[i]
-            assert r.handled_at is not None and r.failed_at is None, f"message {i} of {cid} not answered"
-            assert by_question.get(i) or r.ticket_id is not None, f"message {i} of {cid} has no answer"
-            got = by_question.get(i, [])
-            half = len(got) // 2
-            assert not (got and len(got) % 2 == 0 and got[:half] == got[half:]), f"message {i} answered twice: {got}"
-            checked += 1
-        order = [r.reply_to for r in answers]
-        assert order == sorted(order), f"answers of {cid} out of order: {order}"
-        assert set(order) <= set(inbound)
-        assert list(inbound) == sorted(inbound)
-    return checked
 
 
 def sqlite_url(tmp: Path, name: str) -> str:
@@ -212,7 +102,7 @@ def test_kill_rasa_under_load_every_accepted_message_is_answered_once_in_order(b
                 assert resp.json()["handoff"]["state"] == "waiting"
                 load.join()
                 assert pending_count(store) > 0          # the outage really left messages waiting
-                busy = [r for s in load.sessions for r in rows(store, f"web:{s}") if _kind(r.payload) == "queued"]
+                busy = [r for s in load.sessions for r in rows(store, f"web:{s}") if kind(r.payload) == "queued"]
                 assert busy                                 # ... and their senders were told
             wait_all_answered(store)
             assert check_answered_once_in_order(store, load) == CONVERSATIONS * MESSAGES
@@ -279,17 +169,15 @@ def pg_database():
 @contextmanager
 def two_gateways(bot, url: str, tmp: Path) -> Iterator[list]:
     """Both started at the same moment on the same database."""
-    from scripts.stack import Stack, StackConfig
+    from scripts.stack import Stack
 
     stacks = []
     for i, port in enumerate(GATEWAY_PORTS):
-        cfg = StackConfig(rasa_port=bot.cfg.rasa_port, action_port=bot.cfg.action_port, gateway_port=port,
-                          var_dir=tmp / f"var-pg{i}", log_dir=OUTPUT / f"fault-logs{PORT_OFFSET or ''}" / f"pg{i}",
-                          # a long timeout: a turn slower than it would be sent to Rasa again (at least
-                          # once), and this test counts the bot's turns exactly
-                          extra_env={"HANDOFF_DATABASE_URL": url, "HANDOFF_FAKE_NOW": STACK_NOW,
-                                     "RASA_TIMEOUT_S": "90", "AGENT_ASSIST": "false",
-                                     "WIDGET_RATE_PER_SESSION": "0", "WIDGET_RATE_PER_ADDRESS": "0"})
+        # a long timeout: a turn slower than it would be sent to Rasa again (at least once), and this
+        # test counts the bot's turns exactly
+        cfg = extra_gateway(bot.cfg, port=port, var_dir=tmp / f"var-pg{i}",
+                            log_dir=OUTPUT / f"fault-logs{PORT_OFFSET or ''}" / f"pg{i}", database_url=url,
+                            RASA_TIMEOUT_S="90", **LOAD_GATEWAY_ENV)
         stacks.append(Stack(cfg, services=("gateway",)))
     try:
         for s in stacks:
@@ -302,11 +190,6 @@ def two_gateways(bot, url: str, tmp: Path) -> Iterator[list]:
     finally:
         for s in stacks:
             s.stop()
-
-
-def rasa_user_turns(bot, conversation_id: str) -> int:
-    tracker = httpx.get(f"{bot.cfg.rasa_url}/conversations/{conversation_id}/tracker", timeout=30).json()
-    return sum(1 for e in tracker.get("events", []) if e.get("event") == "user")
 
 
 def test_two_gateways_on_one_postgresql_database(bot, tmp_path, pg_database):

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -140,6 +141,43 @@ def test_wait_ready_gives_up_on_a_server_that_never_starts(tmp_path):
             stack.wait_ready(timeout=30)
     finally:
         stack.stop()
+
+
+SERVE = r"""
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from test_supervision import SERVER, StandIns
+from scripts.stack import serve
+port = int(sys.argv[1])
+stack = StandIns(Path(sys.argv[2]), {"a": [sys.executable, "-c", SERVER, str(port)]}, {"a": port})
+sys.exit(serve(stack, starting="starting", banner=lambda: "BANNER\n", ready_timeout=30))
+"""
+
+
+def test_serve_is_the_foreground_loop_and_sigterm_stops_everything(tmp_path):
+    """``serve()``: the one loop behind ``make run`` and ``make cluster``."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port), str(tmp_path), str(ROOT / "tests")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        _wait(lambda: any("BANNER" in line for line in lines), 30, "serve() says it is running")
+        assert _up(port)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        reader.join(10)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    out = "".join(lines)
+    assert code == 0, out
+    assert out.index("starting") < out.index("BANNER") < out.index("Stopping"), out
+    assert "Press Ctrl-C to stop" in out
+    assert not _up(port)                                # the server and its worker are gone
 
 
 # ---------------------------------------------------------------- the real `make run`
