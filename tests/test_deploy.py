@@ -317,7 +317,8 @@ def test_cluster_script_sets_every_endpoint_setting():
 
 def test_env_example_documents_the_new_settings():
     text = (ROOT / ".env.example").read_text("utf-8")
-    for name in ("RASA_URLS", "TICKET_LOCK_LIFETIME", "REDIS_KEY_PREFIX", "RASA_REPLICA_RETRY_S"):
+    for name in ("RASA_URLS", "TICKET_LOCK_LIFETIME", "REDIS_KEY_PREFIX", "RASA_REPLICA_RETRY_S",
+                 "HOTLINE_SESSION_TURNS"):
         assert f"# {name}=" in text, name
 
 
