@@ -284,32 +284,55 @@ async def run_load(target: Target, *, conversations: int, duration: float, cap: 
 
 
 async def run_long(target: Target, *, turns: int, step: int = 25, texts: list[str] | None = None,
-                   timeout: float = 30.0) -> dict:
+                   timeout: float = 30.0, pids: dict[str, int] | None = None) -> dict:
     """One conversation for ``turns`` turns; p50 per ``step`` turns."""
+    return (await run_long_interleaved([(target.name, target, pids or {})], turns=turns, step=step,
+                                       texts=texts, timeout=timeout))[0]
+
+
+async def run_long_interleaved(runs: list[tuple[str, Target, dict[str, int]]], *, turns: int, step: int = 25,
+                               texts: list[str] | None = None, timeout: float = 30.0) -> list[dict]:
+    """One long conversation per (label, target, pids), their turns interleaved (turn k of each, in
+    turn), so every stack sees the same machine load at the same point of the conversation. Per block
+    of ``step`` turns: p50 latency and the CPU each server spent per turn (/proc: the work a turn
+    costs, much less sensitive than latency to what else the machine is doing)."""
     texts = texts or [q["q"] for q in load_questions()]
-    conv = target.new_conversation("long")
-    lat: list[float] = []
-    errors = 0
-    sent: list[Sent] = []
+    state = []
+    for label, target, pids in runs:
+        state.append({"label": label, "target": target, "pids": pids, "conv": target.new_conversation("long"),
+                      "lat": [], "errors": 0, "sent": [], "cpu": {n: [] for n in pids}, "cpu0": {}})
     async with httpx.AsyncClient(timeout=timeout) as client:
         for k in range(turns):
             text = texts[k % len(texts)]
-            t = time.perf_counter()
-            try:
-                status, mid = await target.send(client, conv, text)
-            except httpx.HTTPError:
-                status, mid = 0, None
-            ms = (time.perf_counter() - t) * 1000
-            lat.append(ms)
-            if status == 200:
-                sent.append(Sent(conv, text, status, ms, mid))
-            else:
-                errors += 1
-        missing = await target.missing(client, conv, sent)
-    blocks = [round(percentile(lat[i:i + step], 50), 1) for i in range(0, len(lat), step)]
-    return {"label": f"{target.name} long", "turns": turns, "errors": errors, "missing": missing,
-            "handed_off": conv in getattr(target, "handoff_conversations", ()),
-            "p50_per_block_ms": blocks, "last_over_first": round(blocks[-1] / blocks[0], 2) if blocks else None}
+            for st in state:
+                if k % step == 0:
+                    st["cpu0"] = {n: cpu_seconds(p) for n, p in st["pids"].items()}
+                t = time.perf_counter()
+                try:
+                    status, mid = await st["target"].send(client, st["conv"], text)
+                except httpx.HTTPError:
+                    status, mid = 0, None
+                ms = (time.perf_counter() - t) * 1000
+                st["lat"].append(ms)
+                if status == 200:
+                    st["sent"].append(Sent(st["conv"], text, status, ms, mid))
+                else:
+                    st["errors"] += 1
+                if k % step == step - 1 or k == turns - 1:
+                    n = k % step + 1
+                    for name, pid in st["pids"].items():
+                        st["cpu"][name].append(round((cpu_seconds(pid) - st["cpu0"][name]) * 1000 / n, 1))
+        out = []
+        for st in state:
+            missing = await st["target"].missing(client, st["conv"], st["sent"])
+            lat = st["lat"]
+            blocks = [round(percentile(lat[i:i + step], 50), 1) for i in range(0, len(lat), step)]
+            out.append({"label": f"{st['label']} long", "turns": turns, "errors": st["errors"], "missing": missing,
+                        "handed_off": st["conv"] in getattr(st["target"], "handoff_conversations", ()),
+                        "p50_per_block_ms": blocks,
+                        "last_over_first": round(blocks[-1] / blocks[0], 2) if blocks else None,
+                        "cpu_ms_per_turn_per_block": st["cpu"]})
+    return out
 
 
 async def run_soak(target: Target, *, seconds: float, window: float, conversations: int,
@@ -399,7 +422,7 @@ async def _measure(stack_name: str, gateway: str | None, rasa: str | None, pids:
             out.append(r)
             continue
         if args.long:
-            r = await run_long(t, turns=args.long, texts=texts)
+            r = await run_long(t, turns=args.long, texts=texts, pids=pids)
             r["label"] = f"{stack_name} {r['label']}".strip()
             print(json.dumps(r, ensure_ascii=False), flush=True)
             out.append(r)
@@ -409,6 +432,29 @@ async def _measure(stack_name: str, gateway: str | None, rasa: str | None, pids:
         s = res.summary()
         print_summary(s)
         out.append(s)
+    return out
+
+
+def _long_targets(name: str, gateway: str | None, rasa: str | None, args) -> list[tuple[str, Target]]:
+    out: list[tuple[str, Target]] = []
+    if gateway and args.target in ("widget", "both"):
+        out.append((f"{name} widget".strip(), Widget(gateway)))
+    if rasa and args.target in ("rasa", "both"):
+        out.append((f"{name} rasa".strip(), RasaRest(rasa, args.rasa_token)))
+    return out
+
+
+async def _long_side_by_side(stacks: dict, args) -> list[dict]:
+    texts = [q["q"] for q in load_questions() if args.all_intents or q.get("intent") not in HANDOFF_INTENTS]
+    if args.texts:
+        texts = texts[:args.texts]
+    runs = []
+    for name, st in stacks.items():
+        pids = {n: p.pid for n, p in st.procs.items() if n != "gateway" or args.target != "rasa"}
+        runs += [(label, t, pids) for label, t in _long_targets(name, st.cfg.gateway_url, st.cfg.rasa_url, args)]
+    out = await run_long_interleaved(runs, turns=args.long, texts=texts)
+    for r in out:
+        print(json.dumps(r, ensure_ascii=False), flush=True)
     return out
 
 
@@ -460,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
                 st.wait_ready(timeout=600)
             print(f"ready in {time.perf_counter() - t0:.0f}s", flush=True)
             rounds = args.rounds if args.ab else 1
+            if args.long:       # the stacks' long conversations side by side, turn by turn
+                rounds = 0
+                summaries += asyncio.run(_long_side_by_side(stacks, args))
             for rnd in range(rounds):
                 order = list(stacks.items()) if rnd % 2 == 0 else list(reversed(stacks.items()))
                 for name, st in order:

@@ -42,7 +42,9 @@ class Load:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> "Load":
-        self.sessions = [uuid.uuid4().hex for _ in range(self.conversations)]
+        if not self.sessions:               # a test may choose them (e.g. by the replica they hash to)
+            self.sessions = [uuid.uuid4().hex for _ in range(self.conversations)]
+        self.conversations = len(self.sessions)
         for i, session in enumerate(self.sessions):
             self.ok[session] = []
             t = threading.Thread(target=self._run, args=(session, i), daemon=True)

@@ -186,13 +186,30 @@ def test_killing_one_gateway_under_load_loses_nothing(cluster, store):
     assert cluster.restarts["gateway-0"] >= 1
 
 
+def _sessions_per_replica(cfg, n: int) -> list[str]:
+    """``n`` new conversations on each replica of the ring (as every gateway routes them)."""
+    from channels.rasa_client import HashRing
+
+    ring = HashRing(cfg.rasa_urls())
+    picked: dict[str, list[str]] = {u: [] for u in cfg.rasa_urls()}
+    while any(len(v) < n for v in picked.values()):
+        s = uuid.uuid4().hex
+        owner = picked[ring.node(f"web:{s}")]
+        if len(owner) < n:
+            owner.append(s)
+    return [s for v in zip(*picked.values()) for s in v]
+
+
 def test_killing_one_rasa_replica_under_load_loses_nothing(cluster, store):
     cfg = cluster.cluster
-    load = Load(cfg.gateway_urls(), conversations=6, messages=6, failover=True, timeout_s=RASA_TIMEOUT_S + 60)
+    load = Load(cfg.gateway_urls(), messages=6, failover=True, timeout_s=RASA_TIMEOUT_S + 60,
+                sessions=_sessions_per_replica(cfg, 3))
     load.start()
     load.wait_ok(6)
-    cluster.kill("rasa-0")              # kill -9 while it serves about half of the conversations
+    killed_at = time.monotonic()
+    cluster.kill("rasa-0")              # kill -9 while it serves three of the six conversations
     load.join()
+    assert time.monotonic() - killed_at > 2       # the load went on after the kill
     waited = wait_all_answered(store, 150)
     assert check_answered_once_in_order(store, load) == 36
     assert load.failed == 0 and load.server_errors == 0
@@ -200,8 +217,12 @@ def test_killing_one_rasa_replica_under_load_loses_nothing(cluster, store):
     delays = _answer_delays(store, load)
     with store.engine.connect() as conn:
         failed = conn.execute(text("SELECT count(*) FROM messages WHERE failed_at IS NOT NULL")).scalar()
+        retried = conn.execute(text("SELECT count(*) FROM messages WHERE direction = 'in' AND attempts > 0 "
+                                    "AND conversation_id = ANY(:c)"),
+                               {"c": [f"web:{s}" for s in load.sessions]}).scalar()
     print(f"rasa kill: longest request {max(load.seconds):.1f}s, longest answer delay {max(delays):.1f}s, "
-          f"settled {waited:.1f}s after the load; rasa-0 restarts {cluster.restarts['rasa-0']}")
+          f"settled {waited:.1f}s after the load; {retried} messages needed another try; "
+          f"rasa-0 restarts {cluster.restarts['rasa-0']}")
     assert failed == 0
     assert max(load.seconds) <= RASA_TIMEOUT_S + SLACK_S
     assert max(delays) <= RASA_TIMEOUT_S + SLACK_S
