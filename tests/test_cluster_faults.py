@@ -168,18 +168,23 @@ def test_concurrent_messages_of_one_conversation_at_both_gateways_each_reach_the
 
 def test_killing_one_gateway_under_load_loses_nothing(cluster, store):
     cfg = cluster.cluster
-    load = Load(cfg.gateway_urls(), conversations=6, messages=6, failover=True, timeout_s=RASA_TIMEOUT_S + 60)
+    # until_ok: a user whose request was cut by the kill types the next message (six 200s each)
+    load = Load(cfg.gateway_urls(), conversations=6, messages=6, failover=True, until_ok=True,
+                timeout_s=RASA_TIMEOUT_S + 60)
     load.start()
     load.wait_ok(6)
     cluster.kill("gateway-0")                        # kill -9; the supervisor starts it again
     load.join()
     waited = wait_all_answered(store, 120)
     assert check_answered_once_in_order(store, load) == 36
-    assert load.failed == 0 and load.server_errors == 0         # the other gateway took every message
+    # the other gateway took every later message; only a request in flight at the kill (at most one
+    # per conversation on the killed gateway) saw a broken connection — its message, if stored, was
+    # answered all the same (nothing pending above)
+    assert load.server_errors == 0 and load.failed <= 3, load.failed
     _nothing_lost_in_trackers(cfg, load)
     delays = _answer_delays(store, load)
     print(f"gateway kill: longest request {max(load.seconds):.1f}s, longest answer delay {max(delays):.1f}s, "
-          f"settled {waited:.1f}s after the load")
+          f"settled {waited:.1f}s after the load; {load.failed} requests cut by the kill")
     assert max(load.seconds) <= RASA_TIMEOUT_S + SLACK_S
     assert max(delays) <= RASA_TIMEOUT_S + SLACK_S
     cluster.restart("gateway-0", timeout=120)         # back by itself (supervised)
