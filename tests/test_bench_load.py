@@ -69,3 +69,17 @@ def test_soak_reports_rss_per_window_and_its_growth(stack):
     assert all(v > 50 for v in r["rss_end_mb"].values())       # real processes with a model loaded
     assert set(r["growth_mb_per_min_second_half"]) == set(pids)
     assert r["seconds"] < 60
+
+
+def test_long_mode_interleaves_conversations_and_reports_cpu_per_turn_per_block(stack):
+    pids = {name: proc.pid for name in ("rasa", "actions") for n, proc in stack.procs.items() if n == name}
+    texts = [q["q"] for q in load.load_questions()][:5]
+    runs = [("x", load.RasaRest(stack.cfg.rasa_url), pids), ("y", load.RasaRest(stack.cfg.rasa_url), pids)]
+    out = asyncio.run(load.run_long_interleaved(runs, turns=5, step=2, texts=texts))
+    assert [r["label"] for r in out] == ["x long", "y long"]
+    for r in out:
+        assert r["errors"] == 0 and r["missing"] == 0 and r["turns"] == 5
+        assert len(r["p50_per_block_ms"]) == 3                     # blocks of 2, 2 and 1 turns
+        assert set(r["cpu_ms_per_turn_per_block"]) == {"rasa", "actions"}
+        assert all(len(v) == 3 for v in r["cpu_ms_per_turn_per_block"].values())
+        assert sum(r["cpu_ms_per_turn_per_block"]["rasa"]) > 0     # Rasa worked on those turns
