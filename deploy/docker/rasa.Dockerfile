@@ -14,7 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 RUN useradd --uid 10001 --create-home --home-dir /home/hotline hotline
 WORKDIR /app
 COPY requirements/rasa.lock requirements/rasa.lock
-RUN pip install -r requirements/rasa.lock
+RUN pip install --require-hashes -r requirements/rasa.lock
 
 # the tokenizer component shares the knowledge base's text normalisation and jieba dictionary
 COPY knowledge/__init__.py knowledge/textnorm.py knowledge/
