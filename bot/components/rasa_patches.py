@@ -10,12 +10,19 @@ featurizers, DIET, synonym mapper, fallback classifier: none reads the tracker, 
 its metadata, and those are not among the output properties). Hotline questions repeat a lot, so
 the parse result is kept in a bounded LRU cache keyed by the exact text; a hit returns a deep copy.
 ``HOTLINE_NLU_CACHE`` sets the number of texts kept (default 2048; 0 turns the cache off).
+
+3. Logs linked across the services (issue 17): while Rasa handles a user message, its log records
+carry the gateway's request id (``metadata.request_id``) and the hashed conversation id
+(observe/logs.py), and one JSON line per message says how long it took — no user text. With
+``rasa run --logging-config-file bot/logging.yml`` every Rasa line is a JSON line.
 """
 from __future__ import annotations
 
 import copy
 import functools
+import logging
 import os
+import time
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Text
 
@@ -103,6 +110,31 @@ def _cached_parse(original):
     return parse
 
 
+turn_logger = logging.getLogger("hotline.rasa")
+
+
+def _bound_handle_message(original):
+    from observe import logs
+
+    @functools.wraps(original)
+    async def handle_message(self, message):
+        meta = message.metadata if isinstance(getattr(message, "metadata", None), dict) else {}
+        with logs.bind(logs.clean_request_id(meta.get("request_id")), message.sender_id):
+            t0 = time.perf_counter()
+            try:
+                responses = await original(self, message)
+            except Exception:
+                turn_logger.exception("message failed", extra={"event": "rasa_turn"})
+                raise
+            turn_logger.info("message handled", extra={
+                "event": "rasa_turn", "ms": round((time.perf_counter() - t0) * 1000, 1),
+                "responses": len(responses or []), "channel": meta.get("channel")})
+            return responses
+
+    handle_message._hotline_original = original
+    return handle_message
+
+
 def apply() -> None:
     from rasa.core.processor import MessageProcessor
 
@@ -110,3 +142,8 @@ def apply() -> None:
     RemoteAction._hotline_patched = True
     if not hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original"):
         MessageProcessor._parse_message_with_graph = _cached_parse(MessageProcessor._parse_message_with_graph)
+    if not hasattr(MessageProcessor.handle_message, "_hotline_original"):
+        try:
+            MessageProcessor.handle_message = _bound_handle_message(MessageProcessor.handle_message)
+        except ImportError:   # observe/ not on the path (an image built without it): plain logs
+            pass
