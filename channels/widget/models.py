@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..texts import WIDGET_EXAMPLE_QUESTION
+
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 MAX_REQUEST_TEXT = 20_000
@@ -18,7 +20,7 @@ MAX_PAYLOAD = 500
 class SendRequest(BaseModel):
     """``POST /api/widget/messages``: one user message."""
     model_config = ConfigDict(extra="ignore", json_schema_extra={
-        "examples": [{"session_id": "3f9c2a7e5b1d4c8fa0e1", "text": "診斷輔導要多少錢"}]})
+        "examples": [{"session_id": "3f9c2a7e5b1d4c8fa0e1", "text": WIDGET_EXAMPLE_QUESTION}]})
 
     session_id: str = Field(pattern=SESSION_PATTERN,
                             description="The conversation's random key (16–64 letters, digits, _ or -)")
