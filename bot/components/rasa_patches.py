@@ -126,8 +126,9 @@ def _bound_handle_message(original):
             except Exception:
                 turn_logger.exception("message failed", extra={"event": "rasa_turn"})
                 raise
-            turn_logger.info("message handled", extra={
-                "event": "rasa_turn", "ms": round((time.perf_counter() - t0) * 1000, 1),
+            ms = round((time.perf_counter() - t0) * 1000, 1)
+            turn_logger.info("message handled in %s ms", ms, extra={
+                "event": "rasa_turn", "ms": ms,
                 "responses": len(responses or []), "channel": meta.get("channel")})
             return responses
 
@@ -135,11 +136,28 @@ def _bound_handle_message(original):
     return handle_message
 
 
+def _root_to_json() -> None:
+    """``rasa run`` installs coloured text logging on the root logger after reading the logging
+    config file: when that file made Rasa's own logger write JSON, the root logger does too."""
+    try:
+        from observe.logs import JsonFormatter
+    except ImportError:
+        return
+    json_handlers = [h for h in logging.getLogger("rasa").handlers if isinstance(h.formatter, JsonFormatter)]
+    root = logging.getLogger()
+    if json_handlers and not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        for h in list(root.handlers):
+            if isinstance(h, logging.StreamHandler):
+                root.removeHandler(h)
+        root.addHandler(json_handlers[0])
+
+
 def apply() -> None:
     from rasa.core.processor import MessageProcessor
 
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction._hotline_patched = True
+    _root_to_json()
     if not hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original"):
         MessageProcessor._parse_message_with_graph = _cached_parse(MessageProcessor._parse_message_with_graph)
     if not hasattr(MessageProcessor.handle_message, "_hotline_original"):
