@@ -66,7 +66,7 @@ class ActionMetrics:
         if port <= 0 or self.server is not None or not env.get("SANIC_WORKER_NAME"):
             return None
         try:
-            self.server, _thread = start_http_server(port, addr=env.get("SANIC_HOST", "127.0.0.1"),
+            self.server, _thread = start_http_server(port, addr=env.get("SANIC_HOST", "0.0.0.0"),
                                                      registry=self.registry)
         except OSError as exc:   # a second worker on the same port
             logger.warning("action metrics not served on port %s: %s", port, exc)

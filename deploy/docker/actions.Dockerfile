@@ -21,10 +21,15 @@ RUN pip install --require-hashes -r requirements/app.lock
 
 COPY knowledge knowledge
 COPY actions actions
-RUN python -m knowledge.build_index && python -m compileall -q knowledge actions
+# JSON-line logs with the request ids (shared by the three services)
+COPY observe observe
+RUN python -m knowledge.build_index && python -m compileall -q knowledge actions observe
 
 USER 10001
 EXPOSE 5055
+# Prometheus metrics of the actions and retrieval (actions/metrics.py); the gateway can append them
+ENV ACTION_METRICS_PORT=9155
+EXPOSE 9155
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5055/health', timeout=2)"
 CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "-p", "5055"]

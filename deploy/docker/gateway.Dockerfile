@@ -23,8 +23,9 @@ RUN pip install --require-hashes -r requirements/app.lock
 # agent assist (knowledge suggestions in the console) uses the retrieval index too
 COPY knowledge knowledge
 COPY channels channels
+COPY observe observe
 COPY scripts/__init__.py scripts/migrate.py scripts/
-RUN python -m knowledge.build_index && python -m compileall -q knowledge channels scripts
+RUN python -m knowledge.build_index && python -m compileall -q knowledge channels observe scripts
 
 USER 10001
 EXPOSE 8000
