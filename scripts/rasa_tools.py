@@ -33,7 +33,12 @@ def rasa_command(tool: str, cfg: StackConfig, endpoints: Path, rasa_port: int) -
             "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"), "--config", str(BOT / "config.yml")]
 
 
+def _stop_on_sigterm(*_):
+    raise KeyboardInterrupt()
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)   # a plain kill also stops the action server
     ap = argparse.ArgumentParser(prog="python -m scripts.rasa_tools", description=__doc__.split("\n\n")[0])
     ap.add_argument("tool", choices=["shell", "interactive"])
     ap.add_argument("--action-port", type=int, default=5056)

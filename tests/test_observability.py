@@ -47,8 +47,8 @@ def test_metrics_move_during_a_short_conversation(stack):
     base = stack.cfg.gateway_url
     before = scrape(base)
     session = uuid.uuid4().hex
-    answered = send(base, session, "員工8人的製造業補助上限多少").json()["messages"]
-    assert any("（依據：" in m["text"] for m in answered)
+    answered = send(base, session, "整個計畫預算多少").json()["messages"]     # a cited answer
+    assert any("110億" in m["text"] and "（依據：" in m["text"] for m in answered)
     assert not any((m.get("payload") or {}).get("custom", {}).get("type") == "outcome" for m in answered), \
         "the outcome payload is for the metrics only: never stored or shown"
     send(base, session, "補助")                                # vague: topics offered as buttons
@@ -97,7 +97,7 @@ def test_one_message_followed_across_the_three_services_without_personal_data(st
     session = uuid.uuid4().hex
     request_id = f"trace{uuid.uuid4().hex[:12]}"
     personal = ["A123456789", "0912-345-678", "lin.mei@example.com.tw", "(02)2345-6789"]
-    text = f"我是林小姐 身分證{personal[0]} 手機{personal[1]} 信箱{personal[2]} 公司電話{personal[3]}，員工8人補助上限多少"
+    text = f"我是林小姐 身分證{personal[0]} 手機{personal[1]} 信箱{personal[2]} 公司電話{personal[3]}，整個計畫預算多少"
     resp = send(base, session, text, request_id)
     assert resp.headers["x-request-id"] == request_id
     conversation = conversation_ref(f"web:{session}")
@@ -112,8 +112,8 @@ def test_one_message_followed_across_the_three_services_without_personal_data(st
         time.sleep(0.5)
     assert all(found.values()), {k: len(v) for k, v in found.items()}
     assert {r["service"] for name in found for r in found[name]} == {"gateway", "rasa", "actions"}
-    for records in found.values():
-        assert {r.get("conversation") for r in records} == {conversation}
+    for records in found.values():   # the same hashed conversation in all three (the HTTP line has none)
+        assert {r["conversation"] for r in records if "conversation" in r} == {conversation}
     events = {name: {r.get("event") for r in records} for name, records in found.items()}
     assert {"message_in", "answered", "http"} <= events["gateway"]
     assert "rasa_turn" in events["rasa"]
