@@ -13,7 +13,7 @@ BOT_DATA := $(shell find bot/data -name '*.yml') bot/config.yml bot/domain.yml \
 MODEL := bot/models/hotline.tar.gz
 INDEX := knowledge/build/index/meta.json
 
-.PHONY: run test setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-answers bench-intent bench-latency bench-load clean
+.PHONY: run test test-stories shell interactive setup setup-test audit lock browser officer index nlu train validate bench bench-retrieval bench-answers bench-intent bench-latency bench-load clean
 
 run: setup $(INDEX) $(MODEL)   ## start Rasa :5005, actions :5055, gateway :8000 (Ctrl-C stops)
 	$(APP_PY) -m scripts.run
@@ -25,6 +25,17 @@ cluster: setup $(INDEX) $(MODEL)  ## production topology here: 2 Rasa (PostgreSQ
 test: setup-test browser $(INDEX) $(MODEL)  ## the whole test suite (starts its own servers on other ports)
 	$(APP_PY) scripts/audit.py
 	$(APP_PY) -m pytest -ra tests
+	$(MAKE) --no-print-directory test-stories
+
+test-stories: setup $(MODEL)   ## Rasa test stories of the main dialogues (bot/tests/), against the trained model
+	cd bot && ../$(RASA) test core --stories tests --model models/hotline.tar.gz \
+	  --fail-on-prediction-errors --out ../test-output/rasa-test --no-plot
+
+shell: setup $(INDEX) $(MODEL)   ## talk to the bot in this terminal (starts and stops the action server)
+	$(APP_PY) -m scripts.rasa_tools shell $(ARGS)
+
+interactive: setup $(INDEX) $(MODEL)   ## rasa interactive with the action server (new stories go to bot/data)
+	$(APP_PY) -m scripts.rasa_tools interactive $(ARGS)
 
 browser:                       ## Debian's Chromium for the browser tests (installed when missing)
 	@bash scripts/ensure_chromium.sh

@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge import contract
 from knowledge.calc.numbers import clean_text
 from knowledge.direct import DirectAnswer, direct_answer, templates
 from knowledge.loader import KnowledgeBase
@@ -48,6 +49,8 @@ def answer_directly(dispatcher: CollectingDispatcher, tracker: Tracker, text: st
     # inside a guided calculation the form continues by itself: no button to start another
     buttons = [full_calculation_button(answer)] if answer.form and not tracker.active_loop_name else []
     dispatcher.utter_message(text=answer.text, buttons=buttons)
+    from .kb import say_outcome
+    say_outcome(dispatcher, contract.CALCULATION)
     return [SlotSet("last_entry_id", answer.entry_id), SlotSet("misunderstood", 0)]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge import contract
 from knowledge.loader import Entry
 from knowledge.retriever import Retriever, Status
 
@@ -44,6 +45,20 @@ def human_button() -> dict[str, str]:
     return {"title": msg.NOT_THESE, "payload": "/request_human"}
 
 
+def outcome_payload(kind: str) -> contract.OutcomePayload:
+    """What this reply did (contract.OUTCOME_KINDS): the gateway counts it and drops the payload."""
+    if kind not in contract.OUTCOME_KINDS:
+        raise ValueError(f"unknown outcome kind {kind!r}")
+    return contract.OutcomePayload(type="outcome", kind=kind)
+
+
+def say_outcome(dispatcher: CollectingDispatcher, kind: str) -> None:
+    from .metrics import METRICS   # the action server's own count of the same outcome
+    METRICS.outcome(kind)
+    dispatcher.utter_message(json_message=outcome_payload(kind))
+
+
 def answer_entry(dispatcher: CollectingDispatcher, entry: Entry) -> list[dict[str, Any]]:
     dispatcher.utter_message(text=entry.reply_text())
+    say_outcome(dispatcher, contract.CITED_ANSWER)
     return [SlotSet("last_entry_id", entry.id), SlotSet("misunderstood", 0)]

@@ -13,7 +13,9 @@ from knowledge.retriever import AnswerPlan, Status
 
 from . import messages as msg
 from .handoff import hand_off, not_understood, reason_for, will_hand_off
-from .kb import CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, topic_button, topic_buttons
+from .kb import (CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, say_outcome, topic_button,
+                 topic_buttons)
+from .metrics import METRICS
 from .direct import answer_directly
 
 
@@ -27,6 +29,7 @@ def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict
         dispatcher.utter_message(text=f"{msg.ANSWER_IN_CHINESE}\n{text}" if plan.latin and i == 0 else text)
     if plan.alternatives:
         dispatcher.utter_message(text=msg.ALSO_ASKED, buttons=[topic_button(c.entry) for c in plan.alternatives])
+    say_outcome(dispatcher, contract.CITED_ANSWER)
     return [SlotSet("last_entry_id", plan.answers[0].entry.id), SlotSet("misunderstood", 0)]
 
 
@@ -44,6 +47,7 @@ class ActionAnswerQuestion(Action):
         if direct is not None:
             return direct
         plan = RETRIEVER.plan(text)
+        METRICS.retrieval(plan.status.value, answers=len(plan.answers), alternatives=len(plan.alternatives))
         if plan.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)
         if plan.answers:
@@ -53,10 +57,12 @@ class ActionAnswerQuestion(Action):
                 buttons = [topic_button(c.entry) for c in plan.menu] + [human_button()]
                 intro = f"{msg.ANSWER_IN_CHINESE}\n{msg.SUGGEST_INTRO}" if plan.latin else msg.SUGGEST_INTRO
                 dispatcher.utter_message(text=intro, buttons=buttons)
+                say_outcome(dispatcher, contract.CHOICES_OFFERED)
             return not_understood(dispatcher, tracker)
         if not will_hand_off(tracker):
             hotline = RETRIEVER.get(HOTLINE_ENTRY)
             dispatcher.utter_message(text=f"{msg.NONE_FOUND}\n{hotline.reply_text()}")
+            say_outcome(dispatcher, contract.NOT_FOUND)
         return not_understood(dispatcher, tracker)
 
 
@@ -79,6 +85,7 @@ class ActionOutOfScope(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         dispatcher.utter_message(text=msg.OUT_OF_SCOPE, buttons=topic_buttons(msg.OUT_OF_SCOPE_TOPICS))
+        say_outcome(dispatcher, contract.REFUSED)
         return []
 
 

@@ -4,6 +4,11 @@
 - ``/line/webhook``: LINE Messaging API webhook (channels/line/).
 - ``/`` demo page, ``/widget.js`` and ``/api/widget/*``: the web chat widget (channels/widget/).
 - ``/console`` and ``/console/api/*``: the officer console (channels/console/).
+- ``GET /metrics``: Prometheus metrics (channels/metrics.py), with the action server's appended.
+
+Every request gets a request id (the caller's ``X-Request-ID`` when it is a plain token, else a new
+one; echoed in the response header): it is in the gateway's JSON log lines and goes to Rasa with the
+user's message, so one message can be followed through the three services (observe/logs.py).
 
 All channels pass user messages to ``Hub`` (channels/core/hub.py), the one code path to Rasa and to
 the handoff tickets.
@@ -15,9 +20,13 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
+import time
+
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+
+from observe import logs
 
 from knowledge.calc.params import parameters
 
@@ -26,7 +35,8 @@ from .core.assist import AgentAssist
 from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
 from .core.hub import Hub, StoreOnlyDelivery
-from .core.store import Store, open_store, utcnow
+from .core.store import OPEN_STATES, Store, open_store, utcnow
+from .metrics import CONTENT_TYPE
 from .rasa_client import RasaClient
 from .settings import Settings
 
@@ -50,6 +60,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
               deliveries={"web": StoreOnlyDelivery()}, rasa_timeout_s=settings.rasa_timeout_s,
               bot_healthy=lambda: bot_healthy(settings))
+    hub.metrics.watch_queue(store.queue_stats, utcnow, [state.value for state in OPEN_STATES])
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
 
 
@@ -58,13 +69,18 @@ def _token(settings: Settings) -> dict[str, str]:
     return {"token": settings.rasa_token} if settings.rasa_token else {}
 
 
-async def _probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None) -> dict[str, Any]:
+async def _probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None,
+                 service: str = "", on_probe=None) -> dict[str, Any]:
+    t0 = time.perf_counter()
     try:
         resp = await client.get(url, params=params or {})
         ok, detail = check(resp)
-        return {"ok": ok, "detail": detail}
+        result = {"ok": ok, "detail": detail}
     except (httpx.HTTPError, ValueError) as exc:
-        return {"ok": False, "detail": f"unreachable: {type(exc).__name__}"}
+        result = {"ok": False, "detail": f"unreachable: {type(exc).__name__}"}
+    if on_probe is not None:
+        on_probe(service, result["ok"], time.perf_counter() - t0)
+    return result
 
 
 def _rasa_check(resp: httpx.Response) -> tuple[bool, str]:
@@ -78,15 +94,15 @@ def _action_check(resp: httpx.Response) -> tuple[bool, str]:
     return resp.status_code == 200, f"HTTP {resp.status_code}"
 
 
-async def probe_bot(settings: Settings) -> dict[str, Any]:
+async def probe_bot(settings: Settings, on_probe=None) -> dict[str, Any]:
     """The one health probe of the bot: Rasa (``/status``, with a model loaded) and the action server
     (``/health``), each ``{"ok", "detail"}``, and ``ok`` when both are. ``GET /health`` reports it; the
     hub asks ``bot_healthy`` (the same probe) before it gives up on a message the bot keeps answering
-    with nothing."""
+    with nothing. ``on_probe(service, ok, seconds)`` records each probe (the gateway's metrics)."""
     async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
         rasa, actions = await asyncio.gather(
-            _probe(client, f"{settings.rasa_url}/status", _rasa_check, _token(settings)),
-            _probe(client, f"{settings.action_server_url}/health", _action_check),
+            _probe(client, f"{settings.rasa_url}/status", _rasa_check, _token(settings), "rasa", on_probe),
+            _probe(client, f"{settings.action_server_url}/health", _action_check, "action_server", on_probe),
         )
     return {"ok": rasa["ok"] and actions["ok"], "rasa": rasa, "action_server": actions}
 
@@ -117,6 +133,49 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
 
     app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan)
     app.state.ctx = ctx
+    metrics = ctx.hub.metrics
+    access = logging.getLogger("channels.access")
+
+    async def observe_requests(scope, receive, send, call):
+        """Request id, per-route counts and latency, one log line per request (pure ASGI)."""
+        if scope["type"] != "http":
+            return await call(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = logs.clean_request_id(given) or logs.new_request_id()
+        status = 500
+        t0 = time.perf_counter()
+
+        async def send_with_id(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("ascii"))]
+            await send(message)
+
+        with logs.bind(request_id):
+            try:
+                await call(scope, receive, send_with_id)
+            finally:
+                seconds = time.perf_counter() - t0
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                method = scope.get("method", "")
+                metrics.requests.labels(method, route, str(status)).inc()
+                metrics.latency.labels(method, route).observe(seconds)
+                level = logging.DEBUG if method in ("GET", "HEAD") and status < 400 else logging.INFO
+                access.log(level, "%s %s %s", method, route, status,
+                           extra={"event": "http", "method": method, "route": route, "status": status,
+                                  "ms": round(seconds * 1000, 1)})
+
+    class _Observe:
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            await observe_requests(scope, receive, send, self.app)
+
+    app.add_middleware(_Observe)
 
     from .console import api as console
     from .line import webhook as line
@@ -127,20 +186,49 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        bot = await probe_bot(settings)
+        bot = await probe_bot(settings, metrics.probed)
         body = {"status": "ok" if bot["ok"] else "degraded", "gateway": {"ok": True},
                 "rasa": bot["rasa"], "action_server": bot["action_server"]}
         return JSONResponse(body, status_code=200 if bot["ok"] else 503)
 
+    async def action_metrics() -> str:
+        if not settings.action_metrics_url:
+            return ""
+        try:
+            async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
+                resp = await client.get(settings.action_metrics_url)
+            if resp.status_code == 200:
+                metrics.action_metrics_up.set(1)
+                return resp.text
+        except httpx.HTTPError:
+            pass
+        metrics.action_metrics_up.set(0)
+        return ""
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """Prometheus text format: the gateway's metrics, then the action server's."""
+        _, extra = await asyncio.gather(probe_bot(settings, metrics.probed), action_metrics())
+        return Response(metrics.exposition(extra), media_type=CONTENT_TYPE)
+
     return app
+
+
+def configure_logging(settings: Settings) -> None:
+    """JSON lines on stderr (LOG_FORMAT=json, the default), uvicorn's own loggers included."""
+    if settings.log_format == "json":
+        logs.setup("gateway", logging.INFO, loggers=("uvicorn", "uvicorn.error", "uvicorn.access"),
+                   quiet=("uvicorn.access", "httpx", "httpcore"))
+    elif not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("channels").setLevel(logging.INFO)
 
 
 def __getattr__(name: str):  # ``uvicorn channels.app:app`` builds the app on first access only
     if name == "app":
-        if not logging.getLogger().handlers:   # under uvicorn: our warnings with a time, not bare
-            logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            logging.getLogger("channels").setLevel(logging.INFO)
-        value = create_app()
+        settings = Settings.from_env()
+        configure_logging(settings)
+        value = create_app(settings)
         globals()["app"] = value
         return value
     raise AttributeError(name)

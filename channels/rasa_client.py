@@ -29,7 +29,12 @@ CONNECT_TIMEOUT_S = 3.0                     # a dead pod's address must not eat 
 
 
 class RasaUnavailable(Exception):
-    pass
+    """``reason``: unreachable (no replica took the connection), timeout, http (an error status or
+    another transport error) — the metrics' label."""
+
+    def __init__(self, message: str, reason: str = "http"):
+        super().__init__(message)
+        self.reason = reason
 
 
 def replica_urls(default: str | None = None, env: dict[str, str] | None = None) -> list[str]:
@@ -116,13 +121,15 @@ class RasaClient:
                     logger.warning("Rasa replica %s unreachable (%s); trying the next one", url,
                                    type(exc).__name__)
                 continue
+            except httpx.TimeoutException as exc:
+                raise RasaUnavailable(f"{url}: {type(exc).__name__}: {exc}", "timeout") from exc
             except httpx.HTTPError as exc:
                 raise RasaUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
             self._down_until.pop(url, None)
             if resp.status_code != 200:
                 raise RasaUnavailable(f"{url}: HTTP {resp.status_code}: {resp.text[:200]}")
             return resp
-        raise RasaUnavailable("no Rasa replica reachable: " + "; ".join(errors))
+        raise RasaUnavailable("no Rasa replica reachable: " + "; ".join(errors), "unreachable")
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The bot's replies to one user message (text, buttons, custom)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -56,6 +56,10 @@ class Settings(BaseSettings):
                                    validation_alias=_env("ACTION_SERVER_URL", "action_server_url"))
     # health probes of Rasa and the action server
     upstream_timeout_s: float = Field(3.0, gt=0, validation_alias=_env("UPSTREAM_TIMEOUT_S", "upstream_timeout_s"))
+    # the action server's metrics (actions/metrics.py), appended to the gateway's /metrics; "" = not read
+    action_metrics_url: str = Field("", validation_alias=_env("ACTION_METRICS_URL", "action_metrics_url"))
+    # json: one JSON object per log line (observe/logs.py); text: plain lines
+    log_format: Literal["json", "text"] = Field("json", validation_alias=_env("LOG_FORMAT", "log_format"))
     # one user message through Rasa and the actions
     rasa_timeout_s: float = Field(30.0, gt=0, validation_alias=_env("RASA_TIMEOUT_S", "rasa_timeout_s"))
     rasa_token: str | None = Field(None, validation_alias=_env("RASA_TOKEN", "rasa_token"))

@@ -50,6 +50,7 @@ OFFICE_HOURS = "本服務的專人線上時間為週一至週五 {hours}"
 DAY_OFF = "休息日"                 # an operator-listed day off (OFFICE_HOLIDAYS) has no calendar name
 
 # Errors of the widget API (channels/widget/api.py), shown in the widget after 「訊息未送出：」
+WIDGET_EXAMPLE_QUESTION = "診斷輔導要多少錢"     # the OpenAPI example of a widget message
 WIDGET_ERR_SESSION = "session_id 格式不正確：需為16～64個英文字母、數字、底線或連字號。"
 WIDGET_ERR_JSON = "請以 JSON 物件傳送訊息，例如 {\"session_id\": \"…\", \"text\": \"診斷輔導要多少錢\"}。"
 WIDGET_ERR_TEXT_EMPTY = "請輸入訊息內容。"

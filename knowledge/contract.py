@@ -14,7 +14,22 @@ from typing import Any, Literal, TypedDict
 HANDOFF = "handoff"              # bot → gateway: open a ticket (the user never sees this payload)
 CALC_RESULT = "calc_result"      # bot → channels: a calculation result, drawn as a card
 HANDOFF_STATE = "handoff_state"  # gateway → channels: the ticket's state changed (header label)
-PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE)
+OUTCOME = "outcome"              # bot → gateway: what this reply did, for the metrics (never stored or shown)
+PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE, OUTCOME)
+
+# An ``outcome`` payload's kind. Calculations (``calc_result``) and handoffs (``handoff``) are told
+# by their own payloads; a direct answer with the user's figures says ``calculation`` here.
+CITED_ANSWER = "cited_answer"        # an answer from a knowledge entry, with its citation
+CHOICES_OFFERED = "choices_offered"  # not sure: topics offered as buttons
+NOT_FOUND = "not_found"              # nothing in the knowledge: the hotline's number instead
+REFUSED = "refused"                  # out of scope: a polite refusal
+CALCULATION = "calculation"
+OUTCOME_KINDS: tuple[str, ...] = (CITED_ANSWER, CHOICES_OFFERED, NOT_FOUND, REFUSED, CALCULATION)
+
+
+class OutcomePayload(TypedDict):
+    type: Literal["outcome"]
+    kind: str                   # one of OUTCOME_KINDS
 
 
 class HandoffSummary(TypedDict, total=False):

@@ -22,11 +22,13 @@ def parse_args(argv: list[str] | None = None) -> StackConfig:
     ap.add_argument("--rasa-port", type=int, default=d.rasa_port)
     ap.add_argument("--action-port", type=int, default=d.action_port)
     ap.add_argument("--gateway-port", type=int, default=d.gateway_port)
+    ap.add_argument("--action-metrics-port", type=int, default=d.action_metrics_port,
+                    help="the action server's Prometheus metrics (0: off)")
     ap.add_argument("--var-dir", type=Path, default=d.var_dir)
     ap.add_argument("--log-dir", type=Path, default=None)
     a = ap.parse_args(argv)
     return StackConfig(host=a.host, rasa_port=a.rasa_port, action_port=a.action_port,
-                       gateway_port=a.gateway_port, var_dir=a.var_dir, log_dir=a.log_dir)
+                       gateway_port=a.gateway_port, action_metrics_port=a.action_metrics_port, var_dir=a.var_dir, log_dir=a.log_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

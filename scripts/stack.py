@@ -37,6 +37,7 @@ class StackConfig:
     rasa_port: int = 5005
     action_port: int = 5055
     gateway_port: int = 8000
+    action_metrics_port: int = 9155         # the action server's /metrics (0: not served)
     var_dir: Path = ROOT / "var"            # tracker database, effective endpoints file
     log_dir: Path | None = None             # None: stream prefixed logs to stdout
     model: Path = MODEL
@@ -91,12 +92,15 @@ def commands(cfg: StackConfig) -> dict[str, tuple[list[str], dict[str, str]]]:
     return {
         "actions": (
             [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(cfg.action_port)],
-            {**env, "SANIC_HOST": cfg.host},
+            {**env, "SANIC_HOST": cfg.host, "ACTION_METRICS_PORT": str(cfg.action_metrics_port)},
         ),
         "rasa": (
             [str(RASA_BIN), "run", "--enable-api", "-i", cfg.host, "-p", str(cfg.rasa_port),
              "--model", str(cfg.model), "--endpoints", str(endpoints),
              "--credentials", str(ROOT / "bot" / "credentials.yml"),
+             # JSON-line logs linked to the gateway's request ids (LOG_FORMAT=text: Rasa's own format)
+             *(["--logging-config-file", str(ROOT / "bot" / "logging.yml")]
+               if env.get("LOG_FORMAT", "json").lower() == "json" else []),
              # the HTTP API (tracker events, used by the gateway on handoff) takes this token when set
              *(["--auth-token", env["RASA_TOKEN"]] if env.get("RASA_TOKEN") else [])],
             env,
@@ -104,7 +108,9 @@ def commands(cfg: StackConfig) -> dict[str, tuple[list[str], dict[str, str]]]:
         "gateway": (
             [str(APP_PYTHON), "-m", "uvicorn", "channels.app:app", "--host", cfg.host,
              "--port", str(cfg.gateway_port), "--log-level", "warning"],
-            {"HANDOFF_VAR_DIR": str(cfg.var_dir), **env, "RASA_URL": cfg.rasa_url, "ACTION_SERVER_URL": cfg.action_url},
+            {"HANDOFF_VAR_DIR": str(cfg.var_dir), **env, "RASA_URL": cfg.rasa_url, "ACTION_SERVER_URL": cfg.action_url,
+             **({"ACTION_METRICS_URL": f"http://{cfg.host}:{cfg.action_metrics_port}/metrics"}
+                if cfg.action_metrics_port else {})},
         ),
     }
 

@@ -82,7 +82,7 @@ def stack(line_api):
 
     work = Path(tempfile.mkdtemp(prefix="hotline-stack-"))
     cfg = StackConfig(rasa_port=15005 + PORT_OFFSET, action_port=15055 + PORT_OFFSET,
-                      gateway_port=18000 + PORT_OFFSET,
+                      gateway_port=18000 + PORT_OFFSET, action_metrics_port=19155 + PORT_OFFSET,
                       var_dir=work / "var", log_dir=OUTPUT / f"stack-logs{PORT_OFFSET or ''}",
                       extra_env=stack_env(f"sqlite:///{work / 'var' / 'handoff.db'}",
                                           LINE_API_BASE=line_api.url))

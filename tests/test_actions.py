@@ -46,7 +46,12 @@ def run(action, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def customs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m["custom"] for m in messages if m.get("custom")]
+    """The payloads a channel or the hub acts on (the metrics' outcome payloads left out)."""
+    return [m["custom"] for m in messages if m.get("custom") and m["custom"].get("type") != contract.OUTCOME]
+
+
+def outcomes(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["custom"]["kind"] for m in messages if (m.get("custom") or {}).get("type") == contract.OUTCOME]
 
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def test_each_intent_asking_for_a_person_sends_its_reason(act, intent):
     slots = {"employees": 25.0, "sme": True, "tax_only": True}
     messages, events = run(knowledge_actions.ActionRequestHuman, tracker(f"/{intent}", intent, slots))
     [payload] = customs(messages)
+    assert outcomes(messages) == ([contract.CITED_ANSWER] if payload["reason"] == contract.CASE_STATUS else [])
     assert payload["type"] == contract.HANDOFF
     assert payload["reason"] == contract.INTENT_REASONS[intent] and payload["reason"] in contract.HANDOFF_REASON_CODES
     assert payload["summary"]["slots"] == {"employees": 25.0, "sme": True}   # SUMMARY_SLOTS only
@@ -102,7 +108,9 @@ def test_two_unanswered_questions_in_a_row_hand_over_as_misunderstood(act):
     question = "zxqv qwrt plmk"
     first, events = run(knowledge_actions.ActionAnswerQuestion, tracker(question, "nlu_fallback"))
     assert not customs(first) and slot_events(events)["misunderstood"] == 1
+    assert outcomes(first) == [contract.NOT_FOUND]
     second, _ = run(knowledge_actions.ActionAnswerQuestion, tracker(question, "nlu_fallback", {"misunderstood": 1}))
+    assert outcomes(second) == []   # the handoff payload says it
     [payload] = customs(second)
     assert payload["type"] == contract.HANDOFF and payload["reason"] == contract.MISUNDERSTOOD
 

@@ -257,6 +257,17 @@ def test_dockerfiles_build_from_the_locks_and_copy_what_exists(name, base, lock,
     assert pod_spec(workloads[name])["containers"][0]["ports"][0]["containerPort"] == port
 
 
+
+@pytest.mark.parametrize("name", ["rasa", "actions", "gateway"])
+def test_images_install_the_hash_pinned_locks_and_no_torch(name):
+    """The runtime images carry no torch (the default embeddings are numpy-only) and install
+    their lock with --require-hashes (issue 17)."""
+    ins = _instructions(_dockerfile(name))
+    runs = " ".join(v for k, v in ins if k == "RUN")
+    assert "torch" not in runs.lower() and "sentence-transformers" not in runs
+    assert not any(k == "ARG" and "TORCH" in v for k, v in ins)
+    assert "--require-hashes -r requirements/" in runs
+
 def test_container_commands_name_modules_that_exist():
     assert (ROOT / "channels" / "app.py").exists() and (ROOT / "actions" / "__init__.py").exists()
     cmd = json.loads(re.search(r"^CMD (\[.*?\])\s*$", re.sub(r"\\\n\s*", "", _dockerfile("gateway")), re.M).group(1))

@@ -160,6 +160,12 @@ def test_fake_clock_setting_starts_at_the_given_time_and_advances():
     ("02-23456789", "02-23456789"),
     ("(02)2345-6789 分機 123", "02-23456789#123"),
     ("049-2345678", "049-2345678"),
+    ("南竿 0836-22345", "0836-22345"),                  # Matsu: a 4-digit area code
+    ("0836 22345 轉 6", "0836-22345#6"),
+    ("037-123456", "037-123456"),
+    ("07-3456789", "07-3456789"),
+    ("(04)2345-6789 ext. 45", "04-23456789#45"),
+    ("公司 02 8912 3456 分機12", "02-89123456#12"),
     ("wang@example.com.tw", "wang@example.com.tw"),
     ("請寄到 Chen.Li+sme@factory.com ", "Chen.Li+sme@factory.com"),
 ])
@@ -168,7 +174,9 @@ def test_valid_contacts(text, value):
 
 
 @pytest.mark.parametrize("text", ["12345", "0912", "1912345678", "abc@", "@example.com", "明天再說",
-                                  "", "0" * 300, "09123456789999"])
+                                  "", "0" * 300, "09123456789999",
+                                  "02-2345678",        # Taipei numbers have 8 digits after 02
+                                  "03-12345678"])      # no such number in the plan
 def test_invalid_contacts(text):
     assert parse_contact(text) is None
 

@@ -36,6 +36,8 @@ VALUES = {
     "RASA_URLS": ("http://a:5005,http://b:5005", "rasa_urls", "http://a:5005,http://b:5005"),
     "RASA_REPLICA_RETRY_S": ("7", "rasa_replica_retry_s", 7.0),
     "HANDOFF_VAR_DIR": ("/srv/hotline/gw1/var", "var_dir", "/srv/hotline/gw1/var"),
+    "ACTION_METRICS_URL": ("http://actions:9155/metrics", "action_metrics_url", "http://actions:9155/metrics"),
+    "LOG_FORMAT": ("text", "log_format", "text"),
 }
 
 

@@ -337,3 +337,38 @@ def test_out_of_hours_handoff_asks_for_contact(tmp_path):
     assert body["handoff"] == {"state": "awaiting_contact", "officer": None}
     assert "非專人服務時間" in body["messages"][0]["text"]
     assert w.send(sid, "不用")["handoff"] == {"state": "callback", "officer": None}
+
+
+# ---------------------------------------------------------------- the contract (Pydantic models, OpenAPI)
+def test_the_widget_api_bodies_are_in_the_openapi_schema(widget):
+    spec = widget.client.get("/openapi.json").json()
+    post = spec["paths"]["/api/widget/messages"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["session_id", "text"]
+    assert set(body["properties"]) == {"session_id", "text", "payload", "client_id"}
+    assert body["properties"]["session_id"]["pattern"] == r"^[A-Za-z0-9_-]{16,64}$"
+    assert post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/SendResponse")
+    for status in ("413", "422", "429"):
+        assert post["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+    get = spec["paths"]["/api/widget/messages"]["get"]
+    assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/HistoryResponse")
+    assert {"SendResponse", "HistoryResponse", "Message", "Handoff", "ErrorResponse"} <= set(spec["components"]["schemas"])
+
+
+def test_every_answer_validates_against_the_models_and_errors_stay_zh_tw(tmp_path):
+    from channels.widget.models import ErrorResponse, HistoryResponse, SendResponse
+
+    w = Widget(tmp_path, script=handoff_script())
+    sid = w.new_session()
+    SendResponse.model_validate(w.send(sid, "診斷輔導要多少錢", client_id="c1"))
+    duplicate = w.send(sid, "診斷輔導要多少錢", client_id="c1")
+    assert duplicate["duplicate"] is True and SendResponse.model_validate(duplicate).user_message is None
+    handed = SendResponse.model_validate(w.send(sid, "找專人"))
+    assert handed.handoff is not None and handed.handoff.state == "waiting"
+    HistoryResponse.model_validate(w.poll(sid))
+    for bad in ({"session_id": "short", "text": "hi"}, {"session_id": sid, "text": 3},
+                {"session_id": sid, "text": "  "}, {"session_id": sid, "text": "hi", "payload": "x" * 501},
+                {"session_id": sid, "text": "hi", "client_id": "bad id"}):
+        resp = w.client.post(API, json=bad)
+        assert resp.status_code == 422
+        assert set(resp.json()) == {"detail"} and ZH.search(ErrorResponse.model_validate(resp.json()).detail)

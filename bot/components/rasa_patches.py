@@ -22,12 +22,18 @@ knows about the enterprise, carry over; the full history stays in the tracker st
 (``GET /conversations/<id>/tracker`` still returns every session). Rasa's carry-over replays every
 ``slot`` event of the ending session, so each session would start with all the previous sessions'
 slot events (growing again); here it sets each slot once, to its final value.
+4. Logs linked across the services (issue 17): while Rasa handles a user message, its log records
+carry the gateway's request id (``metadata.request_id``) and the hashed conversation id
+(observe/logs.py), and one JSON line per message says how long it took — no user text. With
+``rasa run --logging-config-file bot/logging.yml`` every Rasa line is a JSON line.
 """
 from __future__ import annotations
 
 import copy
 import functools
+import logging
 import os
+import time
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Text
 
@@ -166,6 +172,46 @@ def _capped_expiry(original):
 
     has_session_expired._hotline_original = original
     return has_session_expired
+turn_logger = logging.getLogger("hotline.rasa")
+
+
+def _bound_handle_message(original):
+    from observe import logs
+
+    @functools.wraps(original)
+    async def handle_message(self, message):
+        meta = message.metadata if isinstance(getattr(message, "metadata", None), dict) else {}
+        with logs.bind(logs.clean_request_id(meta.get("request_id")), message.sender_id):
+            t0 = time.perf_counter()
+            try:
+                responses = await original(self, message)
+            except Exception:
+                turn_logger.exception("message failed", extra={"event": "rasa_turn"})
+                raise
+            ms = round((time.perf_counter() - t0) * 1000, 1)
+            turn_logger.info("message handled in %s ms", ms, extra={
+                "event": "rasa_turn", "ms": ms,
+                "responses": len(responses or []), "channel": meta.get("channel")})
+            return responses
+
+    handle_message._hotline_original = original
+    return handle_message
+
+
+def _root_to_json() -> None:
+    """``rasa run`` installs coloured text logging on the root logger after reading the logging
+    config file: when that file made Rasa's own logger write JSON, the root logger does too."""
+    try:
+        from observe.logs import JsonFormatter
+    except ImportError:
+        return
+    json_handlers = [h for h in logging.getLogger("rasa").handlers if isinstance(h.formatter, JsonFormatter)]
+    root = logging.getLogger()
+    if json_handlers and not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        for h in list(root.handlers):
+            if isinstance(h, logging.StreamHandler):
+                root.removeHandler(h)
+        root.addHandler(json_handlers[0])
 
 
 def apply() -> None:
@@ -173,6 +219,7 @@ def apply() -> None:
 
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction._hotline_patched = True
+    _root_to_json()
     if not hasattr(MessageProcessor._parse_message_with_graph, "_hotline_original"):
         MessageProcessor._parse_message_with_graph = _cached_parse(MessageProcessor._parse_message_with_graph)
     from rasa.core.actions.action import ActionSessionStart
@@ -180,3 +227,8 @@ def apply() -> None:
     ActionSessionStart._slot_set_events_from_tracker = staticmethod(_carried_slots)
     if not hasattr(MessageProcessor._has_session_expired, "_hotline_original"):
         MessageProcessor._has_session_expired = _capped_expiry(MessageProcessor._has_session_expired)
+    if not hasattr(MessageProcessor.handle_message, "_hotline_original"):
+        try:
+            MessageProcessor.handle_message = _bound_handle_message(MessageProcessor.handle_message)
+        except ImportError:   # observe/ not on the path (an image built without it): plain logs
+            pass

@@ -1,9 +1,17 @@
-"""Callback contact details: a Taiwan phone number or an email address, validated (plain Python)."""
+"""Callback contact details: a Taiwan phone number or an email address, validated (plain Python).
+
+Phone numbers are checked and split with ``phonenumbers`` (Google's libphonenumber metadata): a
+Taipei number has 8 digits after 02 (02-2345678 is refused), the area code is the one the number
+plan says (037, 049, 082, 0836, 089, ...), and a 分機/轉/#/ext extension is kept after ``#``.
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from ..texts import DECLINE_WORDS, EXTENSION_WORDS
 
@@ -28,20 +36,34 @@ def parse_phone(text: str) -> str | None:
     ext = ext_m.group(1) if ext_m else None
     if ext_m:
         t = t[:ext_m.start()]
-    candidates = re.findall(r"(?:\+?886[\s\-]?|0)[\d\s\-()]{7,14}\d", t)
+    candidates = re.findall(r"(?:\+?886[\s\-]?|\(?0)[\d\s\-()]{7,14}\d", t)
     for raw in candidates:
         digits = re.sub(r"\D", "", raw)
         if digits.startswith("886"):
             digits = "0" + digits[3:]
-        if re.fullmatch(r"09\d{8}", digits):
-            number = f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
-        elif re.fullmatch(r"0[2-8]\d{7,8}", digits):
-            area = 3 if digits[:3] in ("037", "049", "082", "089") else 2
-            number = f"{digits[:area]}-{digits[area:]}"
-        else:
+        number = format_tw(digits)
+        if number is None:
             continue
         return f"{number}#{ext}" if ext else number
     return None
+
+
+def format_tw(digits: str) -> str | None:
+    """A valid Taiwan number (national digits, leading 0) as people write it, else None:
+    mobile 0912-345-678, toll-free 0800-000-257, landline <area code>-<subscriber number>."""
+    if not re.fullmatch(r"0\d{7,9}", digits):
+        return None
+    try:
+        parsed = phonenumbers.parse(digits, "TW")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    kind = phonenumbers.number_type(parsed)
+    if kind in (PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE):
+        return f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
+    area, *rest = phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL).split()
+    return f"{area}-{''.join(rest)}" if rest else None
 
 
 def parse_contact(text: str) -> Contact | None:

