@@ -26,7 +26,6 @@ Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -34,9 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Annotated, Any, Callable, Iterator
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -45,6 +45,7 @@ from .. import texts
 from ..context import Context
 from ..core.passwords import hash_password, needs_rehash, verify_password
 from ..core.ratelimit import RateLimiter
+from ..core.textsafe import MAX_DB_ID, TooLarge, is_poison, parse_json, plain_int, read_limited
 from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
                           iter_states, utcnow)
 from . import labels
@@ -69,6 +70,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+# ids are INTEGER columns: 2**63 used to overflow SQLite (500); out of range is a 422 like any bad value
+TicketId = Annotated[int, PathParam(ge=1, le=MAX_DB_ID)]
+OptionalTicketId = Annotated[int | None, Query(ge=1, le=MAX_DB_ID)]
+
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
@@ -127,6 +133,8 @@ def _check_text(data: dict[str, Any], what: str) -> str:
     value = data.get("text")
     if not isinstance(value, str):
         raise ApiError(422, labels.MSG_TEXT_TYPE.format(what=what))
+    if is_poison(value):
+        raise ApiError(422, labels.MSG_POISON)
     value = value.replace("\r\n", "\n").strip()
     if not value:
         raise ApiError(422, labels.MSG_TEXT_EMPTY.format(what=what))
@@ -137,22 +145,18 @@ def _check_text(data: dict[str, Any], what: str) -> str:
 
 async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
     """The JSON object in the body. An empty body is ``{}`` unless ``required``."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, labels.MSG_TOO_LARGE)
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, labels.MSG_TOO_LARGE)
+    try:
+        raw = await read_limited(request, MAX_BODY_BYTES)
+    except TooLarge:
+        raise ApiError(413, labels.MSG_TOO_LARGE) from None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not raw.strip() and not required:
         return {}
     if content_type != "application/json":
         raise ApiError(415, labels.MSG_JSON_ONLY)
     try:
-        data = json.loads(bytes(raw))
-    except ValueError:
+        data = parse_json(raw)
+    except ValueError:   # not JSON or nested too deeply (``[`` x 30000 was a RecursionError)
         raise ApiError(400, labels.MSG_BAD_JSON) from None
     if not isinstance(data, dict):
         raise ApiError(422, labels.MSG_BAD_REQUEST)
@@ -249,6 +253,8 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         username, password = data.get("username"), data.get("password")
         if not (isinstance(username, str) and isinstance(password, str) and username.strip() and password):
             raise ApiError(422, labels.MSG_LOGIN_FIELDS)
+        if is_poison(username) or is_poison(password):   # no database or hasher can take these
+            raise ApiError(422, labels.MSG_POISON)
         username = username.strip()
         if len(username) > 200 or len(password) > 1024:
             raise ApiError(401, labels.MSG_BAD_LOGIN)
@@ -302,7 +308,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         return JSONResponse({"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows]})
 
     @r.get("/console/api/tickets/{ticket_id}")
-    async def ticket_detail(ticket_id: int, auth: Auth = Depends(session)) -> Response:
+    async def ticket_detail(ticket_id: TicketId, auth: Auth = Depends(session)) -> Response:
         t = await load_ticket(ticket_id)
         messages = await db(all_messages, t.conversation_id)
         notes = await db(store.notes, t.id)
@@ -312,8 +318,10 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
                              "cursor": messages[-1].id if messages else 0})
 
     @r.get("/console/api/tickets/{ticket_id}/assist")
-    async def assist(ticket_id: int, q: str | None = None, auth: Auth = Depends(session)) -> Response:
+    async def assist(ticket_id: TicketId, q: str | None = None, auth: Auth = Depends(session)) -> Response:
         t = await load_ticket(ticket_id)
+        if is_poison(q):
+            raise ApiError(422, labels.MSG_POISON)
         question = (q or "").strip()[:300] or (await db(store.last_user_text, t.conversation_id)) or \
             str(t.summary.get("last_question") or "")
         entries: list[dict[str, Any]] = []
@@ -330,7 +338,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
 
     # ---------------------------------------------------------------- actions
     @r.post("/console/api/tickets/{ticket_id}/claim")
-    async def claim(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+    async def claim(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         data = await _json_body(request, required=False)
         take_over = data.get("take_over", False)
         if not isinstance(take_over, bool):
@@ -340,14 +348,14 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/reply")
-    async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+    async def reply(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         text = _check_text(await _json_body(request, required=True), labels.WHAT_REPLY)
         with ticket_errors():
             m = await hub.officer_reply(ticket_id, auth.officer, text)
         return JSONResponse({"message": _message_json(m)})
 
     @r.post("/console/api/tickets/{ticket_id}/notes")
-    async def add_note(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+    async def add_note(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         text = _check_text(await _json_body(request, required=True), labels.WHAT_NOTE)
         try:
             note = await db(store.add_note, ticket_id, auth.officer.id, text)
@@ -356,20 +364,21 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         return JSONResponse({"note": note.to_json()})
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
-    async def resolve(ticket_id: int, auth: Auth = Depends(session_csrf)) -> Response:
+    async def resolve(ticket_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
         with ticket_errors():
             t = await hub.resolve(ticket_id, auth.officer)
         return JSONResponse({"ticket": ticket_json(t)})
 
     # ---------------------------------------------------------------- short polling
     @r.get("/console/api/updates")
-    async def updates(ticket: int | None = None, since: str | None = None,
+    async def updates(ticket: OptionalTicketId = None, since: str | None = None,
                       auth: Auth = Depends(session)) -> Response:
         cursor = 0
         if since not in (None, ""):
-            if not since.isdigit():
+            parsed = plain_int(since, 2**62)   # ``str.isdigit`` accepted 「²」, which ``int`` refuses
+            if parsed is None:
                 raise ApiError(422, labels.MSG_BAD_CURSOR)
-            cursor = int(since)
+            cursor = parsed
         rows = await db(store.tickets, list(OPEN_STATES))
         body: dict[str, Any] = {"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],
                                 "ticket": None, "messages": [], "notes": [], "cursor": cursor}

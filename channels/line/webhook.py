@@ -12,7 +12,6 @@ Every user message is stored by ``Hub.accept`` before the webhook answers 200, t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -25,7 +24,7 @@ from linebot.v3.webhooks import (FollowEvent, MessageEvent, PostbackEvent, TextM
 
 from .. import texts
 from ..context import Context
-from ..core.textsafe import is_poison
+from ..core.textsafe import TooLarge, is_poison, parse_json, read_limited
 from .messages import decode_postback
 from .sender import LineDelivery, LineSender
 
@@ -33,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "line"
 GREET_PAYLOAD = "/greet"
+MAX_BODY_BYTES = 1024 * 1024   # LINE sends a few events per request (a few KB); refused beyond this
 
 
 def _chat_id(event: Any) -> str | None:
@@ -168,7 +168,10 @@ def router(ctx: Context) -> APIRouter:
         signature = request.headers.get("x-line-signature")
         if not signature:
             return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400)
-        raw = await request.body()
+        try:   # bounded before the signature is checked: an unsigned 8 MiB body is not read whole
+            raw = await read_limited(request, MAX_BODY_BYTES)
+        except TooLarge:
+            return JSONResponse({"detail": "body too large"}, status_code=413)
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -181,7 +184,10 @@ def router(ctx: Context) -> APIRouter:
         except Exception as exc:
             logger.warning("malformed LINE webhook body: %s", exc)
             return JSONResponse({"detail": "malformed body"}, status_code=400)
-        raw_events = json.loads(body).get("events") or []
+        try:
+            raw_events = parse_json(body, max_depth=64).get("events") or []
+        except (ValueError, AttributeError):
+            return JSONResponse({"detail": "malformed body"}, status_code=400)
         accepted = 0
         for event, raw_event in zip(events, raw_events):
             event_id = raw_event.get("webhookEventId") if isinstance(raw_event, dict) else None

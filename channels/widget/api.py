@@ -40,14 +40,14 @@ from .. import texts
 from ..context import Context
 from ..core.ratelimit import RateLimiter
 from ..core.store import MessageView
-from ..core.textsafe import is_poison
+from ..core.textsafe import TooLarge, is_poison, parse_json, read_limited
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
-SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SESSION_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")     # fullmatch: no trailing newline (``$`` allowed one)
+CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_REQUEST_TEXT = 20_000     # beyond this the request is refused; up to it the hub keeps 1000 and says so
 MAX_PAYLOAD = 500
 MAX_BODY_BYTES = 256 * 1024
@@ -131,17 +131,18 @@ def router(ctx: Context) -> APIRouter:
 
     @r.post("/api/widget/messages")
     async def send(request: Request) -> JSONResponse:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        try:   # streamed: a chunked body is not read past the limit either
+            raw = await read_limited(request, MAX_BODY_BYTES)
+        except TooLarge:
             return _error(413, texts.WIDGET_ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
         try:
-            body = await request.json()
-        except Exception:
+            body = parse_json(raw)
+        except ValueError:   # not JSON, not UTF-8, or nested too deeply
             return _error(422, texts.WIDGET_ERR_JSON)
         if not isinstance(body, dict):
             return _error(422, texts.WIDGET_ERR_JSON)
         session_id = body.get("session_id")
-        if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
+        if not isinstance(session_id, str) or not SESSION_RE.fullmatch(session_id):
             return _error(422, texts.WIDGET_ERR_SESSION)
         text = body.get("text")
         if text is not None and not isinstance(text, str):
@@ -157,7 +158,7 @@ def router(ctx: Context) -> APIRouter:
         if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_PAYLOAD):
             return _error(422, texts.WIDGET_ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
         client_id = body.get("client_id")
-        if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
+        if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id)):
             return _error(422, texts.WIDGET_ERR_CLIENT_ID)
         keys = {"session": session_id, "address": request.client.host if request.client else "?"}
         for limiter, kind in limits:
@@ -185,9 +186,9 @@ def router(ctx: Context) -> APIRouter:
 
     @r.get("/api/widget/messages")
     def history(session_id: str = "", after: str = "0") -> JSONResponse:
-        if not SESSION_RE.match(session_id or ""):
+        if not SESSION_RE.fullmatch(session_id or ""):
             return _error(422, texts.WIDGET_ERR_SESSION)
-        if not re.fullmatch(r"\d{1,18}", after or ""):
+        if not re.fullmatch(r"[0-9]{1,18}", after or ""):
             return _error(422, texts.WIDGET_ERR_AFTER)
         conversation_id = hub.conversation_id(CHANNEL, session_id)
         messages = store.messages(conversation_id, int(after))
