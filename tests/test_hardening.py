@@ -187,3 +187,64 @@ def test_parse_json_bounds_depth_and_plain_int_bounds_digits():
         parse_json("[" * 100000)
     assert plain_int("42") == 42 and plain_int("²") is None and plain_int(str(2**31)) is None
     assert plain_int("") is None and plain_int(None) is None and plain_int("1\n") is None
+
+
+# ---------------------------------------------------------------- login limits (item 2)
+def _guarded_app(env, now, pool=None):
+    from fastapi import FastAPI
+
+    from channels.console import api as console
+
+    app = FastAPI()
+    app.include_router(console.router(env.ctx, throttle=console.login_throttle(clock=lambda: now[0]),
+                                      **({"passwords": pool} if pool else {})))
+    return app
+
+
+def test_failures_from_one_address_do_not_lock_the_officer_out_elsewhere(env):
+    now = [1000.0]
+    app = _guarded_app(env, now)
+    attacker = TestClient(app, client=("203.0.113.7", 40000))
+    officer = TestClient(app, client=("198.51.100.2", 40000))
+    for _ in range(5):
+        assert attacker.post("/console/api/login", json={"username": "wang", "password": "wrong-wrong"}).status_code == 401
+    locked = attacker.post("/console/api/login", json={"username": "wang", "password": PW_WANG})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) == 60
+    assert officer.post("/console/api/login", json={"username": "wang", "password": PW_WANG}).status_code == 200
+
+
+def test_random_usernames_from_one_address_lock_that_address(env):
+    now = [1000.0]
+    app = _guarded_app(env, now)
+    attacker = TestClient(app, client=("203.0.113.8", 40000))
+    statuses = [attacker.post("/console/api/login", json={"username": f"u{i}x", "password": "whatever-123"}).status_code
+                for i in range(25)]
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
+    other = TestClient(app, client=("198.51.100.3", 40000))
+    assert other.post("/console/api/login", json={"username": "lee", "password": "lee-password-456"}).status_code == 200
+    now[0] += 301
+    assert attacker.post("/console/api/login", json={"username": "wang", "password": PW_WANG}).status_code == 200
+
+
+def test_password_checks_beyond_the_pool_are_refused_not_queued(env):
+    import threading
+
+    from channels.core.passwords import PasswordPool
+
+    gate = threading.Event()
+    pool = PasswordPool(workers=1, queue=0)
+    blocker = pool._executor.submit(gate.wait)   # the only worker is busy
+    app = _guarded_app(env, [0.0], pool)
+
+    async def go():
+        import httpx
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+            first = asyncio.create_task(c.post("/console/api/login", json={"username": "wang", "password": PW_WANG}))
+            await asyncio.sleep(0.2)
+            second = await c.post("/console/api/login", json={"username": "lee", "password": "lee-password-456"})
+            gate.set()
+            return (await first), second
+    first, second = asyncio.run(go())
+    blocker.result()
+    assert second.status_code == 429 and second.json()["detail"] == labels.MSG_LOGIN_BUSY
+    assert first.status_code == 200

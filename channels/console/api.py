@@ -10,7 +10,9 @@ Login itself only accepts ``application/json``, so a cross-site HTML form cannot
 Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also carry ``ticket``):
 
 - ``POST /console/api/login`` {username, password} → {officer:{id,name,username}, csrf_token};
-  401 wrong credentials, 429 after 5 failures for a username within a minute (for a minute).
+  401 wrong credentials, 429 after 5 failures for a username from one address within a minute (for
+  a minute; other addresses are not affected), after 20 failures from one address (for 5 minutes), or
+  while too many password checks are already waiting (argon2 runs in its own thread, 4 waiting at most).
 - ``POST /console/api/logout`` → {ok:true}; ``GET /console/api/me`` → {officer, csrf_token}.
 - ``GET /console/api/tickets?states=waiting,with_officer`` (default: all open states) → {now, tickets}.
 - ``GET /console/api/tickets/{id}`` → {now, ticket, messages, notes, cursor}.
@@ -43,8 +45,8 @@ from fastapi.routing import APIRoute
 
 from .. import texts
 from ..context import Context
-from ..core.passwords import hash_password, needs_rehash, verify_password
-from ..core.ratelimit import RateLimiter
+from ..core.passwords import HashingBusy, PasswordPool, default_pool, needs_rehash
+from ..core.ratelimit import LoginGuard
 from ..core.textsafe import MAX_DB_ID, TooLarge, is_poison, parse_json, plain_int, read_limited
 from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
                           iter_states, utcnow)
@@ -104,14 +106,22 @@ class ConsoleRoute(APIRoute):
         return wrapped
 
 
-def login_throttle(clock: Callable[[], float] = time.monotonic) -> RateLimiter:
-    """At most 5 failed logins per username within a minute; then the username is refused (429)
-    for a minute, even with the right password. Keys are ``throttle_key(username)``."""
-    return RateLimiter(5, 60.0, clock, max_keys=10_000, lockout_s=60.0)
+def login_throttle(clock: Callable[[], float] = time.monotonic) -> LoginGuard:
+    """At most 5 failed logins per client address and username within a minute, then that pair is
+    refused (429) for a minute, even with the right password; at most 20 failures per address
+    within a minute (any usernames), then the address waits 5 minutes. An officer at another
+    address is never locked out by someone else's failures."""
+    return LoginGuard(clock)
 
 
 def throttle_key(username: str) -> str:
     return username.strip().lower()
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as uvicorn gives it (behind a proxy: run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips=<the proxy>`` so this is X-Forwarded-For's client)."""
+    return request.client.host if request.client else "?"
 
 
 @dataclass(frozen=True)
@@ -171,9 +181,10 @@ def _conflict_message(exc: TicketConflict) -> str:
     return labels.CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
 
 
-def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
+def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: PasswordPool | None = None) -> APIRouter:
     store, hub, settings = ctx.store, ctx.hub, ctx.settings
     throttle = throttle or login_throttle()
+    passwords = passwords or default_pool   # argon2 in its own small pool, never in the store's threads
     r = APIRouter(route_class=ConsoleRoute)
 
     db = asyncio.to_thread   # the store is synchronous: every call runs in a worker thread
@@ -258,19 +269,28 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         username = username.strip()
         if len(username) > 200 or len(password) > 1024:
             raise ApiError(401, labels.MSG_BAD_LOGIN)
-        wait = throttle.locked_for(throttle_key(username))
+        address = client_address(request)
+        wait = throttle.locked_for(address, username)
         if wait:
             raise ApiError(429, labels.MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
+        if passwords.full:   # refused before any database call: a flood costs next to nothing
+            raise ApiError(429, labels.MSG_LOGIN_BUSY, headers={"Retry-After": "2"})
         found = await db(store.officer_credentials, username)
-        ok = await db(verify_password, found[1] if found else None, password)
+        try:
+            ok = await passwords.verify(found[1] if found else None, password)
+        except HashingBusy:
+            raise ApiError(429, labels.MSG_LOGIN_BUSY, headers={"Retry-After": "2"}) from None
         if not ok or found is None:
-            throttle.hit(throttle_key(username))
+            throttle.failed(address, username)
             raise ApiError(401, labels.MSG_BAD_LOGIN)
-        throttle.forget(throttle_key(username))
+        throttle.succeeded(address, username)
         officer, stored_hash = found
         if needs_rehash(stored_hash):
-            new_hash = await db(hash_password, password)
-            await db(store.set_officer_password, officer.username, new_hash)
+            try:
+                new_hash = await passwords.hash(password)
+                await db(store.set_officer_password, officer.username, new_hash)
+            except HashingBusy:
+                pass   # rehashed at a later login
         old = request.cookies.get(COOKIE)
         if old:
             await db(store.delete_session, old)
