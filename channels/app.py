@@ -49,7 +49,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
                               replicas=replicas, retry_down_s=settings.rasa_replica_retry_s)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
               deliveries={"web": StoreOnlyDelivery()}, rasa_timeout_s=settings.rasa_timeout_s,
-              bot_healthy=lambda: bot_healthy(settings))
+              bot_healthy=lambda: bot_healthy(settings),
+              open_tickets_per_origin=settings.handoff_open_per_address)
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
 
 

@@ -248,3 +248,84 @@ def test_password_checks_beyond_the_pool_are_refused_not_queued(env):
     blocker.result()
     assert second.status_code == 429 and second.json()["detail"] == labels.MSG_LOGIN_BUSY
     assert first.status_code == 200
+
+
+# ---------------------------------------------------------------- ticket flooding (item 3)
+def _widget_env(tmp_path, **settings):
+    from channels.settings import Settings
+
+    return make_env(tmp_path, settings=Settings(database_url=f"sqlite:///{tmp_path}/h.db", **settings))
+
+
+def _say(client: TestClient, session: str, text: str, payload: str | None = None):
+    body = {"session_id": session, "text": text, **({"payload": payload} if payload else {})}
+    resp = client.post("/api/widget/messages", json=body)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_300_handoff_requests_from_one_address_do_not_hide_a_real_ticket(tmp_path):
+    from channels import texts
+
+    env = _widget_env(tmp_path, widget_rate_per_address=0)
+    attacker = TestClient(env.app, client=("203.0.113.50", 40000))
+    capped = 0
+    for i in range(300):
+        replies = _say(attacker, f"flood{i:04d}" + "x" * 12, "找專人")["messages"]
+        capped += any(m["text"] == texts.HANDOFF_CAPPED for m in replies)
+    assert capped == 297                                   # 3 tickets, then a polite no each time
+    real = TestClient(env.app, client=("198.51.100.20", 40000))
+    session = "real-company-0001"
+    _say(real, session, "找專人")
+    officer = client_of(env)
+    login(officer)
+    page = officer.get("/console/api/tickets", params={"limit": 20}).json()
+    assert page["total"] == 4
+    assert page["tickets"][0]["conversation_id"] == f"web:{session}"   # newest first
+    oldest = officer.get("/console/api/tickets", params={"order": "oldest", "limit": 2}).json()
+    assert [t["id"] for t in oldest["tickets"]] == sorted(t["id"] for t in page["tickets"])[:2]
+    assert oldest["next_offset"] == 2
+    second = officer.get("/console/api/tickets", params={"order": "oldest", "limit": 2, "offset": 2}).json()
+    assert second["next_offset"] is None and len(second["tickets"]) == 2
+    env.ctx.store.dispose()
+
+
+def test_bulk_resolve_and_mark_as_spam(env):
+    client = client_of(env)
+    csrf = login(client)
+    ids = []
+    for i in range(3):
+        env.user_says("找專人", f"s{i}")
+        ids.append(env.ctx.store.open_ticket(env.conversation(f"s{i}")).id)
+    lee = client_of(env)
+    lee_csrf = login(lee, "lee", "lee-password-456")
+    assert post(lee, f"/console/api/tickets/{ids[2]}/claim", lee_csrf).status_code == 200
+    resp = post(client, "/console/api/tickets/bulk", csrf, {"ids": ids, "action": "spam"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert [t["id"] for t in body["tickets"]] == ids[:2] and all(t["spam"] for t in body["tickets"])
+    assert [f["id"] for f in body["failed"]] == [ids[2]] and "李大華" in body["failed"][0]["detail"]
+    spam = client.get("/console/api/tickets", params={"states": "resolved", "spam": "true"}).json()
+    assert sorted(t["id"] for t in spam["tickets"]) == ids[:2]
+    assert [t["id"] for t in client.get("/console/api/tickets").json()["tickets"]] == [ids[2]]
+    for bad in ({"ids": ids, "action": "delete"}, {"ids": [], "action": "resolve"}, {"ids": [2**63], "action": "resolve"},
+                {"ids": list(range(1, 102)), "action": "resolve"}, {"ids": ["1"], "action": "resolve"}):
+        assert post(client, "/console/api/tickets/bulk", csrf, bad).status_code == 422
+    assert post(lee, f"/console/api/tickets/{ids[2]}/spam", lee_csrf).json()["ticket"]["spam"] is True
+
+
+def test_a_payload_the_bot_never_offered_is_answered_as_text(tmp_path):
+    env = _widget_env(tmp_path)
+    env.rasa.script = lambda sender, message: (
+        [{"text": "請選擇", "buttons": [{"title": "診斷輔導", "payload": "/ask_diagnosis"}]}]
+        if message == "選單" else [{"text": f"bot: {message}"}])
+    client = client_of(env)
+    session = "payload-check-0001"
+    _say(client, session, "找真人", "/request_human")            # not offered: the text is what counts
+    assert env.rasa.sent[-1] == (f"web:{session}", "找真人")
+    _say(client, session, "選單")
+    _say(client, session, "診斷輔導", "/ask_diagnosis")        # offered by the bot just before
+    assert env.rasa.sent[-1] == (f"web:{session}", "/ask_diagnosis")
+    stored = [m for m in env.ctx.store.messages(f"web:{session}") if m.direction == "in"]
+    assert [(m.payload or {}).get("payload") for m in stored] == [None, None, "/ask_diagnosis"]
+    env.ctx.store.dispose()

@@ -14,7 +14,11 @@ Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also
   a minute; other addresses are not affected), after 20 failures from one address (for 5 minutes), or
   while too many password checks are already waiting (argon2 runs in its own thread, 4 waiting at most).
 - ``POST /console/api/logout`` → {ok:true}; ``GET /console/api/me`` → {officer, csrf_token}.
-- ``GET /console/api/tickets?states=waiting,with_officer`` (default: all open states) → {now, tickets}.
+- ``GET /console/api/tickets?states=waiting,with_officer`` (default: all open states)
+  ``&order=newest|oldest`` (default newest) ``&limit=1..200&offset=`` ``&channel=web|line&reason=&spam=``
+  → {now, tickets, total, offset, next_offset (null on the last page)}.
+- ``POST /console/api/tickets/bulk`` {ids: [≤100 ids], action: "resolve"|"spam"} → {tickets, failed}.
+- ``POST /console/api/tickets/{id}/spam`` → {ticket}: resolved and marked as spam.
 - ``GET /console/api/tickets/{id}`` → {now, ticket, messages, notes, cursor}.
 - ``GET /console/api/tickets/{id}/assist[?q=...]`` → {question, entries:[{id,title,citation,score,text}],
   available}. Without ``q`` the question is the user's last message.
@@ -59,6 +63,10 @@ COOKIE_PATH = "/console"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 2000
 MAX_BODY_BYTES = 64 * 1024
+MAX_PAGE = 200          # tickets per page of the queue
+MAX_OFFSET = 100_000
+MAX_BULK = 100          # tickets per bulk action
+CHANNELS = ("web", "line")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8",
                 "favicon.svg": "image/svg+xml"}
@@ -322,10 +330,49 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
             raise ApiError(422, labels.MSG_BAD_STATES.format(value=value)) from None
 
     @r.get("/console/api/tickets")
-    async def tickets(states: str | None = None, auth: Auth = Depends(session)) -> Response:
+    async def tickets(states: str | None = None, order: str = "newest",
+                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                      channel: str | None = None, reason: str | None = None, spam: bool | None = None,
+                      auth: Auth = Depends(session)) -> Response:
+        """One page of the queue, newest first by default (``order=oldest`` for first come, first
+        served): a flood of junk tickets cannot hide the ones that came after it."""
         wanted = parse_states(states)
-        rows = await db(store.tickets, wanted)
-        return JSONResponse({"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows]})
+        if order not in ("newest", "oldest"):
+            raise ApiError(422, labels.MSG_BAD_ORDER)
+        if channel is not None and channel not in CHANNELS:
+            raise ApiError(422, labels.MSG_BAD_FILTER.format(name="channel"))
+        if reason is not None and reason not in texts.REASONS:
+            raise ApiError(422, labels.MSG_BAD_FILTER.format(name="reason"))
+        filters = {"channel": channel, "reason": reason, "spam": spam}
+        rows = await db(lambda: store.tickets(wanted, limit, newest_first=order == "newest", offset=offset,
+                                              **filters))
+        total = await db(lambda: store.count_tickets(wanted, **filters))
+        more = offset + len(rows) < total
+        return JSONResponse({"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],
+                             "total": total, "offset": offset, "next_offset": offset + len(rows) if more else None})
+
+    @r.post("/console/api/tickets/bulk")
+    async def bulk(request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        """{ids: [...], action: "resolve" | "spam"} → {tickets: [done], failed: [{id, detail}]}: each
+        ticket on its own (one that another officer holds is refused, the rest go ahead)."""
+        data = await _json_body(request, required=True)
+        ids, action = data.get("ids"), data.get("action")
+        if action not in ("resolve", "spam"):
+            raise ApiError(422, labels.MSG_BAD_BULK_ACTION)
+        if not (isinstance(ids, list) and 0 < len(ids) <= MAX_BULK
+                and all(type(i) is int and 1 <= i <= MAX_DB_ID for i in ids)):
+            raise ApiError(422, labels.MSG_BAD_BULK_IDS.format(limit=MAX_BULK))
+        done: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for ticket_id in dict.fromkeys(ids):
+            try:
+                with ticket_errors():
+                    t = await hub.resolve(ticket_id, auth.officer, spam=action == "spam")
+                done.append(ticket_json(t))
+            except ApiError as exc:
+                failed.append({"id": ticket_id, "detail": exc.message})
+        return JSONResponse({"tickets": done, "failed": failed})
 
     @r.get("/console/api/tickets/{ticket_id}")
     async def ticket_detail(ticket_id: TicketId, auth: Auth = Depends(session)) -> Response:
@@ -387,6 +434,13 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
     async def resolve(ticket_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
         with ticket_errors():
             t = await hub.resolve(ticket_id, auth.officer)
+        return JSONResponse({"ticket": ticket_json(t)})
+
+    @r.post("/console/api/tickets/{ticket_id}/spam")
+    async def mark_spam(ticket_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
+        """Close the ticket as spam (kept, flagged; ``GET /console/api/tickets?spam=true`` lists them)."""
+        with ticket_errors():
+            t = await hub.resolve(ticket_id, auth.officer, spam=True)
         return JSONResponse({"ticket": ticket_json(t)})
 
     # ---------------------------------------------------------------- short polling

@@ -40,6 +40,10 @@ MSG_TEXT_LONG = "{what}最多 {limit} 字（目前 {length} 字）。"
 MSG_BAD_STATES = "不明的案件狀態：{value}"
 MSG_BAD_CURSOR = "since 參數必須是數字（上次回應的 cursor）。"
 MSG_BAD_TAKE_OVER = "take_over 必須是 true 或 false。"
+MSG_BAD_ORDER = "order 必須是 newest 或 oldest。"
+MSG_BAD_FILTER = "{name} 篩選條件不正確。"
+MSG_BAD_BULK_ACTION = "action 必須是 resolve 或 spam。"
+MSG_BAD_BULK_IDS = "ids 必須是 1～{limit} 個案件編號。"
 # why a ticket action was refused (core/store/tickets.refusal) → what the officer is told
 CONFLICT_MESSAGES = {Refusal.RESOLVED: MSG_RESOLVED, Refusal.HELD: MSG_HELD_BY, Refusal.NOT_CLAIMED: MSG_CLAIM_FIRST,
                      Refusal.STATE: MSG_STATE, Refusal.CHANGED: MSG_CHANGED}

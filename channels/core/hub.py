@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import logging
 import os
 import secrets
@@ -123,6 +124,7 @@ class Hub:
     rasa_timeout_s: float = 30.0
     bot_healthy: Callable[[], Awaitable[bool]] | None = None   # Rasa and the action server answer probes
     owner: str = field(default_factory=_instance_id)           # this gateway process, in message claims
+    open_tickets_per_origin: int = 3   # open tickets of widget conversations from one address (0: no cap)
     _locks: dict[str, _Held] = field(default_factory=dict)     # only conversations in use (evicted when idle)
     _wake: asyncio.Event | None = None
 
@@ -226,7 +228,7 @@ class Hub:
         return [] if inbound is None else await self.answer(inbound)
 
     async def accept(self, channel: str, external_id: str, text: str = "", *, payload: str | None = None,
-                     external_msg_id: str | None = None) -> MessageView | None:
+                     external_msg_id: str | None = None, origin: str | None = None) -> MessageView | None:
         """Store a user's message (committed) without answering it yet; None if already stored.
 
         A channel that must acknowledge fast (LINE) accepts first, acknowledges, then calls
@@ -237,7 +239,7 @@ class Hub:
         if len(text) > MAX_USER_TEXT:
             text = text[:MAX_USER_TEXT]
             body["truncated"] = True
-        await self._db(self.store.touch_conversation, conversation_id, channel, external_id)
+        await self._db(self.store.touch_conversation, conversation_id, channel, external_id, origin)
         try:
             return await self._db(self.store.add_message, conversation_id, "in", "user", text,
                                   payload=body or None, external_id=external_msg_id)
@@ -469,6 +471,13 @@ class Hub:
             when = self.hours.describe(existing.callback_after or self.hours.next_open(self.clock()))
             return [Draft("system", texts.CONTACT_DECLINED.format(when=when) if not existing.contact else
                           texts.CONTACT_SAVED.format(contact=existing.contact, when=when), ticket_id=existing.id)]
+        if existing is None and self.open_tickets_per_origin:
+            # one address (e.g. a script opening fresh widget sessions) may not flood the officers' queue
+            origin = await self._db(self.store.origin, conversation_id)
+            if origin and await self._db(self.store.open_tickets_from, origin) >= self.open_tickets_per_origin:
+                logger.warning("handoff of %s refused: %d open tickets from its address already",
+                               conversation_id, self.open_tickets_per_origin)
+                return [Draft("system", texts.HANDOFF_CAPPED, {"kind": "handoff_capped"})]
         now = self.clock()
         if self.hours.is_open(now):
             ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.WAITING,
@@ -536,8 +545,10 @@ class Hub:
         await self.push(ticket.conversation_id, [m])
         return m
 
-    async def resolve(self, ticket_id: int, officer: OfficerView) -> TicketView:
-        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id)
+    async def resolve(self, ticket_id: int, officer: OfficerView, *, spam: bool = False) -> TicketView:
+        """Close the ticket (``spam``: and mark it as spam, e.g. a flood of junk requests)."""
+        extra = {"spam": True} if spam else {}
+        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id, **extra)
         await self._tell_rasa_resumed(ticket)
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
                                payload=state_payload(ticket.state))
@@ -552,6 +563,13 @@ class Hub:
             await self.rasa.append_events(ticket.conversation_id, events)
         except RasaUnavailable as exc:  # the ticket is resolved all the same; the bot answers anew
             logger.warning("could not update the Rasa tracker of %s: %s", ticket.conversation_id, exc)
+
+
+def origin_of(address: str | None) -> str | None:
+    """What is stored of a client address for the open-ticket cap: a hash, not the address."""
+    if not address:
+        return None
+    return hashlib.sha256(f"hotline-origin\n{address}".encode()).hexdigest()[:32]
 
 
 def _quote(text: str, limit: int = 20) -> str:

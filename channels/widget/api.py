@@ -39,6 +39,7 @@ from knowledge import contract
 from .. import texts
 from ..context import Context
 from ..core.ratelimit import RateLimiter
+from ..core.hub import origin_of
 from ..core.store import MessageView
 from ..core.textsafe import TooLarge, is_poison, parse_json, read_limited
 
@@ -174,8 +175,12 @@ def router(ctx: Context) -> APIRouter:
             external = "web-" + hashlib.sha256(f"{session_id}\n{client_id}".encode()).hexdigest()[:40]
         conversation_id = hub.conversation_id(CHANNEL, session_id)
         # Hub.user_message in its two steps (store, answer), to hand the stored copy back as well
+        if payload and payload not in await asyncio.to_thread(store.offered_payloads, conversation_id):
+            # a payload the bot never offered here (a script posting /request_human): the text counts
+            logger.info("widget payload %r not offered in %s: answered as text", payload[:60], conversation_id)
+            payload = None
         inbound = await hub.accept(CHANNEL, session_id, text, payload=payload or None,
-                                   external_msg_id=external)
+                                   external_msg_id=external, origin=origin_of(keys["address"]))
         if inbound is None:   # the same client_id again: already stored (and answered, or being answered)
             state = await asyncio.to_thread(handoff_state, conversation_id)
             return _ok({"messages": [], "duplicate": True, "user_message": None, "handoff": state})
