@@ -49,6 +49,7 @@ from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
 from .person import wants_person
+from .pii import has_pii, mask
 from .store import (ROUTED_STATES, Draft, MessageView, OfficerView, Store, TicketAction, TicketConflict,
                     TicketState, TicketView, refusal, utcnow)
 
@@ -240,6 +241,12 @@ class Hub:
             text = text[:MAX_USER_TEXT]
             body["truncated"] = True
         await self._db(self.store.touch_conversation, conversation_id, channel, external_id, origin)
+        if has_pii(text):
+            # personal data is stored (and sent to Rasa) masked; only a callback contact is read in
+            # clear, by the ticket (``_turn`` masks that message once the contact is parsed)
+            ticket = await self._db(self.store.open_ticket, conversation_id)
+            if ticket is None or ticket.state is not TicketState.AWAITING_CONTACT:
+                text = mask(text)
         try:
             return await self._db(self.store.add_message, conversation_id, "in", "user", text,
                                   payload=body or None, external_id=external_msg_id)
@@ -417,6 +424,8 @@ class Hub:
         if body.get("truncated"):
             drafts.append(Draft("system", texts.TOO_LONG.format(limit=MAX_USER_TEXT)))
         drafts += await self._route(conversation_id, channel, inbound, inbound.text, body.get("payload"), routed)
+        if has_pii(inbound.text):   # a callback contact, now in the ticket's contact field only
+            await self._db(self.store.set_message_text, inbound.id, mask(inbound.text))
         return drafts, routed.id if routed is not None else None
 
     async def _route(self, conversation_id: str, channel: str, inbound: MessageView, text: str,
@@ -470,7 +479,8 @@ class Hub:
             # already registered for a callback: say so again instead of a second ticket
             when = self.hours.describe(existing.callback_after or self.hours.next_open(self.clock()))
             return [Draft("system", texts.CONTACT_DECLINED.format(when=when) if not existing.contact else
-                          texts.CONTACT_SAVED.format(contact=existing.contact, when=when), ticket_id=existing.id)]
+                          texts.CONTACT_SAVED.format(contact=mask(existing.contact), when=when),
+                          ticket_id=existing.id)]
         if existing is None and self.open_tickets_per_origin:
             # one address (e.g. a script opening fresh widget sessions) may not flood the officers' queue
             origin = await self._db(self.store.origin, conversation_id)
@@ -500,7 +510,7 @@ class Hub:
             if contact is not None:
                 await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
                                contact=contact.value)
-                reply = texts.CONTACT_SAVED.format(contact=contact.value, when=when)
+                reply = texts.CONTACT_SAVED.format(contact=mask(contact.value), when=when)   # masked in the transcript
             elif is_decline(text):
                 await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK)
                 reply = texts.CONTACT_DECLINED.format(when=when)

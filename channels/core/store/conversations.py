@@ -120,6 +120,11 @@ class ConversationStore:
             s.flush()
             return self._message_view(s, m)
 
+    def set_message_text(self, message_id: int, text: str) -> None:
+        """Replace a stored message's text (masking personal data once it has been used)."""
+        with self._sessions.begin() as s:
+            s.execute(update(Message).where(Message.id == message_id).values(text=text))
+
     def mark_handled(self, message_id: int) -> None:
         with self._sessions.begin() as s:
             s.execute(update(Message).where(Message.id == message_id).values(handled_at=utcnow()))
