@@ -12,6 +12,7 @@ Every user message is stored by ``Hub.accept`` before the webhook answers 200, t
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "line"
 GREET_PAYLOAD = "/greet"
+CHAT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")   # LINE: U/C/R + 32 hex digits; never stored otherwise
 MAX_BODY_BYTES = 1024 * 1024   # LINE sends a few events per request (a few KB); refused beyond this
 
 
@@ -87,7 +89,9 @@ class LineChannel:
         here, so a crash afterwards loses nothing (the hub answers it at the next start). Returns
         the background work, or None for nothing to do (also for a redelivered event)."""
         chat_id = _chat_id(event)
-        if chat_id is None:
+        if chat_id is None or not isinstance(chat_id, str) or not CHAT_ID_RE.fullmatch(chat_id):
+            if chat_id is not None:   # LINE's ids are U/C/R + 32 hex digits: a signed body with another is odd
+                logger.warning("LINE event with an unusable source id ignored")
             return None
         if str(getattr(getattr(event, "mode", None), "value", getattr(event, "mode", ""))) == "standby":
             return None  # another module holds the chat: do not answer
