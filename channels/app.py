@@ -87,16 +87,21 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         finally:
             stop.set()
             retry.cancel()
+            await app.state.line.close()
             await ctx.hub.rasa.aclose()
 
-    app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan)
+    # no public /docs, /redoc or /openapi.json (issue 13): the API is described in each module's docstring
+    app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
 
     from .console import api as console
     from .line import webhook as line
     from .widget import api as widget
     app.include_router(widget.router(ctx))
-    app.include_router(line.router(ctx))
+    line_router = line.router(ctx)
+    app.state.line = line_router.line_channel   # its background work is cancelled at shutdown
+    app.include_router(line_router)
     app.include_router(console.router(ctx))
 
     async def probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None) -> dict[str, Any]:

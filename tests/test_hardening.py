@@ -329,3 +329,47 @@ def test_a_payload_the_bot_never_offered_is_answered_as_text(tmp_path):
     stored = [m for m in env.ctx.store.messages(f"web:{session}") if m.direction == "in"]
     assert [(m.payload or {}).get("payload") for m in stored] == [None, None, "/ask_diagnosis"]
     env.ctx.store.dispose()
+
+
+# ---------------------------------------------------------------- LINE background work (item 6)
+def test_line_events_are_answered_a_few_at_a_time_and_cancelled_at_shutdown(tmp_path):
+    from channels.app import build_context, create_app
+    from channels.settings import Settings
+    from fakes import FakeRasa
+
+    ctx = build_context(Settings(database_url=f"sqlite:///{tmp_path}/h.db", line_channel_secret="s",
+                                 line_channel_access_token="t", assist_enabled=False), rasa=FakeRasa())
+    app = create_app(context=ctx)
+    channel = app.state.line
+    running, most = [0], [0]
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            await release.wait()
+        finally:
+            running[0] -= 1
+
+    async def go():
+        for i in range(40):
+            channel.spawn(f"U{i:032x}", slow)
+        await asyncio.sleep(0.2)
+        assert running[0] == channel.max_running        # the rest wait for a slot
+        release.set()
+        await channel.idle()
+        release.clear()
+        tasks = [channel.spawn(f"U{i:032x}", slow) for i in range(5)]
+        await asyncio.sleep(0.05)
+        await channel.close(grace_s=0.2)                 # shutdown: waiting work is cancelled, not hung
+        assert all(t.done() for t in tasks) and running[0] == 0
+    asyncio.run(go())
+    assert most[0] == channel.max_running
+    ctx.store.dispose()
+
+
+def test_no_public_api_docs(env):
+    client = client_of(env)
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404, path

@@ -45,23 +45,34 @@ def _chat_id(event: Any) -> str | None:
     return getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None)
 
 
+MAX_RUNNING = 8   # LINE events answered at once; the others wait (a burst cannot starve /health or the widget)
+
+
 @dataclass
 class LineChannel:
     ctx: Context
     sender: LineSender
+    max_running: int = MAX_RUNNING
     _tasks: set[asyncio.Task] = field(default_factory=set)
     _tails: dict[str, asyncio.Task] = field(default_factory=dict)
     _named: set[str] = field(default_factory=set)
+    _slots: asyncio.Semaphore | None = None
+    _slots_loop: asyncio.AbstractEventLoop | None = None
 
     # -- background work, in order per chat
     def spawn(self, chat_id: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
         previous = self._tails.get(chat_id)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:   # a semaphore belongs to one loop
+            self._slots, self._slots_loop = asyncio.Semaphore(self.max_running), loop
+        slots = self._slots
 
         async def run() -> None:
             if previous is not None and not previous.done():
                 await asyncio.wait([previous])
             try:
-                await work()
+                async with slots:   # bounded: at most max_running events are being answered
+                    await work()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a stored but unanswered message is replayed at the next start
@@ -82,6 +93,19 @@ class LineChannel:
         """Wait until all background work has finished (tests, shutdown)."""
         while self._tasks:
             await asyncio.wait(list(self._tasks))
+
+    async def close(self, grace_s: float = 5.0) -> None:
+        """At shutdown: let running work finish for ``grace_s``, then cancel the rest (a stored but
+        unanswered message is answered by the next start's replay)."""
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=grace_s)
+        self._slots = None
 
     # -- events
     async def prepare(self, event: Any, event_id: str | None) -> tuple[str, Callable[[], Awaitable[None]]] | None:
@@ -163,6 +187,7 @@ def router(ctx: Context) -> APIRouter:
     sender = LineSender(ctx.settings, ctx.store)
     channel = LineChannel(ctx, sender)
     ctx.hub.deliveries[CHANNEL] = LineDelivery(sender)
+    r.line_channel = channel   # type: ignore[attr-defined]  # create_app closes it at shutdown
 
     @r.post("/line/webhook")
     async def webhook(request: Request) -> JSONResponse:
