@@ -373,3 +373,11 @@ def test_no_public_api_docs(env):
     client = client_of(env)
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert client.get(path).status_code == 404, path
+
+
+def test_the_ticket_cap_keys_on_real_addresses_only():
+    from channels.core.hub import origin_of
+
+    assert origin_of("127.0.0.1") is None and origin_of("::1") is None and origin_of(None) is None
+    assert origin_of("203.0.113.5") == origin_of("203.0.113.5") != origin_of("203.0.113.6")
+    assert "203.0.113.5" not in (origin_of("203.0.113.5") or "")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import hashlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -576,9 +577,16 @@ class Hub:
 
 
 def origin_of(address: str | None) -> str | None:
-    """What is stored of a client address for the open-ticket cap: a hash, not the address."""
+    """What is stored of a client address for the open-ticket cap: a hash, not the address. None
+    (no cap) for a loopback address: that is a reverse proxy on this host whose X-Forwarded-For is not
+    read (uvicorn --proxy-headers), i.e. every user at once — better no cap than refusing them all."""
     if not address:
         return None
+    try:
+        if ipaddress.ip_address(address).is_loopback:
+            return None
+    except ValueError:
+        pass
     return hashlib.sha256(f"hotline-origin\n{address}".encode()).hexdigest()[:32]
 
 
