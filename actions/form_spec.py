@@ -117,12 +117,40 @@ FORMS: dict[str, Form] = {f.name: f for f in (
 
 # ---------- reading answers ----------
 
+# what a slot may hold (bot/domain.yml's types): a tracker posted to the action server by anyone but
+# Rasa, or an old tracker, may hold anything; a value of the wrong type counts as not known
+NUMBER_SLOTS = {"employees", *AMOUNT_SLOTS, "loan_amount"}
+TEXT_SLOTS = {"track", "loan_purpose"}
+MAX_NUMBER = 10**13
+
+
+def slot_ok(slot: str, value: Any) -> bool:
+    if slot in BOOL_SLOTS or slot == "tax_only":
+        return isinstance(value, bool)
+    if slot in NUMBER_SLOTS:
+        return (isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+                and 0 <= value <= MAX_NUMBER)
+    if slot in TEXT_SLOTS:
+        return isinstance(value, str) and len(value) <= 200
+    if slot == "cost_items":
+        return isinstance(value, (list, dict))
+    return True
+
+
+def count_slot(value: Any, limit: int = 1000) -> int:
+    """A counter slot (misunderstood, form_failures): 0 unless a plain number in range."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and 0 <= value <= limit:
+        return int(value)
+    return 0
+
+
 def known_values(slots: Mapping[str, Any]) -> dict[str, Any]:
-    """The calculation slots that are set; whole floats (Rasa stores 25 as 25.0) become ints."""
+    """The calculation slots that are set (with a value of their type); whole floats (Rasa stores 25
+    as 25.0) become ints."""
     out = {}
     for slot in CALC_SLOTS:
         value = slots.get(slot)
-        if value is not None:
+        if value is not None and slot_ok(slot, value):
             out[slot] = int(value) if isinstance(value, float) and value.is_integer() else value
     return out
 

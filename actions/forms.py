@@ -17,7 +17,7 @@ from knowledge.calc.result import CalcResult
 from knowledge.calc.subsidy import InputError
 
 from . import messages as msg
-from .form_spec import CALC_SLOTS, FORMS, PENDING_SLOT, Form, ask_buttons, ask_text, known_values
+from .form_spec import CALC_SLOTS, FORMS, PENDING_SLOT, Form, ask_buttons, ask_text, count_slot, known_values
 from .form_step import step
 from .kb import RETRIEVER, answers
 from .render import calc_payload, render
@@ -41,11 +41,13 @@ class GuidedFormValidation(Action, metaclass=ABCMeta):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         asked = tracker.get_slot("requested_slot")
+        if not (isinstance(asked, str) and asked in CALC_SLOTS):   # a forged or stale tracker: start afresh
+            asked = None
         pending = tracker.get_slot(PENDING_SLOT) if asked else None   # a new form starts afresh
         outcome = step(FORMS[self.form], tracker_values(tracker), asked,
                        tracker.latest_message.get("text") or "",
                        (tracker.latest_message.get("intent") or {}).get("name"),
-                       int(tracker.get_slot("form_failures") or 0), answers,
+                       count_slot(tracker.get_slot("form_failures")), answers,
                        pending if isinstance(pending, dict) else None)
         if outcome.declined:
             return []  # the rules stop the form, hand over, or answer and come back

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge import contract
 
 from . import messages as msg
+from .form_spec import count_slot
 from .kb import RETRIEVER
 
 MISUNDERSTOOD_LIMIT = 2     # unanswered questions in a row before a person takes over
@@ -38,7 +39,7 @@ def handoff_summary(tracker: Tracker) -> contract.HandoffSummary:
             last_question = text
             break
     topic_id = tracker.get_slot("last_entry_id")
-    topic = RETRIEVER.get(topic_id) if topic_id else None
+    topic = RETRIEVER.get(topic_id) if isinstance(topic_id, str) and topic_id else None
     slots = {name: tracker.get_slot(name) for name in contract.SUMMARY_SLOTS if tracker.get_slot(name) is not None}
     return contract.HandoffSummary(
         last_question=last_question,
@@ -66,7 +67,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
 
 def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """Count one unanswered question; at the limit, say so and hand over."""
-    count = int(tracker.get_slot("misunderstood") or 0) + 1
+    count = count_slot(tracker.get_slot("misunderstood")) + 1
     if count >= MISUNDERSTOOD_LIMIT:
         dispatcher.utter_message(text=msg.MISUNDERSTOOD_HANDOFF)
         return hand_off(dispatcher, tracker, contract.MISUNDERSTOOD)
@@ -75,4 +76,4 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[d
 
 def will_hand_off(tracker: Tracker) -> bool:
     """Whether one more unanswered question reaches the limit (then the bot skips its own reply)."""
-    return int(tracker.get_slot("misunderstood") or 0) + 1 >= MISUNDERSTOOD_LIMIT
+    return count_slot(tracker.get_slot("misunderstood")) + 1 >= MISUNDERSTOOD_LIMIT

@@ -59,7 +59,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
                               replicas=replicas, retry_down_s=settings.rasa_replica_retry_s)
     hub = Hub(store=store, rasa=rasa, hours=hours, clock=clock, typical_wait_minutes=settings.typical_wait_minutes,
               deliveries={"web": StoreOnlyDelivery()}, rasa_timeout_s=settings.rasa_timeout_s,
-              bot_healthy=lambda: bot_healthy(settings))
+              bot_healthy=lambda: bot_healthy(settings),
+              open_tickets_per_origin=settings.handoff_open_per_address)
     hub.metrics.watch_queue(store.queue_stats, utcnow, [state.value for state in OPEN_STATES])
     return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
 
@@ -129,9 +130,15 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         finally:
             stop.set()
             retry.cancel()
+            await app.state.line.close()
             await ctx.hub.rasa.aclose()
 
-    app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan)
+    # no public /docs, /redoc or /openapi.json by default (issue 13); API_DOCS=true serves them (a
+    # developer's machine); ``python -m channels.openapi`` prints the schema either way (issue 17)
+    docs = settings.api_docs
+    app = FastAPI(title=f"{texts.SERVICE_NAME} gateway", version="1.1.0", lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.ctx = ctx
     metrics = ctx.hub.metrics
     access = logging.getLogger("channels.access")
@@ -181,7 +188,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     from .line import webhook as line
     from .widget import api as widget
     app.include_router(widget.router(ctx))
-    app.include_router(line.router(ctx))
+    line_router = line.router(ctx)
+    app.state.line = line_router.line_channel   # its background work is cancelled at shutdown
+    app.include_router(line_router)
     app.include_router(console.router(ctx))
 
     @app.get("/health")

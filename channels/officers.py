@@ -1,9 +1,11 @@
-"""Officer accounts for the console: ``python -m channels.officers create|passwd|list``.
+"""Officer accounts for the console: ``python -m channels.officers create|passwd|list|disable|enable``.
 
     python -m channels.officers create wang --name 王小明     # asks for the password twice (TTY)
     printf '%s\\n' "$PW" | python -m channels.officers create wang --name 王小明 --password-stdin
     python -m channels.officers passwd wang
     python -m channels.officers list
+    python -m channels.officers disable wang                  # ends every login; no new one
+    python -m channels.officers enable wang
 
 The database is ``HANDOFF_DATABASE_URL`` (default: the embedded SQLite file under var/), the same
 one the gateway uses. Passwords are stored as argon2id hashes only (argon2-cffi defaults).
@@ -102,6 +104,18 @@ def cmd_passwd(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     return 0
 
 
+def cmd_active(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    active = args.command == "enable"
+    store = _store()
+    try:
+        if not store.set_officer_active(args.username, active):
+            raise CliError(labels.CLI_NO_SUCH.format(username=args.username))
+    finally:
+        store.dispose()
+    print((labels.CLI_ENABLED if active else labels.CLI_DISABLED).format(username=args.username), file=out)
+    return 0
+
+
 def cmd_list(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     store = _store()
     try:
@@ -130,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true", help=labels.CLI_HELP_STDIN)
     pw.set_defaults(func=cmd_passwd)
+    for name, help_text in (("disable", labels.CLI_HELP_DISABLE), ("enable", labels.CLI_HELP_ENABLE)):
+        a = sub.add_parser(name, help=help_text)
+        a.add_argument("username")
+        a.set_defaults(func=cmd_active)
     ls = sub.add_parser("list", help=labels.CLI_HELP_LIST)
     ls.set_defaults(func=cmd_list)
     return p

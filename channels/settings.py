@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     widget_rate_per_address: int = Field(120, ge=0, validation_alias=_env("WIDGET_RATE_PER_ADDRESS",
                                                                           "widget_rate_per_address"))
 
+    # open handoff tickets of widget conversations from one client address (0: no cap)
+    handoff_open_per_address: int = Field(3, ge=0, validation_alias=_env("HANDOFF_OPEN_PER_ADDRESS",
+                                                                         "handoff_open_per_address"))
+    # serve /docs, /redoc and /openapi.json (off in production; `python -m channels.openapi` prints it)
+    api_docs: bool = Field(False, validation_alias=_env("API_DOCS", "api_docs"))
+
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:

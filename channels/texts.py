@@ -27,6 +27,9 @@ CONTACT_DECLINED = "好的，不留聯絡方式。專人將於{when}起在這個
 CONTACT_INVALID = ("這看起來不是有效的電話或Email，請再輸入一次（例如 0912345678、02-2345-6789 或 name@example.com），"
                    "或回覆「不用」。")
 CONTACT_GAVE_UP = "我還是沒能辨識聯絡方式，已先為您登記，專人將於{when}起在這個對話回覆您。"
+# too many open handoff tickets from one network address (Hub.open_tickets_per_origin): no new ticket
+HANDOFF_CAPPED = ("目前從您的網路位置送出的專人服務請求已達上限，專人會先處理排隊中的案件。"
+                  "請稍後再試；急件請來電洽詢專線。我仍可以回答計畫相關問題。")
 QUEUE_ACK = "已收到您的留言，會一併轉給專人，請稍候（目前排隊第{position}位）。"
 OFFICER_JOINED = "專人「{name}」已加入對話，接下來由專人為您服務。"
 BOT_BACK = "專人服務已結束，謝謝您的耐心。接下來由線上小幫手繼續為您服務，有需要隨時輸入「找專人」。"

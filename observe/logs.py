@@ -30,31 +30,21 @@ import time
 import uuid
 from typing import Any, Iterator, Optional
 
+from observe.pii import REDACTED, redact
+
 REQUEST_ID: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("hotline_request_id", default=None)
 CONVERSATION: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("hotline_conversation", default=None)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{6,64}$")
 
-# --- masking ---------------------------------------------------------------------------------------
-# 身分證字號 / 居留證: one letter, then 1/2 (or A-D / 8/9 for residents), then 8 digits
-_NATIONAL_ID = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][12ABCDabcd89]\d{8}(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_LINE_USER = re.compile(r"(?<![A-Za-z0-9])U[0-9a-f]{32}(?![0-9a-f])")
-# Taiwan phone numbers: mobile 09xx-xxx-xxx, landlines 0x-xxxx-xxxx / 0xx-xxx-xxxx, +886 forms,
-# with spaces, dashes, dots or parentheses between the groups
-_PHONE = re.compile(r"(?<!\d)(?:\+?886[\s-]?\(?0?|\(?0)\d{1,3}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?!\d)")
-MASK = "***"
+# --- masking: what counts as personal data has one home, observe/pii.py ---------------------------
+MASK = REDACTED
 
 
 def mask(text: str) -> str:
     """``text`` with national ids, e-mail addresses, phone numbers and LINE user ids replaced."""
-    if not text:
-        return text
-    text = _EMAIL.sub(MASK, text)
-    text = _LINE_USER.sub(MASK, text)
-    text = _NATIONAL_ID.sub(MASK, text)
-    return _PHONE.sub(MASK, text)
+    return redact(text)
 
 
 def conversation_ref(conversation_id: Optional[str]) -> Optional[str]:

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,9 @@ class StackConfig:
     log_dir: Path | None = None             # None: stream prefixed logs to stdout
     model: Path = MODEL
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Rasa's HTTP API token (--auth-token; the gateway gets it as RASA_TOKEN). None: RASA_TOKEN from
+    # the environment if set, else an open API (the tests' stack). ``make run`` sets a random one.
+    rasa_token: str | None = None
 
     @property
     def rasa_url(self) -> str:
@@ -76,6 +80,11 @@ def write_endpoints(cfg: StackConfig) -> Path:
     cfg.var_dir.mkdir(parents=True, exist_ok=True)
     path = cfg.var_dir / "endpoints.yml"
     db = (cfg.var_dir / "rasa_tracker.db").resolve()
+    if not db.exists():   # Rasa creates its tables in it; conversations are personal data: owner only
+        db.touch(mode=0o600)
+    for f in (db, db.with_name(db.name + "-journal")):
+        if f.exists():
+            f.chmod(0o600)
     path.write_text(
         "# written by scripts/stack.py from bot/endpoints.yml's defaults\n"
         f'action_endpoint:\n  url: "{cfg.action_url}/webhook"\n'
@@ -88,6 +97,8 @@ def write_endpoints(cfg: StackConfig) -> Path:
 
 def commands(cfg: StackConfig) -> dict[str, tuple[list[str], dict[str, str]]]:
     env = _base_env(cfg)
+    if cfg.rasa_token:
+        env["RASA_TOKEN"] = cfg.rasa_token
     endpoints = write_endpoints(cfg)
     return {
         "actions": (
@@ -125,9 +136,16 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return 0, b""
 
 
+def rasa_token(cfg: StackConfig) -> str | None:
+    return cfg.rasa_token or cfg.extra_env.get("RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None
+
+
 def ready_checks(cfg: StackConfig) -> dict[str, Callable[[], bool]]:
+    token = rasa_token(cfg)
+    query = "?" + urllib.parse.urlencode({"token": token}) if token else ""
+
     def rasa() -> bool:
-        status, body = _get(f"{cfg.rasa_url}/status")
+        status, body = _get(f"{cfg.rasa_url}/status{query}")
         return status == 200 and b'"model_file"' in body and b"hotline" in body
 
     return {
@@ -198,7 +216,9 @@ class Stack:
             threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
         else:
             self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
-            log = open(self.cfg.log_dir / f"{name}.log", "ab")
+            log_path = self.cfg.log_dir / f"{name}.log"
+            log = open(log_path, "ab")
+            log_path.chmod(0o600)   # logs may quote users' messages
             self._logs.append(log)
             proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)

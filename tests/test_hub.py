@@ -143,7 +143,7 @@ def test_out_of_hours_asks_for_a_contact_and_opens_a_callback(tmp_path):
     bad = run(ctx.hub.user_message("line", "U1", "12345"))
     assert "不是有效的電話或Email" in bad[0].text
     ok = run(ctx.hub.user_message("line", "U1", "我的電話是 0912345678"))
-    assert "0912-345-678" in ok[0].text and "11月30日（一）08:30" in ok[0].text
+    assert "09**-***-678" in ok[0].text and "11月30日（一）08:30" in ok[0].text   # masked (issue 13)
     ticket = ctx.store.open_ticket("line:U1")
     assert ticket.state is TicketState.CALLBACK and ticket.contact == "0912-345-678"
     assert ticket.callback_after == datetime(2026, 11, 30, 8, 30, tzinfo=TAIPEI)
@@ -151,7 +151,10 @@ def test_out_of_hours_asks_for_a_contact_and_opens_a_callback(tmp_path):
     assert texts_of(run(ctx.hub.user_message("line", "U1", "補助上限"))) == ["bot: 補助上限"]  # bot is back
     assert len(rasa.sent) == sent + 1
     again = run(ctx.hub.user_message("line", "U1", "找專人"))  # no second ticket
-    assert "0912-345-678" in again[0].text
+    assert "09**-***-678" in again[0].text
+    # the clear number is only in the ticket's contact field, not in the transcript
+    said = [m.text for m in ctx.store.messages("line:U1") if m.direction == "in"]
+    assert "我的電話是 09*****678" in said and not [t for t in said if "0912" in t]
     assert len(ctx.store.tickets([TicketState.CALLBACK])) == 1
 
 

@@ -31,6 +31,8 @@ VALUES = {
     "LINE_API_BASE": ("http://127.0.0.1:9/", "line_api_base", "http://127.0.0.1:9"),
     "WIDGET_RATE_PER_SESSION": ("5", "widget_rate_per_session", 5),
     "WIDGET_RATE_PER_ADDRESS": ("0", "widget_rate_per_address", 0),
+    "HANDOFF_OPEN_PER_ADDRESS": ("0", "handoff_open_per_address", 0),
+    "API_DOCS": ("true", "api_docs", True),
     "PUBLIC_BASE_URL": ("https://hotline.example.gov.tw/", "public_base_url", "https://hotline.example.gov.tw"),
     "OFFICE_WORKDAYS": ("2026-02-21", "office_workdays", "2026-02-21"),
     "RASA_URLS": ("http://a:5005,http://b:5005", "rasa_urls", "http://a:5005,http://b:5005"),

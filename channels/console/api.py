@@ -10,9 +10,15 @@ Login itself only accepts ``application/json``, so a cross-site HTML form cannot
 Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also carry ``ticket``):
 
 - ``POST /console/api/login`` {username, password} → {officer:{id,name,username}, csrf_token};
-  401 wrong credentials, 429 after 5 failures for a username within a minute (for a minute).
+  401 wrong credentials, 429 after 5 failures for a username from one address within a minute (for
+  a minute; other addresses are not affected), after 20 failures from one address (for 5 minutes), or
+  while too many password checks are already waiting (argon2 runs in its own thread, 4 waiting at most).
 - ``POST /console/api/logout`` → {ok:true}; ``GET /console/api/me`` → {officer, csrf_token}.
-- ``GET /console/api/tickets?states=waiting,with_officer`` (default: all open states) → {now, tickets}.
+- ``GET /console/api/tickets?states=waiting,with_officer`` (default: all open states)
+  ``&order=newest|oldest`` (default newest) ``&limit=1..200&offset=`` ``&channel=web|line&reason=&spam=``
+  → {now, tickets, total, offset, next_offset (null on the last page)}.
+- ``POST /console/api/tickets/bulk`` {ids: [≤100 ids], action: "resolve"|"spam"} → {tickets, failed}.
+- ``POST /console/api/tickets/{id}/spam`` → {ticket}: resolved and marked as spam.
 - ``GET /console/api/tickets/{id}`` → {now, ticket, messages, notes, cursor}.
 - ``GET /console/api/tickets/{id}/assist[?q=...]`` → {question, entries:[{id,title,citation,score,text}],
   available}. Without ``q`` the question is the user's last message.
@@ -26,7 +32,6 @@ Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -34,17 +39,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Annotated, Any, Callable, Iterator
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from .. import texts
 from ..context import Context
-from ..core.passwords import hash_password, needs_rehash, verify_password
-from ..core.ratelimit import RateLimiter
+from ..core.passwords import HashingBusy, PasswordPool, default_pool, needs_rehash
+from ..core.ratelimit import LoginGuard
+from ..core.textsafe import MAX_DB_ID, TooLarge, is_poison, parse_json, plain_int, read_limited
 from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
                           iter_states, utcnow)
 from . import labels
@@ -56,6 +63,10 @@ COOKIE_PATH = "/console"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 2000
 MAX_BODY_BYTES = 64 * 1024
+MAX_PAGE = 200          # tickets per page of the queue
+MAX_OFFSET = 100_000
+MAX_BULK = 100          # tickets per bulk action
+CHANNELS = ("web", "line")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8",
                 "favicon.svg": "image/svg+xml"}
@@ -69,6 +80,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+# ids are INTEGER columns: 2**63 used to overflow SQLite (500); out of range is a 422 like any bad value
+TicketId = Annotated[int, PathParam(ge=1, le=MAX_DB_ID)]
+OptionalTicketId = Annotated[int | None, Query(ge=1, le=MAX_DB_ID)]
+
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
@@ -98,14 +114,22 @@ class ConsoleRoute(APIRoute):
         return wrapped
 
 
-def login_throttle(clock: Callable[[], float] = time.monotonic) -> RateLimiter:
-    """At most 5 failed logins per username within a minute; then the username is refused (429)
-    for a minute, even with the right password. Keys are ``throttle_key(username)``."""
-    return RateLimiter(5, 60.0, clock, max_keys=10_000, lockout_s=60.0)
+def login_throttle(clock: Callable[[], float] = time.monotonic) -> LoginGuard:
+    """At most 5 failed logins per client address and username within a minute, then that pair is
+    refused (429) for a minute, even with the right password; at most 20 failures per address
+    within a minute (any usernames), then the address waits 5 minutes. An officer at another
+    address is never locked out by someone else's failures."""
+    return LoginGuard(clock)
 
 
 def throttle_key(username: str) -> str:
     return username.strip().lower()
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as uvicorn gives it (behind a proxy: run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips=<the proxy>`` so this is X-Forwarded-For's client)."""
+    return request.client.host if request.client else "?"
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,8 @@ def _check_text(data: dict[str, Any], what: str) -> str:
     value = data.get("text")
     if not isinstance(value, str):
         raise ApiError(422, labels.MSG_TEXT_TYPE.format(what=what))
+    if is_poison(value):
+        raise ApiError(422, labels.MSG_POISON)
     value = value.replace("\r\n", "\n").strip()
     if not value:
         raise ApiError(422, labels.MSG_TEXT_EMPTY.format(what=what))
@@ -137,22 +163,18 @@ def _check_text(data: dict[str, Any], what: str) -> str:
 
 async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
     """The JSON object in the body. An empty body is ``{}`` unless ``required``."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, labels.MSG_TOO_LARGE)
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, labels.MSG_TOO_LARGE)
+    try:
+        raw = await read_limited(request, MAX_BODY_BYTES)
+    except TooLarge:
+        raise ApiError(413, labels.MSG_TOO_LARGE) from None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not raw.strip() and not required:
         return {}
     if content_type != "application/json":
         raise ApiError(415, labels.MSG_JSON_ONLY)
     try:
-        data = json.loads(bytes(raw))
-    except ValueError:
+        data = parse_json(raw)
+    except ValueError:   # not JSON or nested too deeply (``[`` x 30000 was a RecursionError)
         raise ApiError(400, labels.MSG_BAD_JSON) from None
     if not isinstance(data, dict):
         raise ApiError(422, labels.MSG_BAD_REQUEST)
@@ -167,9 +189,10 @@ def _conflict_message(exc: TicketConflict) -> str:
     return labels.CONFLICT_MESSAGES[exc.why].format(name=holder, state=state)
 
 
-def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
+def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: PasswordPool | None = None) -> APIRouter:
     store, hub, settings = ctx.store, ctx.hub, ctx.settings
     throttle = throttle or login_throttle()
+    passwords = passwords or default_pool   # argon2 in its own small pool, never in the store's threads
     r = APIRouter(route_class=ConsoleRoute)
 
     db = asyncio.to_thread   # the store is synchronous: every call runs in a worker thread
@@ -249,22 +272,33 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         username, password = data.get("username"), data.get("password")
         if not (isinstance(username, str) and isinstance(password, str) and username.strip() and password):
             raise ApiError(422, labels.MSG_LOGIN_FIELDS)
+        if is_poison(username) or is_poison(password):   # no database or hasher can take these
+            raise ApiError(422, labels.MSG_POISON)
         username = username.strip()
         if len(username) > 200 or len(password) > 1024:
             raise ApiError(401, labels.MSG_BAD_LOGIN)
-        wait = throttle.locked_for(throttle_key(username))
+        address = client_address(request)
+        wait = throttle.locked_for(address, username)
         if wait:
             raise ApiError(429, labels.MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
+        if passwords.full:   # refused before any database call: a flood costs next to nothing
+            raise ApiError(429, labels.MSG_LOGIN_BUSY, headers={"Retry-After": "2"})
         found = await db(store.officer_credentials, username)
-        ok = await db(verify_password, found[1] if found else None, password)
+        try:
+            ok = await passwords.verify(found[1] if found else None, password)
+        except HashingBusy:
+            raise ApiError(429, labels.MSG_LOGIN_BUSY, headers={"Retry-After": "2"}) from None
         if not ok or found is None:
-            throttle.hit(throttle_key(username))
+            throttle.failed(address, username)
             raise ApiError(401, labels.MSG_BAD_LOGIN)
-        throttle.forget(throttle_key(username))
+        throttle.succeeded(address, username)
         officer, stored_hash = found
         if needs_rehash(stored_hash):
-            new_hash = await db(hash_password, password)
-            await db(store.set_officer_password, officer.username, new_hash)
+            try:
+                new_hash = await passwords.hash(password)
+                await db(store.set_officer_password, officer.username, new_hash)
+            except HashingBusy:
+                pass   # rehashed at a later login
         old = request.cookies.get(COOKIE)
         if old:
             await db(store.delete_session, old)
@@ -296,13 +330,52 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
             raise ApiError(422, labels.MSG_BAD_STATES.format(value=value)) from None
 
     @r.get("/console/api/tickets")
-    async def tickets(states: str | None = None, auth: Auth = Depends(session)) -> Response:
+    async def tickets(states: str | None = None, order: str = "newest",
+                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                      channel: str | None = None, reason: str | None = None, spam: bool | None = None,
+                      auth: Auth = Depends(session)) -> Response:
+        """One page of the queue, newest first by default (``order=oldest`` for first come, first
+        served): a flood of junk tickets cannot hide the ones that came after it."""
         wanted = parse_states(states)
-        rows = await db(store.tickets, wanted)
-        return JSONResponse({"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows]})
+        if order not in ("newest", "oldest"):
+            raise ApiError(422, labels.MSG_BAD_ORDER)
+        if channel is not None and channel not in CHANNELS:
+            raise ApiError(422, labels.MSG_BAD_FILTER.format(name="channel"))
+        if reason is not None and reason not in texts.REASONS:
+            raise ApiError(422, labels.MSG_BAD_FILTER.format(name="reason"))
+        filters = {"channel": channel, "reason": reason, "spam": spam}
+        rows = await db(lambda: store.tickets(wanted, limit, newest_first=order == "newest", offset=offset,
+                                              **filters))
+        total = await db(lambda: store.count_tickets(wanted, **filters))
+        more = offset + len(rows) < total
+        return JSONResponse({"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],
+                             "total": total, "offset": offset, "next_offset": offset + len(rows) if more else None})
+
+    @r.post("/console/api/tickets/bulk")
+    async def bulk(request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        """{ids: [...], action: "resolve" | "spam"} → {tickets: [done], failed: [{id, detail}]}: each
+        ticket on its own (one that another officer holds is refused, the rest go ahead)."""
+        data = await _json_body(request, required=True)
+        ids, action = data.get("ids"), data.get("action")
+        if action not in ("resolve", "spam"):
+            raise ApiError(422, labels.MSG_BAD_BULK_ACTION)
+        if not (isinstance(ids, list) and 0 < len(ids) <= MAX_BULK
+                and all(type(i) is int and 1 <= i <= MAX_DB_ID for i in ids)):
+            raise ApiError(422, labels.MSG_BAD_BULK_IDS.format(limit=MAX_BULK))
+        done: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for ticket_id in dict.fromkeys(ids):
+            try:
+                with ticket_errors():
+                    t = await hub.resolve(ticket_id, auth.officer, spam=action == "spam")
+                done.append(ticket_json(t))
+            except ApiError as exc:
+                failed.append({"id": ticket_id, "detail": exc.message})
+        return JSONResponse({"tickets": done, "failed": failed})
 
     @r.get("/console/api/tickets/{ticket_id}")
-    async def ticket_detail(ticket_id: int, auth: Auth = Depends(session)) -> Response:
+    async def ticket_detail(ticket_id: TicketId, auth: Auth = Depends(session)) -> Response:
         t = await load_ticket(ticket_id)
         messages = await db(all_messages, t.conversation_id)
         notes = await db(store.notes, t.id)
@@ -312,8 +385,10 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
                              "cursor": messages[-1].id if messages else 0})
 
     @r.get("/console/api/tickets/{ticket_id}/assist")
-    async def assist(ticket_id: int, q: str | None = None, auth: Auth = Depends(session)) -> Response:
+    async def assist(ticket_id: TicketId, q: str | None = None, auth: Auth = Depends(session)) -> Response:
         t = await load_ticket(ticket_id)
+        if is_poison(q):
+            raise ApiError(422, labels.MSG_POISON)
         question = (q or "").strip()[:300] or (await db(store.last_user_text, t.conversation_id)) or \
             str(t.summary.get("last_question") or "")
         entries: list[dict[str, Any]] = []
@@ -330,7 +405,7 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
 
     # ---------------------------------------------------------------- actions
     @r.post("/console/api/tickets/{ticket_id}/claim")
-    async def claim(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+    async def claim(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         data = await _json_body(request, required=False)
         take_over = data.get("take_over", False)
         if not isinstance(take_over, bool):
@@ -340,14 +415,14 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/reply")
-    async def reply(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+    async def reply(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         text = _check_text(await _json_body(request, required=True), labels.WHAT_REPLY)
         with ticket_errors():
             m = await hub.officer_reply(ticket_id, auth.officer, text)
         return JSONResponse({"message": _message_json(m)})
 
     @r.post("/console/api/tickets/{ticket_id}/notes")
-    async def add_note(ticket_id: int, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+    async def add_note(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
         text = _check_text(await _json_body(request, required=True), labels.WHAT_NOTE)
         try:
             note = await db(store.add_note, ticket_id, auth.officer.id, text)
@@ -356,20 +431,28 @@ def router(ctx: Context, *, throttle: RateLimiter | None = None) -> APIRouter:
         return JSONResponse({"note": note.to_json()})
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
-    async def resolve(ticket_id: int, auth: Auth = Depends(session_csrf)) -> Response:
+    async def resolve(ticket_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
         with ticket_errors():
             t = await hub.resolve(ticket_id, auth.officer)
         return JSONResponse({"ticket": ticket_json(t)})
 
+    @r.post("/console/api/tickets/{ticket_id}/spam")
+    async def mark_spam(ticket_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
+        """Close the ticket as spam (kept, flagged; ``GET /console/api/tickets?spam=true`` lists them)."""
+        with ticket_errors():
+            t = await hub.resolve(ticket_id, auth.officer, spam=True)
+        return JSONResponse({"ticket": ticket_json(t)})
+
     # ---------------------------------------------------------------- short polling
     @r.get("/console/api/updates")
-    async def updates(ticket: int | None = None, since: str | None = None,
+    async def updates(ticket: OptionalTicketId = None, since: str | None = None,
                       auth: Auth = Depends(session)) -> Response:
         cursor = 0
         if since not in (None, ""):
-            if not since.isdigit():
+            parsed = plain_int(since, 2**62)   # ``str.isdigit`` accepted 「²」, which ``int`` refuses
+            if parsed is None:
                 raise ApiError(422, labels.MSG_BAD_CURSOR)
-            cursor = int(since)
+            cursor = parsed
         rows = await db(store.tickets, list(OPEN_STATES))
         body: dict[str, Any] = {"now": utcnow().isoformat(), "tickets": [ticket_json(t) for t in rows],
                                 "ticket": None, "messages": [], "notes": [], "cursor": cursor}

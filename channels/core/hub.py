@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -50,6 +52,7 @@ from ..rasa_client import RasaClient, RasaUnavailable
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
 from .person import wants_person
+from observe.pii import has_pii, mask
 from .store import (ROUTED_STATES, Draft, MessageView, OfficerView, Store, TicketAction, TicketConflict,
                     TicketState, TicketView, refusal, utcnow)
 
@@ -126,6 +129,7 @@ class Hub:
     bot_healthy: Callable[[], Awaitable[bool]] | None = None   # Rasa and the action server answer probes
     owner: str = field(default_factory=_instance_id)           # this gateway process, in message claims
     metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
+    open_tickets_per_origin: int = 3   # open tickets of widget conversations from one address (0: no cap)
     _locks: dict[str, _Held] = field(default_factory=dict)     # only conversations in use (evicted when idle)
     _wake: asyncio.Event | None = None
 
@@ -229,7 +233,7 @@ class Hub:
         return [] if inbound is None else await self.answer(inbound)
 
     async def accept(self, channel: str, external_id: str, text: str = "", *, payload: str | None = None,
-                     external_msg_id: str | None = None) -> MessageView | None:
+                     external_msg_id: str | None = None, origin: str | None = None) -> MessageView | None:
         """Store a user's message (committed) without answering it yet; None if already stored.
 
         A channel that must acknowledge fast (LINE) accepts first, acknowledges, then calls
@@ -240,7 +244,13 @@ class Hub:
         if len(text) > MAX_USER_TEXT:
             text = text[:MAX_USER_TEXT]
             body["truncated"] = True
-        await self._db(self.store.touch_conversation, conversation_id, channel, external_id)
+        await self._db(self.store.touch_conversation, conversation_id, channel, external_id, origin)
+        if has_pii(text):
+            # personal data is stored (and sent to Rasa) masked; only a callback contact is read in
+            # clear, by the ticket (``_turn`` masks that message once the contact is parsed)
+            ticket = await self._db(self.store.open_ticket, conversation_id)
+            if ticket is None or ticket.state is not TicketState.AWAITING_CONTACT:
+                text = mask(text)
         try:
             stored = await self._db(self.store.add_message, conversation_id, "in", "user", text,
                                     payload=body or None, external_id=external_msg_id)
@@ -432,6 +442,8 @@ class Hub:
         if body.get("truncated"):
             drafts.append(Draft("system", texts.TOO_LONG.format(limit=MAX_USER_TEXT)))
         drafts += await self._route(conversation_id, channel, inbound, inbound.text, body.get("payload"), routed)
+        if has_pii(inbound.text):   # a callback contact, now in the ticket's contact field only
+            await self._db(self.store.set_message_text, inbound.id, mask(inbound.text))
         return drafts, routed.id if routed is not None else None
 
     async def _route(self, conversation_id: str, channel: str, inbound: MessageView, text: str,
@@ -504,7 +516,15 @@ class Hub:
             # already registered for a callback: say so again instead of a second ticket
             when = self.hours.describe(existing.callback_after or self.hours.next_open(self.clock()))
             return [Draft("system", texts.CONTACT_DECLINED.format(when=when) if not existing.contact else
-                          texts.CONTACT_SAVED.format(contact=existing.contact, when=when), ticket_id=existing.id)]
+                          texts.CONTACT_SAVED.format(contact=mask(existing.contact), when=when),
+                          ticket_id=existing.id)]
+        if existing is None and self.open_tickets_per_origin:
+            # one address (e.g. a script opening fresh widget sessions) may not flood the officers' queue
+            origin = await self._db(self.store.origin, conversation_id)
+            if origin and await self._db(self.store.open_tickets_from, origin) >= self.open_tickets_per_origin:
+                logger.warning("handoff of %s refused: %d open tickets from its address already",
+                               conversation_id, self.open_tickets_per_origin)
+                return [Draft("system", texts.HANDOFF_CAPPED, {"kind": "handoff_capped"})]
         now = self.clock()
         if self.hours.is_open(now):
             ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.WAITING,
@@ -527,7 +547,7 @@ class Hub:
             if contact is not None:
                 await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
                                contact=contact.value)
-                reply = texts.CONTACT_SAVED.format(contact=contact.value, when=when)
+                reply = texts.CONTACT_SAVED.format(contact=mask(contact.value), when=when)   # masked in the transcript
             elif is_decline(text):
                 await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK)
                 reply = texts.CONTACT_DECLINED.format(when=when)
@@ -574,8 +594,10 @@ class Hub:
         await self.push(ticket.conversation_id, [m])
         return m
 
-    async def resolve(self, ticket_id: int, officer: OfficerView) -> TicketView:
-        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id)
+    async def resolve(self, ticket_id: int, officer: OfficerView, *, spam: bool = False) -> TicketView:
+        """Close the ticket (``spam``: and mark it as spam, e.g. a flood of junk requests)."""
+        extra = {"spam": True} if spam else {}
+        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id, **extra)
         await self._tell_rasa_resumed(ticket)
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
                                payload=state_payload(ticket.state))
@@ -590,6 +612,20 @@ class Hub:
             await self.rasa.append_events(ticket.conversation_id, events)
         except RasaUnavailable as exc:  # the ticket is resolved all the same; the bot answers anew
             logger.warning("could not update the Rasa tracker of %s: %s", ticket.conversation_id, exc)
+
+
+def origin_of(address: str | None) -> str | None:
+    """What is stored of a client address for the open-ticket cap: a hash, not the address. None
+    (no cap) for a loopback address: that is a reverse proxy on this host whose X-Forwarded-For is not
+    read (uvicorn --proxy-headers), i.e. every user at once — better no cap than refusing them all."""
+    if not address:
+        return None
+    try:
+        if ipaddress.ip_address(address).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return hashlib.sha256(f"hotline-origin\n{address}".encode()).hexdigest()[:32]
 
 
 def _quote(text: str, limit: int = 20) -> str:

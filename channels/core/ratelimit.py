@@ -1,7 +1,8 @@
 """The gateway's one rate-limit primitive: a sliding window per key (plain Python, in process).
 
 Used for the public widget API (messages per minute per conversation and per address: ``allow``)
-and for console logins (failures per username, then a lockout: ``hit``/``locked_for``/``forget``).
+and for console logins (``LoginGuard``: failures per address and username, and per address, then a
+lockout: ``hit``/``locked_for``/``forget``).
 One gateway process serves these; with several, put the same limits in the reverse proxy.
 """
 from __future__ import annotations
@@ -88,3 +89,34 @@ class RateLimiter:
         if len(self._hits) >= self.max_keys:  # still full: forget the oldest half
             for k in list(self._hits)[: self.max_keys // 2]:
                 del self._hits[k]
+
+
+class LoginGuard:
+    """Console login limits by client address and username, so nobody can lock an officer out:
+
+    - failures per (address, username): ``pair_limit`` within a minute locks that pair for
+      ``pair_lockout_s`` — the officer at another address logs in as usual;
+    - failures per address (any username): ``address_limit`` within a minute locks the address for
+      ``address_lockout_s`` — random usernames from one address stop costing password hashes.
+
+    A success forgets the pair's failures. ``locked_for`` says how long a try must wait (0: go)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *, pair_limit: int = 5,
+                 pair_lockout_s: float = 60.0, address_limit: int = 20, address_lockout_s: float = 300.0,
+                 max_keys: int = 20_000):
+        self.pair = RateLimiter(pair_limit, 60.0, clock, max_keys=max_keys, lockout_s=pair_lockout_s)
+        self.address = RateLimiter(address_limit, 60.0, clock, max_keys=max_keys, lockout_s=address_lockout_s)
+
+    @staticmethod
+    def _pair(address: str, username: str) -> str:
+        return f"{address}\n{username.strip().lower()}"
+
+    def locked_for(self, address: str, username: str) -> int:
+        return max(self.pair.locked_for(self._pair(address, username)), self.address.locked_for(address))
+
+    def failed(self, address: str, username: str) -> None:
+        self.pair.hit(self._pair(address, username))
+        self.address.hit(address)
+
+    def succeeded(self, address: str, username: str) -> None:
+        self.pair.forget(self._pair(address, username))

@@ -35,3 +35,56 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub(v) for v in value] if is_poison(value) else value
     return value
+
+
+# ---------------------------------------------------------------- bounded inputs
+MAX_JSON_DEPTH = 20          # no request body of the gateway nests deeper than a few levels
+MAX_DB_ID = 2**31 - 1        # ids are INTEGER columns: a larger number is no id (and overflows SQLite)
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+class TooLarge(Exception):
+    """A request body over its limit (read no further than the limit)."""
+
+
+def parse_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that raises ValueError for nesting deeper than ``max_depth`` (instead of a
+    RecursionError or a deep object for the code after it)."""
+    import json
+
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > max_depth:
+                raise ValueError("JSON nested too deeply")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
+
+
+def plain_int(value: str | None, maximum: int = MAX_DB_ID) -> int | None:
+    """``value`` as a non-negative int if it is 1-18 ASCII digits and at most ``maximum``, else None
+    (``str.isdigit`` accepts 「²」 and 「٣」, which ``int`` refuses)."""
+    if value is None or not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= maximum else None
+
+
+async def read_limited(request: Any, limit: int) -> bytes:
+    """The request body, streamed: raises ``TooLarge`` as soon as it passes ``limit`` bytes (a
+    declared Content-Length over the limit is refused before reading; a chunked body is counted)."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not _DIGITS.fullmatch(declared) or int(declared) > limit):
+        raise TooLarge()
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise TooLarge()
+    return bytes(raw)

@@ -12,7 +12,7 @@ Every user message is stored by ``Hub.accept`` before the webhook answers 200, t
 from __future__ import annotations
 
 import asyncio
-import json
+import re
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -25,7 +25,7 @@ from linebot.v3.webhooks import (FollowEvent, MessageEvent, PostbackEvent, TextM
 
 from .. import texts
 from ..context import Context
-from ..core.textsafe import is_poison
+from ..core.textsafe import TooLarge, is_poison, parse_json, read_limited
 from .messages import decode_postback
 from .sender import LineDelivery, LineSender
 
@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "line"
 GREET_PAYLOAD = "/greet"
+CHAT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")   # LINE: U/C/R + 32 hex digits; never stored otherwise
+MAX_BODY_BYTES = 1024 * 1024   # LINE sends a few events per request (a few KB); refused beyond this
 
 
 def _chat_id(event: Any) -> str | None:
@@ -43,23 +45,34 @@ def _chat_id(event: Any) -> str | None:
     return getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None)
 
 
+MAX_RUNNING = 8   # LINE events answered at once; the others wait (a burst cannot starve /health or the widget)
+
+
 @dataclass
 class LineChannel:
     ctx: Context
     sender: LineSender
+    max_running: int = MAX_RUNNING
     _tasks: set[asyncio.Task] = field(default_factory=set)
     _tails: dict[str, asyncio.Task] = field(default_factory=dict)
     _named: set[str] = field(default_factory=set)
+    _slots: asyncio.Semaphore | None = None
+    _slots_loop: asyncio.AbstractEventLoop | None = None
 
     # -- background work, in order per chat
     def spawn(self, chat_id: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
         previous = self._tails.get(chat_id)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:   # a semaphore belongs to one loop
+            self._slots, self._slots_loop = asyncio.Semaphore(self.max_running), loop
+        slots = self._slots
 
         async def run() -> None:
             if previous is not None and not previous.done():
                 await asyncio.wait([previous])
             try:
-                await work()
+                async with slots:   # bounded: at most max_running events are being answered
+                    await work()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a stored but unanswered message is replayed at the next start
@@ -81,13 +94,28 @@ class LineChannel:
         while self._tasks:
             await asyncio.wait(list(self._tasks))
 
+    async def close(self, grace_s: float = 5.0) -> None:
+        """At shutdown: let running work finish for ``grace_s``, then cancel the rest (a stored but
+        unanswered message is answered by the next start's replay)."""
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=grace_s)
+        self._slots = None
+
     # -- events
     async def prepare(self, event: Any, event_id: str | None) -> tuple[str, Callable[[], Awaitable[None]]] | None:
         """Accept one event before the webhook answers 200: a user's message is stored (committed)
         here, so a crash afterwards loses nothing (the hub answers it at the next start). Returns
         the background work, or None for nothing to do (also for a redelivered event)."""
         chat_id = _chat_id(event)
-        if chat_id is None:
+        if chat_id is None or not isinstance(chat_id, str) or not CHAT_ID_RE.fullmatch(chat_id):
+            if chat_id is not None:   # LINE's ids are U/C/R + 32 hex digits: a signed body with another is odd
+                logger.warning("LINE event with an unusable source id ignored")
             return None
         if str(getattr(getattr(event, "mode", None), "value", getattr(event, "mode", ""))) == "standby":
             return None  # another module holds the chat: do not answer
@@ -159,6 +187,7 @@ def router(ctx: Context) -> APIRouter:
     sender = LineSender(ctx.settings, ctx.store)
     channel = LineChannel(ctx, sender)
     ctx.hub.deliveries[CHANNEL] = LineDelivery(sender)
+    r.line_channel = channel   # type: ignore[attr-defined]  # create_app closes it at shutdown
 
     @r.post("/line/webhook")
     async def webhook(request: Request) -> JSONResponse:
@@ -168,7 +197,10 @@ def router(ctx: Context) -> APIRouter:
         signature = request.headers.get("x-line-signature")
         if not signature:
             return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400)
-        raw = await request.body()
+        try:   # bounded before the signature is checked: an unsigned 8 MiB body is not read whole
+            raw = await read_limited(request, MAX_BODY_BYTES)
+        except TooLarge:
+            return JSONResponse({"detail": "body too large"}, status_code=413)
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -181,7 +213,10 @@ def router(ctx: Context) -> APIRouter:
         except Exception as exc:
             logger.warning("malformed LINE webhook body: %s", exc)
             return JSONResponse({"detail": "malformed body"}, status_code=400)
-        raw_events = json.loads(body).get("events") or []
+        try:
+            raw_events = parse_json(body, max_depth=64).get("events") or []
+        except (ValueError, AttributeError):
+            return JSONResponse({"detail": "malformed body"}, status_code=400)
         accepted = 0
         for event, raw_event in zip(events, raw_events):
             event_id = raw_event.get("webhookEventId") if isinstance(raw_event, dict) else None

@@ -42,8 +42,9 @@ from knowledge import contract
 from .. import texts
 from ..context import Context
 from ..core.ratelimit import RateLimiter
+from ..core.hub import origin_of
 from ..core.store import MessageView
-from ..core.textsafe import is_poison
+from ..core.textsafe import TooLarge, is_poison, parse_json, read_limited
 from . import models
 
 logger = logging.getLogger(__name__)
@@ -136,17 +137,18 @@ def router(ctx: Context) -> APIRouter:
     @r.post("/api/widget/messages", response_model=models.SendResponse, responses=models.ERRORS,
             openapi_extra=models.request_body_schema(), summary="Send a user message, get the answers")
     async def send(request: Request) -> JSONResponse:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        try:   # streamed: a chunked body is not read past the limit either
+            raw = await read_limited(request, MAX_BODY_BYTES)
+        except TooLarge:
             return _error(413, texts.WIDGET_ERR_TEXT_HUGE.format(limit=MAX_REQUEST_TEXT))
         try:
-            body = await request.json()
-        except Exception:
+            body = parse_json(raw)
+        except ValueError:   # not JSON, not UTF-8, or nested too deeply
             return _error(422, texts.WIDGET_ERR_JSON)
         if not isinstance(body, dict):
             return _error(422, texts.WIDGET_ERR_JSON)
         session_id = body.get("session_id")
-        if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
+        if not isinstance(session_id, str) or not SESSION_RE.fullmatch(session_id):
             return _error(422, texts.WIDGET_ERR_SESSION)
         text = body.get("text")
         if text is not None and not isinstance(text, str):
@@ -162,7 +164,7 @@ def router(ctx: Context) -> APIRouter:
         if payload is not None and (not isinstance(payload, str) or len(payload) > MAX_PAYLOAD):
             return _error(422, texts.WIDGET_ERR_PAYLOAD.format(limit=MAX_PAYLOAD))
         client_id = body.get("client_id")
-        if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id)):
+        if client_id is not None and (not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id)):
             return _error(422, texts.WIDGET_ERR_CLIENT_ID)
         keys = {"session": session_id, "address": request.client.host if request.client else "?"}
         for limiter, kind in limits:
@@ -180,8 +182,12 @@ def router(ctx: Context) -> APIRouter:
             external = "web-" + hashlib.sha256(f"{req.session_id}\n{req.client_id}".encode()).hexdigest()[:40]
         conversation_id = hub.conversation_id(CHANNEL, req.session_id)
         # Hub.user_message in its two steps (store, answer), to hand the stored copy back as well
-        inbound = await hub.accept(CHANNEL, req.session_id, req.text, payload=req.payload,
-                                   external_msg_id=external)
+        if payload and payload not in await asyncio.to_thread(store.offered_payloads, conversation_id):
+            # a payload the bot never offered here (a script posting /request_human): the text counts
+            logger.info("widget payload %r not offered in %s: answered as text", payload[:60], conversation_id)
+            payload = None
+        inbound = await hub.accept(CHANNEL, req.session_id, req.text, payload=payload or None,
+                                   external_msg_id=external, origin=origin_of(keys["address"]))
         if inbound is None:   # the same client_id again: already stored (and answered, or being answered)
             state = await asyncio.to_thread(handoff_state, conversation_id)
             return _ok({"messages": [], "duplicate": True, "user_message": None, "handoff": state})
@@ -193,9 +199,9 @@ def router(ctx: Context) -> APIRouter:
     @r.get("/api/widget/messages", response_model=models.HistoryResponse, responses={422: models.ERRORS[422]},
            summary="Messages after an id: history (after=0) and polling")
     def history(session_id: str = "", after: str = "0") -> JSONResponse:
-        if not SESSION_RE.match(session_id or ""):
+        if not SESSION_RE.fullmatch(session_id or ""):
             return _error(422, texts.WIDGET_ERR_SESSION)
-        if not re.fullmatch(r"\d{1,18}", after or ""):
+        if not re.fullmatch(r"[0-9]{1,18}", after or ""):
             return _error(422, texts.WIDGET_ERR_AFTER)
         conversation_id = hub.conversation_id(CHANNEL, session_id)
         messages = store.messages(conversation_id, int(after))

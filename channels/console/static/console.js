@@ -363,6 +363,8 @@
     show($('take-over'), heldByOther);
     show($('resolve'), t.state !== 'resolved');
     $('resolve').disabled = heldByOther;
+    show($('spam'), t.state !== 'resolved');
+    $('spam').disabled = heldByOther;
     $('reply-send').disabled = !mine;
     let hint = '';
     if (t.state === 'resolved') hint = T.hintResolved;
@@ -415,7 +417,7 @@
     if (Array.isArray(payload.buttons) && payload.buttons.length) {
       parts.push(el('div', { cls: 'msg-buttons', text: fill(T.buttons, { titles: payload.buttons.map((b) => b.title).join(T.buttonSep) }) }));
     }
-    if (m.author === 'user' && payload.payload && !m.text) {
+    if (m.author === 'user' && payload.payload) {   // the button the bot offered and the user pressed
       parts.push(el('div', { cls: 'msg-buttons', text: fill(T.pressed, { payload: payload.payload }) }));
     }
     return el('li', {
@@ -488,6 +490,13 @@
   function onResolve() {
     return act($('resolve'), async (id) => {
       const data = await api('POST', '/tickets/' + id + '/resolve', {});
+      if (S.selectedId === id) applyTicket(data.ticket);
+    });
+  }
+
+  function onSpam() {
+    return act($('spam'), async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/spam', {});
       if (S.selectedId === id) applyTicket(data.ticket);
     });
   }
@@ -568,6 +577,7 @@
     $('claim').addEventListener('click', () => onClaim(false));
     $('take-over').addEventListener('click', () => onClaim(true));
     $('resolve').addEventListener('click', onResolve);
+    $('spam').addEventListener('click', onSpam);
     $('reply-form').addEventListener('submit', onReply);
     $('reply-text').addEventListener('input', updateCount);
     $('reply-text').addEventListener('keydown', (ev) => {

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Draft", "Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketAction",
            "RULES", "Refusal", "refusal", "TicketConflict", "NotFound", "ROUTED_STATES", "OPEN_STATES",
-           "SCHEMA_VERSION", "iter_states", "utcnow", "open_store"]
+           "SCHEMA_VERSION", "iter_states", "utcnow", "open_store", "restrict_file"]
 
 
 class Store(ConversationStore, TicketStore, OfficerStore):
@@ -110,10 +110,27 @@ class Store(ConversationStore, TicketStore, OfficerStore):
             self._lock_engine.dispose()
 
 
+def restrict_file(path: Path | str) -> None:
+    """Owner read/write only (0600) for a database or log file, and its SQLite -wal/-shm files."""
+    for p in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if p.exists() and p.stat().st_mode & 0o777 != 0o600:
+                p.chmod(0o600)
+        except OSError:
+            pass
+
+
 def open_store(url: str) -> Store:
-    """The store at ``url``, its schema brought up to date (an SQLite file's folder is created)."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    """The store at ``url``, its schema brought up to date (an SQLite file's folder is created, the
+    file and its -wal/-shm are readable by the owner only: it holds conversations)."""
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
     store = Store(url)
     store.migrate()
+    if path is not None:
+        with store.engine.connect():   # the -wal and -shm files exist while a connection is open
+            restrict_file(path)
     return store

@@ -55,12 +55,15 @@ class ConversationStore:
     _sessions: sessionmaker[Session]
     engine: Engine
 
-    def touch_conversation(self, conversation_id: str, channel: str, external_id: str) -> None:
-        """Create the conversation or note it was seen; safe when two gateways create it at once."""
+    def touch_conversation(self, conversation_id: str, channel: str, external_id: str,
+                           origin: str | None = None) -> None:
+        """Create the conversation or note it was seen (``origin``: where from, see ``origin_of``);
+        safe when two gateways create it at once."""
         now = utcnow()
+        seen: dict[str, Any] = {"last_seen_at": now, **({"origin": origin} if origin else {})}
         with self._sessions.begin() as s:
             changed = s.execute(update(Conversation).where(Conversation.id == conversation_id)
-                                .values(last_seen_at=now)).rowcount
+                                .values(**seen)).rowcount
             if changed:
                 return
             if self.engine.dialect.name == "postgresql":
@@ -68,7 +71,7 @@ class ConversationStore:
             else:
                 from sqlalchemy.dialects.sqlite import insert
             s.execute(insert(Conversation).values(id=conversation_id, channel=channel, external_id=external_id,
-                                                  created_at=now, last_seen_at=now)
+                                                  created_at=now, last_seen_at=now, origin=origin)
                       .on_conflict_do_nothing(index_elements=["id"]))
 
     def set_display_name(self, conversation_id: str, name: str) -> None:
@@ -79,6 +82,25 @@ class ConversationStore:
     def display_name(self, conversation_id: str) -> str | None:
         with self._sessions() as s:
             return s.scalar(select(Conversation.display_name).where(Conversation.id == conversation_id))
+
+    def origin(self, conversation_id: str) -> str | None:
+        with self._sessions() as s:
+            return s.scalar(select(Conversation.origin).where(Conversation.id == conversation_id))
+
+    def offered_payloads(self, conversation_id: str, last: int = 20) -> set[str]:
+        """The button payloads of the conversation's last ``last`` outbound messages (what the bot
+        offered the user to press)."""
+        with self._sessions() as s:
+            rows = s.scalars(select(Message.payload).where(Message.conversation_id == conversation_id,
+                                                           Message.direction == "out")
+                             .order_by(Message.id.desc()).limit(last))
+            out: set[str] = set()
+            for payload in rows:
+                buttons = (payload or {}).get("buttons") if isinstance(payload, dict) else None
+                for b in buttons if isinstance(buttons, list) else []:
+                    if isinstance(b, dict) and isinstance(b.get("payload"), str):
+                        out.add(b["payload"])
+            return out
 
     def conversation(self, conversation_id: str) -> tuple[str, str] | None:
         """(channel, external_id) of a conversation, or None."""
@@ -97,6 +119,11 @@ class ConversationStore:
             s.add(m)
             s.flush()
             return self._message_view(s, m)
+
+    def set_message_text(self, message_id: int, text: str) -> None:
+        """Replace a stored message's text (masking personal data once it has been used)."""
+        with self._sessions.begin() as s:
+            s.execute(update(Message).where(Message.id == message_id).values(text=text))
 
     def mark_handled(self, message_id: int) -> None:
         with self._sessions.begin() as s:

@@ -44,6 +44,21 @@ class OfficerStore:
             s.execute(delete(OfficerSession).where(OfficerSession.officer_id == officer_id))
             return True
 
+    def set_officer_active(self, username: str, active: bool) -> bool:
+        """Disable (every open login ends, no new one) or enable an officer; False if unknown."""
+        with self._sessions.begin() as s:
+            res = s.execute(update(Officer).where(Officer.username == username).values(active=active))
+            if res.rowcount != 1:
+                return False
+            if not active:
+                officer_id = s.scalar(select(Officer.id).where(Officer.username == username))
+                s.execute(delete(OfficerSession).where(OfficerSession.officer_id == officer_id))
+            return True
+
+    def officer_active(self, username: str) -> bool | None:
+        with self._sessions() as s:
+            return s.scalar(select(Officer.active).where(Officer.username == username))
+
     def officer_credentials(self, username: str) -> tuple[OfficerView, str] | None:
         with self._sessions() as s:
             o = s.scalars(select(Officer).where(Officer.username == username, Officer.active.is_(True))).first()

@@ -16,11 +16,11 @@ import logging
 import time
 
 from sqlalchemy import (JSON, Boolean, DateTime, Engine, ForeignKey, Index, Integer, String, Text, func, inspect,
-                        select, text)
+                        false, select, text)
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATE_LOCK_KEY = 7_412_300_112  # PostgreSQL advisory lock held while migrating
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))                 # LINE user id, widget session id
     display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)  # LINE profile name (v2)
+    # widget: a hash of the client address (never the address itself), for the open-ticket cap (v4)
+    origin: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -106,6 +108,7 @@ class Ticket(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    spam: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # marked as spam (v4)
 
 
 class Note(Base):
@@ -155,6 +158,7 @@ MIGRATIONS: dict[int, Callable[[Engine], None]] = {
     1: lambda engine: None,  # the initial schema
     2: lambda engine: _add_column(engine, "conversations", "display_name", "VARCHAR(100)"),
     3: lambda engine: _v3(engine),
+    4: lambda engine: _v4(engine),
 }
 
 
@@ -167,6 +171,13 @@ def _v3(engine: Engine) -> None:
     _add_column(engine, "messages", "reply_to", "INTEGER")
     with engine.begin() as conn:
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_messages_pending ON messages (direction, handled_at)"))
+
+
+def _v4(engine: Engine) -> None:
+    _add_column(engine, "conversations", "origin", "VARCHAR(64)")
+    _add_column(engine, "tickets", "spam", "BOOLEAN NOT NULL DEFAULT FALSE")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_conversations_origin ON conversations (origin)"))
 
 
 def migrate(engine: Engine, sessions: sessionmaker[Session]) -> int:

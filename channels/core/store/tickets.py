@@ -103,6 +103,7 @@ class TicketView:
     created_at: datetime
     claimed_at: datetime | None
     resolved_at: datetime | None
+    spam: bool = False
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         now = now or utcnow()
@@ -113,7 +114,7 @@ class TicketView:
                 "callback_after": self.callback_after.isoformat() if self.callback_after else None,
                 "created_at": self.created_at.isoformat(),
                 "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
-                "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+                "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None, "spam": self.spam,
                 "waiting_seconds": int(((self.claimed_at or now) - self.created_at).total_seconds())}
 
 
@@ -171,11 +172,42 @@ class TicketStore:
                 raise NotFound(f"ticket {ticket_id}")
             return self._ticket_view(s, t)
 
-    def tickets(self, states: Sequence[TicketState], limit: int = 200) -> list[TicketView]:
+    def tickets(self, states: Sequence[TicketState], limit: int = 200, *, newest_first: bool = False,
+                offset: int = 0, channel: str | None = None, reason: str | None = None,
+                spam: bool | None = None) -> list[TicketView]:
+        """Tickets in ``states``, oldest first (or newest first), one page: ``limit`` from ``offset``;
+        optionally only one channel, one reason, spam or not."""
         with self._sessions() as s:
-            rows = s.scalars(select(Ticket).where(Ticket.state.in_([x.value for x in states]))
-                             .order_by(Ticket.created_at, Ticket.id).limit(limit))
+            query = self._ticket_filter(select(Ticket), states, channel, reason, spam)
+            order = (Ticket.created_at.desc(), Ticket.id.desc()) if newest_first else (Ticket.created_at, Ticket.id)
+            rows = s.scalars(query.order_by(*order).offset(offset).limit(limit))
             return [self._ticket_view(s, t) for t in rows]
+
+    def count_tickets(self, states: Sequence[TicketState], *, channel: str | None = None,
+                      reason: str | None = None, spam: bool | None = None) -> int:
+        with self._sessions() as s:
+            query = self._ticket_filter(select(func.count()).select_from(Ticket), states, channel, reason, spam)
+            return int(s.scalar(query) or 0)
+
+    @staticmethod
+    def _ticket_filter(query: Any, states: Sequence[TicketState], channel: str | None, reason: str | None,
+                       spam: bool | None) -> Any:
+        query = query.where(Ticket.state.in_([x.value for x in states]))
+        if channel:
+            query = query.where(Ticket.channel == channel)
+        if reason:
+            query = query.where(Ticket.reason == reason)
+        if spam is not None:
+            query = query.where(Ticket.spam.is_(spam))
+        return query
+
+    def open_tickets_from(self, origin: str) -> int:
+        """Open tickets of conversations from one origin (the per-address cap)."""
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(Ticket)
+                                .join(Conversation, Conversation.id == Ticket.conversation_id)
+                                .where(Conversation.origin == origin,
+                                       Ticket.state.in_([x.value for x in OPEN_STATES]))) or 0)
 
     def queue_position(self, ticket_id: int) -> int:
         """1-based position among waiting tickets."""
@@ -252,7 +284,7 @@ class TicketStore:
         conv = s.get(Conversation, t.conversation_id)
         return TicketView(t.id, t.conversation_id, t.channel, TicketState(t.state), t.reason, dict(t.summary or {}),
                           t.contact, t.contact_attempts, conv.display_name if conv else None, t.officer_id, name, aware(t.callback_after),
-                          aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at))
+                          aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at), bool(t.spam))
 
     def add_note(self, ticket_id: int, officer_id: int, text: str) -> NoteView:
         with self._sessions.begin() as s:
