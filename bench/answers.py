@@ -38,7 +38,7 @@ Over the questions that must not be answered from the entries (kind unanswerable
 in the old set every item without an entry):
 
 * refused-or-handed-off: "not found", or an answer only from the entries that send the user to a
-  person (not_in_brief_deadline, not_in_brief_case_status, hotline_main);
+  person (not_in_brief_deadline, not_in_brief_case_status, not_in_brief_other, hotline_main);
 * menu: topic buttons instead (each menu also carries 「都不是，找專人」);
 * out-of-scope with a figure: kind out_of_scope (old set: intent out_of_scope) answered with a
   direct computation or an entry whose text has a digit — the bot must not state a programme figure to those.
@@ -66,7 +66,7 @@ from knowledge.retriever import Retriever, Status
 from .common import ROOT, load_questions, percentile
 
 BLIND_DIR = ROOT / "bench" / "blind"
-HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "hotline_main"})
+HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
 NOT_ANSWERABLE = frozenset({"unanswerable", "out_of_scope"})
 OWN_NUMBERS = frozenset({"numbers", "calculate"})
 SETS = ("dev", "test", "old-dev", "old-test")
@@ -228,11 +228,11 @@ def show_misses(rows: list[Row]) -> None:
 
 
 TUNE_GRID = {
-    "likely_threshold": [0.35, 0.40, 0.45],
-    "tie_margin": [0.02, 0.05],
-    "lead_margin": [0.0, 0.02, 0.04],
+    "likely_threshold": [0.30, 0.33, 0.35, 0.40],
+    "tie_margin": [0.0, 0.01, 0.02],
+    "lead_margin": [0.0, 0.01, 0.02, 0.04],
     "split_threshold": [0.40, 0.50],
-    "latin_dense_weight": [0.4, 0.6, 0.8],
+    "latin_dense_weight": [0.6, 0.8],
 }
 
 
