@@ -40,18 +40,21 @@ def full_calculation_button(answer: DirectAnswer) -> dict[str, str]:
     return {"title": templates()["button"], "payload": payload}
 
 
-def answer_directly(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                    kb: KnowledgeBase) -> list[dict[str, Any]] | None:
-    """Say the direct answer to ``text`` and return its events, or None when no single rule applies."""
-    answer = direct_answer(text, kb)
-    if answer is None:
-        return None
+def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: DirectAnswer) -> list[dict[str, Any]]:
+    """Say a direct answer (with its 「完整試算」 button) and return its events."""
     # inside a guided calculation the form continues by itself: no button to start another
     buttons = [full_calculation_button(answer)] if answer.form and not tracker.active_loop_name else []
     dispatcher.utter_message(text=answer.text, buttons=buttons)
     from .kb import say_outcome
     say_outcome(dispatcher, contract.CALCULATION)
     return [SlotSet("last_entry_id", answer.entry_id), SlotSet("misunderstood", 0)]
+
+
+def answer_directly(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                    kb: KnowledgeBase) -> list[dict[str, Any]] | None:
+    """Say the direct answer to ``text`` and return its events, or None when no single rule applies."""
+    answer = direct_answer(text, kb)
+    return None if answer is None else say_direct(dispatcher, tracker, answer)
 
 
 class ActionStartCalculation(Action):

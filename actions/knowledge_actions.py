@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import contract
+from knowledge.answering import decide
 from knowledge.retriever import AnswerPlan, Status
 
 from . import messages as msg
@@ -16,7 +17,7 @@ from .handoff import hand_off, not_understood, reason_for, will_hand_off
 from .kb import (CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, say_outcome, topic_button,
                  topic_buttons)
 from .metrics import METRICS
-from .direct import answer_directly
+from .direct import say_direct
 
 
 def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict[str, Any]]:
@@ -43,10 +44,10 @@ class ActionAnswerQuestion(Action):
         if not text:
             dispatcher.utter_message(text=msg.EMPTY_MESSAGE)
             return []
-        direct = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)  # the user's own figures, one rule
-        if direct is not None:
-            return direct
-        plan = RETRIEVER.plan(text)
+        reply = decide(text, RETRIEVER)  # the user's own figures (one rule) first, then retrieval
+        if reply.direct is not None:
+            return say_direct(dispatcher, tracker, reply.direct)
+        plan = reply.plan
         METRICS.retrieval(plan.status.value, answers=len(plan.answers), alternatives=len(plan.alternatives))
         if plan.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)

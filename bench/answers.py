@@ -4,10 +4,12 @@
     make bench-answers ARGS="--sets dev --by-kind --show-misses"   # tuning view: DEV ONLY
     make bench-answers ARGS=--tune              # grid over the decision settings on dev + old-dev
 
-Every question goes through ``Retriever.plan`` — the decision ``action_answer_question`` acts on
-(homophone correction, glossary for English, answer / answer + 「您可能也想問」 / menu / not found,
-two-topic split). No servers run, so Rasa's intent step before it is not included: an out-of-scope
-message Rasa would have caught is judged here by retrieval alone (the harder case).
+Every question goes through ``knowledge.answering.decide`` — the very function
+``action_answer_question`` acts on, in the bot's order: first a direct answer with the user's own
+figures (knowledge/direct.py, one rule applied, formula shown), else the retrieval plan (homophone
+correction, glossary for English, answer / answer + 「您可能也想問」 / menu / not found, two-topic
+split). No servers run, so Rasa's intent step before it is not included: an out-of-scope message
+Rasa would have caught is judged here by the answering decision alone (the harder case).
 
 Sets: bench/blind/dev.yml and bench/blind/test.yml (written from the brief only, by someone who had
 not seen the knowledge entries; each item: q, kind, expect [entry ids], figures, note) and the old
@@ -17,29 +19,32 @@ only; the blind test set is for reporting (``--show-misses`` refuses it).
 Figures, per set, over the answerable questions (expect not empty; kinds other than unanswerable and
 out_of_scope), as shares of them — the first five add up to 100 %:
 
-* direct-right: the plan answers directly (answer, answer + alternatives, or several answers) and
+* direct-right: the reply answers directly (a direct computation citing an expected entry first, or a plan
+  answering directly (answer, answer + alternatives, or several answers) and
   the first answer is an expected entry; for kind two_topics, at least two expected entries (all of
-  them when fewer) are among the answers;
+  them when fewer) are among the answers (a direct computation counts the entries it cites);
 * partial (two_topics only): answered directly, an expected entry first, but not both topics;
 * direct-wrong: answered directly, and not right or partial — the costly mistake;
-* menu: 「我不太確定您想問的是哪一項」 with topic buttons (status suggest);
+* menu: 「我不太確定您想問的是哪一項」 with topic buttons (status suggest), or a direct reply that
+  asks the user to check a figure (rule check_input);
 * refusal: "not found" (status none);
-* hit@1 / hit@3: an expected entry first / among the first three of the plan's ranking (answers
-  first, then the other entries best first), whatever the decision;
+* hit@1 / hit@3: an expected entry first / among the first three of the ranking (a direct
+  computation's cited entries, then the plan's: answers first, then the other entries best first),
+  whatever the decision;
+* direct computations: share of the questions answered by knowledge/direct.py;
 * alternatives offered: share of the answered questions that also got 「您可能也想問」 buttons.
 
 Over the questions that must not be answered from the entries (kind unanswerable or out_of_scope;
 in the old set every item without an entry):
 
 * refused-or-handed-off: "not found", or an answer only from the entries that send the user to a
-  person (not_in_brief_deadline, not_in_brief_case_status, hotline_main);
+  person (not_in_brief_deadline, not_in_brief_case_status, not_in_brief_other, hotline_main);
 * menu: topic buttons instead (each menu also carries 「都不是，找專人」);
-* out-of-scope with a figure: kind out_of_scope (old set: intent out_of_scope) answered with an
-  entry whose text has a digit — the bot must not state a programme figure to those.
+* out-of-scope with a figure: kind out_of_scope (old set: intent out_of_scope) answered with a
+  direct computation or an entry whose text has a digit — the bot must not state a programme figure to those.
 
 Each set is also shown without kinds numbers and calculate (questions carrying the user's own
-figures, answered by the direct computations of knowledge/direct.py where present), and the time
-per question (p50/p95 of ``plan``).
+figures), and the time per question (p50/p95 of ``decide``).
 """
 from __future__ import annotations
 
@@ -51,18 +56,21 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import replace
+from typing import NamedTuple
 
 import yaml
 
-from knowledge.retriever import AnswerPlan, Retriever, Status
+from knowledge.answering import Reply, decide
+from knowledge.retriever import Retriever, Status
 
 from .common import ROOT, load_questions, percentile
 
 BLIND_DIR = ROOT / "bench" / "blind"
-HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "hotline_main"})
+HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
 NOT_ANSWERABLE = frozenset({"unanswerable", "out_of_scope"})
 OWN_NUMBERS = frozenset({"numbers", "calculate"})
 SETS = ("dev", "test", "old-dev", "old-test")
+CHECK_INPUT = "check_input"  # a direct reply asking the user to check a figure: not an answer
 
 
 def load_set(name: str) -> list[dict]:
@@ -81,17 +89,34 @@ def load_set(name: str) -> list[dict]:
     return out
 
 
-def outcome(item: dict, plan: AnswerPlan) -> str:
+def answered_ids(reply: Reply) -> list[str]:
+    """The entries the reply answers with, in order (a direct computation: the entries it cites)."""
+    if reply.direct is not None:
+        return [] if reply.direct.rule == CHECK_INPUT else list(reply.direct.citations or (reply.direct.entry_id,))
+    return [c.entry.id for c in reply.plan.answers]
+
+
+def reply_kind(reply: Reply) -> str:
+    """answer | menu (topic buttons, or a direct reply asking to check a figure) | none."""
+    if reply.direct is not None:
+        return "menu" if reply.direct.rule == CHECK_INPUT else "answer"
+    if reply.plan.status is Status.NONE:
+        return "none"
+    return "menu" if reply.plan.status is Status.SUGGEST else "answer"
+
+
+def outcome(item: dict, reply: Reply) -> str:
     """right | partial | wrong | menu | refusal for an answerable item; refused | menu | answered
     for one that must not be answered."""
-    answered = [c.entry.id for c in plan.answers]
+    answered = answered_ids(reply)
+    kind = reply_kind(reply)
     if item["kind"] in NOT_ANSWERABLE or not item["expect"]:
-        if plan.status is Status.NONE or (answered and set(answered) <= HANDOFF_ENTRIES):
+        if kind == "none" or (kind == "answer" and set(answered) <= HANDOFF_ENTRIES):
             return "refused"
-        return "menu" if plan.status is Status.SUGGEST else "answered"
-    if plan.status is Status.NONE:
+        return "menu" if kind == "menu" else "answered"
+    if kind == "none":
         return "refusal"
-    if plan.status is Status.SUGGEST:
+    if kind == "menu":
         return "menu"
     expect = set(item["expect"])
     first_ok = answered[0] in expect
@@ -103,35 +128,47 @@ def outcome(item: dict, plan: AnswerPlan) -> str:
     return "right" if first_ok else "wrong"
 
 
-def hits(item: dict, plan: AnswerPlan) -> tuple[bool, bool]:
+def hits(item: dict, ranked: list[str]) -> tuple[bool, bool]:
     expect = set(item["expect"])
-    top = [c.entry.id for c in plan.ranked[:3]]
+    top = ranked[:3]
     return bool(top[:1] and top[0] in expect), bool(expect & set(top))
 
 
-def figure_in_answer(plan: AnswerPlan) -> bool:
-    return any(re.search(r"\d", c.entry.answer) for c in plan.answers)
+def figure_in_answer(reply: Reply) -> bool:
+    if reply.direct is not None:
+        return reply.direct.rule != CHECK_INPUT
+    return any(re.search(r"\d", c.entry.answer) for c in reply.plan.answers)
 
 
-def summarise(rows: list[tuple[dict, AnswerPlan, float]]) -> dict:
-    ans = [(i, p) for i, p, _ in rows if i["kind"] not in NOT_ANSWERABLE and i["expect"]]
-    other = [(i, p) for i, p, _ in rows if not (i["kind"] not in NOT_ANSWERABLE and i["expect"])]
+class Row(NamedTuple):
+    item: dict
+    reply: Reply
+    ranked: list[str]   # entry ids, for hit@k: the direct computation's citations, then the plan's ranking
+    ms: float           # time of ``decide``
+
+
+def summarise(rows: list[Row]) -> dict:
+    ans = [r for r in rows if r.item["kind"] not in NOT_ANSWERABLE and r.item["expect"]]
+    other = [r for r in rows if not (r.item["kind"] not in NOT_ANSWERABLE and r.item["expect"])]
     n, m = len(ans), len(other)
-    oc = Counter(outcome(i, p) for i, p in ans)
-    h1 = sum(hits(i, p)[0] for i, p in ans)
-    h3 = sum(hits(i, p)[1] for i, p in ans)
-    answered = [p for _, p in ans if p.status.answers]
-    alts = sum(bool(p.alternatives) for p in answered)
-    ooc = Counter(outcome(i, p) for i, p in other)
-    oos = [(i, p) for i, p in other if i["kind"] == "out_of_scope"]
-    oos_fig = sum(p.status.answers and figure_in_answer(p) and outcome(i, p) != "refused" for i, p in oos)
-    lat = [t for _, _, t in rows]
+    oc = Counter(outcome(r.item, r.reply) for r in ans)
+    h1 = sum(hits(r.item, r.ranked)[0] for r in ans)
+    h3 = sum(hits(r.item, r.ranked)[1] for r in ans)
+    answered = [r.reply for r in ans if reply_kind(r.reply) == "answer"]
+    alts = sum(bool(p.plan and p.plan.alternatives) for p in answered)
+    direct = sum(r.reply.direct is not None for r in rows)
+    ooc = Counter(outcome(r.item, r.reply) for r in other)
+    oos = [r for r in other if r.item["kind"] == "out_of_scope"]
+    oos_fig = sum(reply_kind(r.reply) == "answer" and figure_in_answer(r.reply)
+                  and outcome(r.item, r.reply) != "refused" for r in oos)
+    lat = [r.ms for r in rows]
     rate = (lambda k, c, d: c[k] / d if d else float("nan"))
     return {
         "n": n, "right": rate("right", oc, n), "partial": rate("partial", oc, n), "wrong": rate("wrong", oc, n),
         "menu": rate("menu", oc, n), "refusal": rate("refusal", oc, n),
         "hit1": h1 / n if n else float("nan"), "hit3": h3 / n if n else float("nan"),
         "alts": alts / len(answered) if answered else float("nan"),
+        "direct": direct / len(rows) if rows else float("nan"),
         "m": m, "refused": rate("refused", ooc, m), "other_menu": rate("menu", ooc, m),
         "n_oos": len(oos), "oos_figure": oos_fig / len(oos) if oos else float("nan"),
         "p50": percentile(lat, 50), "p95": percentile(lat, 95),
@@ -142,48 +179,60 @@ def fmt(name: str, r: dict) -> str:
     pct = (lambda x: "  n/a" if x != x else f"{100 * x:5.1f}")
     return (f"{name:<24} n={r['n']:3d} | right {pct(r['right'])} partial {pct(r['partial'])} "
             f"wrong {pct(r['wrong'])} menu {pct(r['menu'])} refusal {pct(r['refusal'])} | "
-            f"hit@1 {pct(r['hit1'])} hit@3 {pct(r['hit3'])} | alt offered {pct(r['alts'])} | "
+            f"hit@1 {pct(r['hit1'])} hit@3 {pct(r['hit3'])} | alt offered {pct(r['alts'])} "
+            f"direct computations {pct(r['direct'])} | "
             f"not answerable n={r['m']:3d}: refused/handed off {pct(r['refused'])} menu {pct(r['other_menu'])}"
             f" | out-of-scope n={r['n_oos']} with figure {pct(r['oos_figure'])}"
             f" | p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms")
 
 
-def run_set(retriever: Retriever, name: str) -> list[tuple[dict, AnswerPlan, float]]:
-    rows = []
-    for item in load_set(name):
-        t = time.perf_counter()
-        plan = retriever.plan(item["q"])
-        rows.append((item, plan, (time.perf_counter() - t) * 1000))
-    return rows
+def judge(retriever: Retriever, item: dict) -> Row:
+    t = time.perf_counter()
+    reply = decide(item["q"], retriever)
+    ms = (time.perf_counter() - t) * 1000
+    if reply.direct is not None:
+        cited = answered_ids(reply)
+        ranked = cited + [c.entry.id for c in retriever.plan(item["q"]).ranked if c.entry.id not in cited]
+    else:
+        ranked = [c.entry.id for c in reply.plan.ranked]
+    return Row(item, reply, ranked, ms)
+
+
+def run_set(retriever: Retriever, name: str) -> list[Row]:
+    return [judge(retriever, item) for item in load_set(name)]
 
 
 def report(name: str, rows, by_kind: bool) -> None:
     print(fmt(name, summarise(rows)))
-    print(fmt(f"{name} excl. numbers/calc", summarise([r for r in rows if r[0]["kind"] not in OWN_NUMBERS])))
+    print(fmt(f"{name} excl. numbers/calc", summarise([r for r in rows if r.item["kind"] not in OWN_NUMBERS])))
     if by_kind:
         groups: dict[str, list] = defaultdict(list)
         for r in rows:
-            groups[r[0]["kind"]].append(r)
+            groups[r.item["kind"]].append(r)
         for kind in sorted(groups):
             print(fmt(f"  {kind}", summarise(groups[kind])))
 
 
-def show_misses(rows) -> None:
-    for item, plan, _ in rows:
-        o = outcome(item, plan)
+def show_misses(rows: list[Row]) -> None:
+    for item, reply, ranked, _ in rows:
+        o = outcome(item, reply)
         if o in ("right", "refused"):
             continue
-        got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in plan.ranked[:3])
-        ans = "+".join(c.entry.id for c in plan.answers)
-        print(f"   {o:8} [{item['kind']}] {item['q']!r} want {item['expect']} | {plan.status.value} {ans} | {got}")
+        if reply.direct is not None:
+            got, how = ", ".join(ranked[:3]), f"direct:{reply.direct.rule}"
+        else:
+            got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in reply.plan.ranked[:3])
+            how = reply.plan.status.value
+        ans = "+".join(answered_ids(reply))
+        print(f"   {o:8} [{item['kind']}] {item['q']!r} want {item['expect']} | {how} {ans} | {got}")
 
 
 TUNE_GRID = {
-    "likely_threshold": [0.35, 0.40, 0.45],
-    "tie_margin": [0.02, 0.05],
-    "lead_margin": [0.0, 0.02, 0.04],
+    "likely_threshold": [0.30, 0.33, 0.35, 0.40],
+    "tie_margin": [0.0, 0.01, 0.02],
+    "lead_margin": [0.0, 0.01, 0.02, 0.04],
     "split_threshold": [0.40, 0.50],
-    "latin_dense_weight": [0.4, 0.6, 0.8],
+    "latin_dense_weight": [0.6, 0.8],
 }
 
 
@@ -204,7 +253,7 @@ def tune(retriever: Retriever) -> None:
         retriever.settings = s
         cost, figs = 0.0, {}
         for name, items in sets.items():
-            r = summarise([(i, retriever.plan(i["q"]), 0.0) for i in items])
+            r = summarise([Row(i, decide(i["q"], retriever), [], 0.0) for i in items])
             cost += (4 * r["wrong"] + 1.5 * r["refusal"] + r["menu"] + 0.5 * r["partial"]
                      + 2 * (1 - r["refused"]))
             figs[name] = r
@@ -232,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--show-misses is not available for the blind test set (it is kept out of tuning)")
     t0 = time.perf_counter()
     retriever = Retriever.from_env()
-    retriever.plan("補助上限多少")  # warm the lazy parts (jieba, pinyin) out of the timings
+    decide("補助上限多少", retriever)  # warm the lazy parts (jieba, pinyin) out of the timings
     print(f"retriever loaded in {time.perf_counter() - t0:.1f}s ({retriever.embedder.model_id}, "
           f"{len(retriever.kb.entries)} entries)")
     if args.tune:

@@ -76,6 +76,9 @@ _INTEREST = re.compile(r"利息補貼|補貼|補息|貼息|利息|省多少")
 _DIAGNOSIS = re.compile(r"診斷")
 _PAY = re.compile(r"自己|自付|自籌|我們|我司|本公司|要付|要出|付多少|出多少|負擔|要花")  # "how much do WE pay"
 _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|比例|低於|小於|補到|幾成|成數|佔")
+# "may we apply?" without asking an amount: an eligibility question, answered by the entry's conditions
+_ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請|資格|符合")
+_AMOUNT_ASKED = re.compile(r"多少|幾萬|費用|錢|付|自籌|負擔|how\s*much", re.I)
 _MICRO_WORDS = re.compile(r"小規模|微型|稅籍|未滿5人|不到5人|400萬那")
 _TRANSFORM = re.compile(r"轉型發展|轉型")
 # "政府能補多少" with no item named in the asking clause: the whole subsidy (several facts → the form)
@@ -347,6 +350,18 @@ def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
     return None
 
 
+# "5 people counting me": the loan classes count employees without the owner (不含負責人)
+_OWNER_INCLUDED = re.compile(r"(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)")
+
+
+def _without_owner(q: Question) -> StaffRange | None:
+    """The head-count without the owner, when the message says it counted the owner in."""
+    n = q.staff.exact if q.staff else None
+    if n is None or n < 1 or not _OWNER_INCLUDED.search(q.text):
+        return None
+    return StaffRange(n - 1, n - 1, _t("loan_class", "owner_included", employees=q.staff.text, n=n - 1))
+
+
 def _micro_by_words(q: Question) -> bool:
     """小規模, 稅籍登記, 未滿5人那類: the micro class named without a head-count."""
     return bool(q.facts.tax_only or _MICRO_WORDS.search(q.text))
@@ -357,6 +372,9 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
     if (q.staff is None or q.staff.exact is None or not _LOAN.search(q.text) or not _ASK.search(q.text)
             or _INTEREST.search(q.text)):
         return None   # exact head-counts only, as for the tier cap
+    owner_out = _without_owner(q)
+    if owner_out is not None:
+        q = replace(q, staff=owner_out)
     n = q.staff.exact
     micro_fit = _micro_by_staff(q, p)
     general, micro, transform = (p.loans[k] for k in ("recovery_general", "recovery_micro", "transformation"))
@@ -438,6 +456,8 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     """The diagnosis cost split for the kind of firm the question states."""
     if not _DIAGNOSIS.search(q.text) or not _PAY.search(q.text) or not _ASK.search(q.text):
         return None
+    if _ELIGIBILITY.search(q.text) and not _AMOUNT_ASKED.search(q.text):
+        return None  # 「我們8個人，可以申請診斷嗎」: who may apply, not what it costs
     f = q.facts
     by_staff = False
     if f.lead_factory:

@@ -190,3 +190,31 @@ def test_nothing_close_is_refused(retriever):
     for text in ["今天台北會下雨嗎", "asdfghjkl", "幫我寫一段python程式"]:
         plan = retriever.plan(text)
         assert plan.status is Status.NONE and plan.answers == () and plan.menu == ()
+
+
+def test_the_decision_tries_the_users_figures_first_then_retrieval(retriever):
+    from knowledge.answering import decide
+
+    direct = decide("總經費950萬，買新機器最多補多少", retriever)
+    assert direct.plan is None and direct.direct.rule == "new_equipment"
+    plain = decide("課程要錢嗎", retriever)
+    assert plain.direct is None and plain.plan.answers[0].entry.id == "training_free"
+
+
+def test_the_bench_judges_the_bots_own_decision(retriever):
+    from bench.answers import judge, outcome
+
+    row = judge(retriever, {"q": "總經費950萬，買新機器最多補多少", "kind": "numbers", "expect": ["subsidy_new_equipment"]})
+    assert row.reply.direct is not None and outcome(row.item, row.reply) == "right"
+    assert row.ranked[0] == "subsidy_new_equipment"
+    wrong = judge(retriever, {"q": "總經費950萬，買新機器最多補多少", "kind": "numbers", "expect": ["training_free"]})
+    assert outcome(wrong.item, wrong.reply) == "wrong"
+
+
+@pytest.mark.parametrize("question", ["申請文件的表格在哪裡拿", "經濟部以外，其他部會的補助要怎麼申請"])
+def test_what_the_brief_does_not_cover_is_said_so_with_the_hotline(retriever, question):
+    plan = retriever.plan(question)
+    assert plan.status is Status.ANSWER and plan.answers[0].entry.id == "not_in_brief_other"
+    assert "0800-000-257" in plan.answers[0].entry.answer
+    # a question the brief does answer is still answered by its entry
+    assert retriever.plan("補助可以用在哪些項目").answers[0].entry.id == "subsidy_cost_items"

@@ -53,3 +53,15 @@ def test_likely_answer_comes_with_you_may_also_ask_buttons(chat, retriever):
     assert topics == [c.entry.id for c in plan.alternatives]
     # pressing one answers that entry
     assert "（依據：" in text_of(chat.say(buttons_of(replies)[0]["payload"]))
+
+
+def test_a_question_the_brief_does_not_settle_gets_the_hotline_and_no_programme_figure(chat):
+    reply = text_of(chat.say("申請文件的表格在哪裡拿"))
+    assert "0800-000-257" in reply or msg.OUT_OF_SCOPE in reply, reply
+    assert "萬" not in reply and "%" not in reply  # no amount or share guessed
+
+
+def test_a_head_count_with_the_owner_gets_the_micro_loan_class_in_one_turn(chat):
+    reply = text_of(chat.say("連我在內5個人，疫後振興貸款可以借多少"))
+    assert "不含負責人為4人" in reply and "最高400萬元" in reply
+    assert "（依據：低利貸款．疫後振興（小規模））" in reply

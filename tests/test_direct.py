@@ -282,3 +282,19 @@ def test_a_calculation_is_started_only_when_the_message_asks_for_one():
     questions = ["補助", "經費科目表可以給我看嗎", "我們公司的補助申請審查到哪裡了", "诊断辅导经费多少",
                  "我想買房子可以貸款嗎", "人事費可以報嗎"]
     assert [q for q in questions if CALCULATION_CUE.search(clean_text(q))] == []
+
+
+@pytest.mark.parametrize("question", ["我們工廠7個人，能不能申請診斷輔導", "員工6人的公司可以申請診斷嗎？"])
+def test_who_may_apply_for_a_diagnosis_is_left_to_the_entry_with_its_conditions(question):
+    # not the cost split: the diagnosis entry states who may apply (10人以上 with 工廠登記)
+    assert direct_answer(question, KB) is None
+    assert direct_answer("我們工廠7個人，診斷要付多少", KB).rule == "diagnosis_split"
+
+
+def test_a_head_count_that_includes_the_owner_is_counted_without_the_owner_for_the_loan_class():
+    answer = direct_answer("連我在內5個人，疫後振興貸款可以借多少", KB)
+    assert answer is not None and answer.rule == "loan_class"
+    assert answer.entry_id == "loan_recovery_micro" and "不含負責人為4人" in answer.text
+    assert answer.figures["employees"] == 4
+    # the same head-count without the owner mentioned is the general class
+    assert direct_answer("我們5個人，疫後振興貸款可以借多少", KB).entry_id == "loan_recovery_general"
