@@ -20,7 +20,7 @@ from sqlalchemy import (JSON, Boolean, DateTime, Engine, ForeignKey, Index, Inte
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 MIGRATE_LOCK_KEY = 7_412_300_112  # PostgreSQL advisory lock held while migrating
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,8 @@ class Ticket(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # how it ended (channels/core/store/tickets.py OUTCOMES); None while open or for old tickets
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
 
 class Note(Base):
@@ -114,6 +116,16 @@ class Note(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CannedReply(Base):
+    """A reply text officers share (managed in the console)."""
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -155,6 +167,8 @@ MIGRATIONS: dict[int, Callable[[Engine], None]] = {
     1: lambda engine: None,  # the initial schema
     2: lambda engine: _add_column(engine, "conversations", "display_name", "VARCHAR(100)"),
     3: lambda engine: _v3(engine),
+    4: lambda engine: None,  # taken by another branch's step (the coordinator renumbers at merge)
+    5: lambda engine: _add_column(engine, "tickets", "outcome", "VARCHAR(30)"),   # canned_replies: create_all
 }
 
 
