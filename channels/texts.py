@@ -85,6 +85,8 @@ WIDGET_ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試
 # "no, I'd rather not leave a contact"
 EXTENSION_WORDS = ("分機", "轉")
 DECLINE_WORDS = ("不用", "不要", "不必", "不需要", "免了", "算了", "不方便", "不想", "拒絕", "不留")
+# typed instead of pressing 「留電話」 (a short message with one of these and no number): the number is asked for
+LEAVE_CONTACT_WORDS = ("留電話", "留手機", "留聯絡", "留號碼", "留email", "留信箱", "要留", "好，留")
 # words that make the rest of a contact message a preferred time to call ("下午打比較方便")
 TIME_WORDS = ("上午", "下午", "中午", "晚上", "早上", "傍晚", "白天", "點", "時前", "時後", "以後", "之前", "之後",
               "週", "星期", "禮拜", "平日", "假日", "明天", "今天", "後天", "方便", "有空", "隨時")

@@ -66,6 +66,14 @@ def test_the_leave_phone_button_asks_for_it_and_the_time_said_with_the_number_is
     assert buttons(saved[0]) == [PAYLOAD_CHANGE_CONTACT, PAYLOAD_WITHDRAW]
 
 
+def test_typing_the_buttons_words_works_like_pressing_it(tmp_path):
+    ctx, _ = make(tmp_path)
+    say(ctx, "找專人")
+    assert say(ctx, "留電話")[0].text == texts.CONTACT_ASK
+    assert ctx.store.open_ticket("web:s1").contact_attempts == 0
+    assert "不留聯絡方式" in say(ctx, "不用")[0].text
+
+
 def test_the_no_button_registers_without_a_contact(tmp_path):
     ctx, rasa = make(tmp_path)
     say(ctx, "找專人")

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..texts import DECLINE_WORDS, EXTENSION_WORDS, TIME_WORDS
+from ..texts import DECLINE_WORDS, EXTENSION_WORDS, LEAVE_CONTACT_WORDS, TIME_WORDS
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _EXT = re.compile(r"(?:#|ext\.?|" + "|".join(map(re.escape, EXTENSION_WORDS)) + r")\s*(\d{1,6})", re.I)
@@ -92,3 +92,9 @@ def looks_like_question(text: str) -> bool:
     if parse_contact(t) is not None or is_decline(t):
         return False
     return len(t) >= 6 or (len(t) >= 4 and ("?" in t or "？" in text))
+
+
+def offers_contact(text: str) -> bool:
+    """"留電話" typed (no number yet): the user wants to leave a contact."""
+    t = _fold(text or "").strip().lower()
+    return len(t) <= 20 and parse_contact(t) is None and any(w.lower() in t for w in LEAVE_CONTACT_WORDS)

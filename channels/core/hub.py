@@ -45,7 +45,7 @@ from knowledge import contract
 
 from .. import texts
 from ..rasa_client import RasaClient, RasaUnavailable
-from .contact import contact_note, is_contact_only, is_decline, looks_like_question, parse_contact
+from .contact import contact_note, is_contact_only, is_decline, looks_like_question, offers_contact, parse_contact
 from .hours import Clock, OfficeHours
 from .person import wants_person
 from .store import (ROUTED_STATES, Draft, MessageView, OfficerView, Store, TicketAction, TicketConflict,
@@ -575,7 +575,7 @@ class Hub:
             ref = texts.TICKET_REF.format(ref=ticket_ref(ticket.id))
             contact = parse_contact(text) if payload is None else None
             buttons: dict[str, Any] = {"buttons": callback_buttons()}
-            if payload == PAYLOAD_LEAVE_CONTACT:
+            if payload == PAYLOAD_LEAVE_CONTACT or (payload is None and offers_contact(text)):
                 return [Draft("system", texts.CONTACT_ASK, state_payload(ticket.state), ticket.id)]
             if contact is not None:
                 note = contact_note(text)
