@@ -347,3 +347,30 @@ def test_the_default_database_lives_in_the_instance_data_directory(monkeypatch, 
     assert Settings.from_env().database_url == f"sqlite:///{tmp_path / 'b' / 'handoff.db'}"
     monkeypatch.setenv("HANDOFF_DATABASE_URL", "postgresql+psycopg2://x@h/db")
     assert Settings.from_env().database_url == "postgresql+psycopg2://x@h/db"
+
+
+def test_search_by_text_phone_date_and_outcome_on_both_databases(store):
+    """Issue 15: ILIKE on PostgreSQL (case-insensitive), LIKE on SQLite; phone digits whatever the separators."""
+    from datetime import timedelta
+
+    from channels.core.store import SearchQuery, utcnow
+
+    old = _conv(store, "web:old")
+    store.add_message(old, "in", "user", "Deadline 是哪天？我的電話 0955 123 456")
+    t_old = store.create_ticket(old, "web", TicketState.WAITING, "requested", {})
+    store.transition(t_old.id, TicketAction.RESOLVE, outcome="called_reached")
+    new = _conv(store, "web:new")
+    store.add_message(new, "in", "user", "貸款 100% 嗎")
+    t_new = store.create_ticket(new, "web", TicketState.WAITING, "requested", {})
+    store.update_ticket(t_new.id, contact="0911-222-333")
+
+    assert store.search_tickets(SearchQuery(text="deadline")) == [t_old.id]            # case-insensitive
+    assert store.search_tickets(SearchQuery(text="100%")) == [t_new.id]                # % is literal
+    assert store.search_tickets(SearchQuery(phone_digits="0955-123-456")) == [t_old.id]
+    assert store.search_tickets(SearchQuery(phone_digits="0911222333")) == [t_new.id]
+    assert store.search_tickets(SearchQuery(outcome="called_reached")) == [t_old.id]
+    assert store.search_tickets(SearchQuery(text=f"#{t_new.id}")) == [t_new.id]
+    now = utcnow()
+    assert store.search_tickets(SearchQuery(since=now - timedelta(hours=1))) == [t_new.id, t_old.id]
+    assert store.search_tickets(SearchQuery(until=now - timedelta(days=1))) == []
+    assert store.ticket(t_old.id).outcome == "called_reached"
