@@ -252,3 +252,18 @@ def test_an_officers_day_title_count_transfer_outcome_search_keyboard_axe_and_sc
         hit.click()
         expect(page.locator("#transcript")).to_contain_text("0955-123-456")
         assert errors == []
+
+
+# ==================================================================== the real bot: no unrequested handoff
+def test_a_general_timeline_question_gets_who_knows_not_an_unrequested_handoff(stack):
+    import httpx
+
+    session = f"timeline{uuid.uuid4().hex[:12]}"
+    resp = httpx.post(f"{stack.cfg.gateway_url}/api/widget/messages",
+                      json={"session_id": session, "text": "補助款核准後多久會撥下來？"}, timeout=60)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    said = " ".join(m["text"] for m in body["messages"])
+    assert body["handoff"] is None, said                     # nobody asked for a person: no ticket
+    assert "已為您轉接專人" not in said and "非專人服務時間" not in said
+    assert "0800-000-257" in said                            # who knows
