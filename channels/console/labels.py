@@ -32,7 +32,6 @@ OUTCOME_LABELS = {
 # the plain summary of a ticket (GET /console/api/tickets/{id} → facts)
 FACT_REASON = "轉接原因"
 FACT_QUESTION = "引發轉接的問題"
-FACT_TOPIC = "當時的主題"
 FACT_CONTACT = "聯絡方式"
 FACT_CONTACT_TIME = "方便聯絡時段"
 FACT_AFTER = "轉接後補充"

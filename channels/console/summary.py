@@ -39,8 +39,7 @@ def facts(t: TicketView, messages: Sequence[MessageView]) -> list[dict[str, str]
     question = str(s.get("last_question") or "").strip()
     if question:
         out.append({"label": labels.FACT_QUESTION, "value": question})
-    if s.get("topic"):
-        out.append({"label": labels.FACT_TOPIC, "value": str(s["topic"])})
+    # (the bot's topic at handoff time is left out: it is often the previous answer's, i.e. stale)
     slots = s.get("slots") if isinstance(s.get("slots"), dict) else {}
     for key, value in slots.items():
         if value is None or value == "" or key not in labels.SLOT_LABELS:
