@@ -44,7 +44,7 @@
     assistLoading: '查詢中…', assistQuestion: '依據問題：「{question}」',
     assistUnavailable: '知識庫建議暫時無法使用。', assistNoQuestion: '使用者尚未提出問題。',
     assistNone: '知識庫中沒有相關條目。', assistInsert: '插入回覆',
-    age: '建立 {age}', waitedFor: '已等 {age}', minutesAgo: '{n} 分鐘', hoursAgo: '{h} 小時 {m} 分',
+    age: '建立於 {age}前', minutesAgo: '{n} 分鐘', hoursAgo: '{h} 小時 {m} 分',
     daysAgo: '{d} 天 {h} 小時', contactTime: '方便時段：{time}', newBadge: '新',
     outcome: '結果：{outcome}', chooseOutcome: '請先選擇結案結果。', chooseOfficer: '請選擇要轉交的專人。',
     transferNoteEmpty: '請寫一句轉交說明。', noOtherOfficer: '（沒有其他專人帳號）',
