@@ -374,3 +374,36 @@ def test_search_by_text_phone_date_and_outcome_on_both_databases(store):
     assert store.search_tickets(SearchQuery(since=now - timedelta(hours=1))) == [t_new.id, t_old.id]
     assert store.search_tickets(SearchQuery(until=now - timedelta(days=1))) == []
     assert store.ticket(t_old.id).outcome == "called_reached"
+
+
+def test_with_pg_trgm_installed_the_search_gets_a_trigram_index():
+    """A database of its own (dropped afterwards) where the owner installed pg_trgm: migrate adds the
+    index and the ILIKE search still answers."""
+    from sqlalchemy.engine import make_url
+
+    from channels.core.store import SearchQuery
+
+    name = f"h15_trgm_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name)
+    try:
+        owner = create_engine(url)
+        with owner.begin() as conn:
+            conn.execute(text("CREATE EXTENSION pg_trgm"))
+        owner.dispose()
+        store = Store(url.render_as_string(hide_password=False))
+        store.migrate()
+        with store.engine.connect() as conn:
+            indexdef = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_messages_text_trgm'")).scalar()
+        assert indexdef is not None and "gin_trgm_ops" in indexdef
+        cid = _conv(store, "web:trgm")
+        store.add_message(cid, "in", "user", "請問 ABC 公司的貸款")
+        t = store.create_ticket(cid, "web", TicketState.WAITING, "requested", {})
+        assert store.search_tickets(SearchQuery(text="abc 公司")) == [t.id]
+        store.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -168,8 +168,28 @@ MIGRATIONS: dict[int, Callable[[Engine], None]] = {
     2: lambda engine: _add_column(engine, "conversations", "display_name", "VARCHAR(100)"),
     3: lambda engine: _v3(engine),
     4: lambda engine: None,  # taken by another branch's step (the coordinator renumbers at merge)
-    5: lambda engine: _add_column(engine, "tickets", "outcome", "VARCHAR(30)"),   # canned_replies: create_all
+    5: lambda engine: _v5(engine),
 }
+
+
+def _v5(engine: Engine) -> None:
+    """The ticket's outcome (canned_replies is new: create_all makes it). On PostgreSQL with the pg_trgm
+    extension installed (by the database's owner: ``CREATE EXTENSION pg_trgm``), a trigram index lets the
+    console's search (ILIKE '%…%') on message text use an index; without it the search still works."""
+    _add_column(engine, "tickets", "outcome", "VARCHAR(30)")
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.begin() as conn:
+            schema = conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                       "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+            if schema is None:
+                logger.info("pg_trgm is not installed: the console search runs without a trigram index")
+                return
+            conn.execute(text(f'CREATE INDEX IF NOT EXISTS ix_messages_text_trgm ON messages '
+                              f'USING gin (text "{schema}".gin_trgm_ops)'))
+    except (OperationalError, ProgrammingError) as exc:   # e.g. no privilege: the search works without it
+        logger.warning("no trigram index for the console search: %s", exc.__class__.__name__)
 
 
 def _v3(engine: Engine) -> None:
