@@ -77,3 +77,9 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[d
 def will_hand_off(tracker: Tracker) -> bool:
     """Whether one more unanswered question reaches the limit (then the bot skips its own reply)."""
     return count_slot(tracker.get_slot("misunderstood")) + 1 >= MISUNDERSTOOD_LIMIT
+
+
+def is_general_timeline_question(text: str) -> bool:
+    """A question about how long something takes in general, not about the user's own case."""
+    t = (text or "").strip()
+    return any(w in t for w in msg.TIMELINE_WORDS) and not any(w in t for w in msg.OWN_CASE_WORDS)

@@ -13,7 +13,7 @@ from knowledge.answering import decide
 from knowledge.retriever import AnswerPlan, Status
 
 from . import messages as msg
-from .handoff import hand_off, not_understood, reason_for, will_hand_off
+from .handoff import hand_off, is_general_timeline_question, not_understood, reason_for, will_hand_off
 from .kb import (CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, say_outcome, topic_button,
                  topic_buttons)
 from .metrics import METRICS
@@ -125,5 +125,11 @@ class ActionRequestHuman(Action):
             if result is not None and result.status is Status.ANSWER \
                     and result.candidates[0].entry.id != CASE_STATUS_ENTRY:
                 return answer_entry(dispatcher, result.candidates[0].entry)
+            if is_general_timeline_question(text):
+                # nobody asked for a person: say the brief does not state it and who knows (issue 15)
+                entry = RETRIEVER.get(CASE_STATUS_ENTRY)
+                dispatcher.utter_message(text=msg.TIMELINE_NOT_STATED + "\n" + entry.reply_text(),
+                                         buttons=[{"title": msg.ASK_PERSON, "payload": "/request_human"}])
+                return [SlotSet("last_entry_id", entry.id), SlotSet("misunderstood", 0)]
             events += answer_entry(dispatcher, RETRIEVER.get(CASE_STATUS_ENTRY))
         return events + hand_off(dispatcher, tracker, reason)

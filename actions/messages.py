@@ -17,6 +17,14 @@ EMPTY_MESSAGE = "請輸入您想詢問的問題，例如「診斷輔導要多少
 UNKNOWN_TOPIC = "抱歉，這個選項已失效，請直接輸入您的問題。"
 MISUNDERSTOOD_HANDOFF = "抱歉，我連續兩次沒能回答您的問題，為避免耽誤您，我請專人來協助。"
 NOT_THESE = "都不是，找專人"
+# A general question about a timeline ("補助款核准後多久會撥下來？") that NLU took for a case-status question:
+# the brief does not say, so it is answered with who knows, and a person only if the user asks.
+TIMELINE_NOT_STATED = "這個時程簡報沒有寫明，我無法提供確定的時間，以下是可以回答的窗口："
+ASK_PERSON = "找專人"
+TIMELINE_WORDS = ("多久", "多長", "何時", "什麼時候", "甚麼時候", "幾天", "幾個月", "幾週", "時程", "要等")
+# words that make it about the user's own case (then a person looks at it)
+OWN_CASE_WORDS = ("我的", "我們", "我司", "本公司", "敝公司", "案號", "統編", "送件", "送出", "申請了", "已申請",
+                  "到哪", "審到", "進度", "沒消息", "還沒", "上個月", "上週", "結果出來")
 # --- answering (issue 11): a likely answer with the runner-ups, two questions in one, English ---
 ALSO_ASKED = "您可能也想問："
 TWO_TOPICS = "您問了{count}件事，分別回答如下："

@@ -27,18 +27,19 @@ from sqlalchemy import create_engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from .core.store import OPEN_STATES, Store, open_store, utcnow
-from .core.store.schema import Conversation, Message, Note, OfficerSession, ProcessedEvent, Ticket
+from .core.store.schema import Conversation, Message, Note, OfficerSession, PhoneRef, ProcessedEvent, Ticket
 from .settings import Settings, var_dir
 
 OPEN = [s.value for s in OPEN_STATES]
 
 
 def _erase_conversations(s: Session, ids: Sequence[str]) -> dict[str, int]:
-    counts = {"messages": 0, "notes": 0, "tickets": 0, "conversations": 0}
+    counts = {"messages": 0, "notes": 0, "tickets": 0, "conversations": 0, "phone_refs": 0}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start:start + 500])
         tickets = select(Ticket.id).where(Ticket.conversation_id.in_(chunk))
         counts["messages"] += s.execute(delete(Message).where(Message.conversation_id.in_(chunk))).rowcount
+        counts["phone_refs"] += s.execute(delete(PhoneRef).where(PhoneRef.conversation_id.in_(chunk))).rowcount
         counts["notes"] += s.execute(delete(Note).where(Note.ticket_id.in_(tickets))).rowcount
         counts["tickets"] += s.execute(delete(Ticket).where(Ticket.conversation_id.in_(chunk))).rowcount
         counts["conversations"] += s.execute(delete(Conversation).where(Conversation.id.in_(chunk))).rowcount
@@ -57,6 +58,8 @@ def purge_store(store: Store, older_than: timedelta, now: datetime | None = None
         counts["messages"] += s.execute(delete(Message).where(
             Message.created_at < cutoff, Message.conversation_id.not_in(open_conversations),
             (Message.direction == "out") | Message.handled_at.is_not(None))).rowcount
+        counts["phone_refs"] += s.execute(delete(PhoneRef).where(
+            PhoneRef.created_at < cutoff, PhoneRef.conversation_id.not_in(open_conversations))).rowcount
         old_tickets = select(Ticket.id).where(Ticket.state.not_in(OPEN), Ticket.resolved_at < cutoff)
         s.execute(update(Message).where(Message.ticket_id.in_(old_tickets)).values(ticket_id=None))
         counts["notes"] += s.execute(delete(Note).where(Note.ticket_id.in_(old_tickets))).rowcount

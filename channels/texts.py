@@ -20,9 +20,15 @@ HANDOFF_IN_HOURS = ("已為您轉接專人（{reason}）。目前排隊第{posit
 WAIT_MEASURED = "最近專人通常約{minutes}分鐘內回覆"
 WAIT_DEFAULT = "專人通常約{minutes}分鐘內回覆"            # HANDOFF_TYPICAL_WAIT_MINUTES set by operations
 WAIT_UNKNOWN = "專人會依排隊順序盡快回覆，等候時間視當時案件量而定"  # no measurement and no setting
-HANDOFF_OUT_OF_HOURS = ("目前非專人服務時間（{hours}）。請留下聯絡電話或Email，專人將於{when}起依序與您聯繫；"
-                        "若不想留資料，請回覆「不用」，專人上班後會在這個對話回覆您。")
+HANDOFF_OUT_OF_HOURS = ("目前非專人服務時間（{hours}）。請留下聯絡電話或Email（可附上方便聯絡的時段），"
+                        "專人將於{when}起依序與您聯繫；若不想留資料，請回覆「不用」，專人上班後會在這個對話回覆您。")
+# a short reference the user can quote later (added after every handoff message that opens or confirms a ticket)
+TICKET_REF = "您的案件編號：{ref}。"
+TICKET_REF_FORMAT = "#{id}"
+# a complaint opens with an apology before the handoff text
+COMPLAINT_APOLOGY = "造成您的不便，非常抱歉。"
 CONTACT_SAVED = "已記下您的聯絡方式：{contact}。專人將於{when}起與您聯繫。在那之前，我仍可以回答計畫相關問題。"
+CONTACT_TIME_SAVED = "方便聯絡的時段「{note}」也已轉給專人。"
 CONTACT_DECLINED = "好的，不留聯絡方式。專人將於{when}起在這個對話回覆您。在那之前，我仍可以回答計畫相關問題。"
 CONTACT_INVALID = ("這看起來不是有效的電話或Email，請再輸入一次（例如 0912345678、02-2345-6789 或 name@example.com），"
                    "或回覆「不用」。")
@@ -30,7 +36,21 @@ CONTACT_GAVE_UP = "我還是沒能辨識聯絡方式，已先為您登記，專�
 # too many open handoff tickets from one network address (Hub.open_tickets_per_origin): no new ticket
 HANDOFF_CAPPED = ("目前從您的網路位置送出的專人服務請求已達上限，專人會先處理排隊中的案件。"
                   "請稍後再試；急件請來電洽詢專線。我仍可以回答計畫相關問題。")
+# while the bot waits for a contact, a question is answered and this reminder follows (with two buttons)
+CONTACT_REMINDER = "若仍需要專人回電，請留下電話或Email；不需要的話請按「不用」。"
+CONTACT_ASK = "請輸入電話或Email，也可以附上方便聯絡的時段（例如：0912345678 下午比較方便）。"
+CONTACT_CHANGE_ASK = "請直接輸入新的電話或Email，也可以附上方便聯絡的時段。"
+CONTACT_CHANGED = "已更新您的聯絡方式：{contact}。專人將於{when}起與您聯繫。"
+CALLBACK_WITHDRAWN = "已取消專人回電（案件編號：{ref}）。之後如有需要，隨時輸入「找專人」。"
+HANDOFF_BUTTON_STALE = "這個按鈕所屬的專人服務已結束或已處理；如仍需要專人，請輸入「找專人」。"
+# buttons offered with the handoff messages (titles; their payloads are the hub's own)
+BUTTON_LEAVE_PHONE = "留電話"
+BUTTON_NO_CONTACT = "不用"
+BUTTON_CHANGE_CONTACT = "更改聯絡方式"
+BUTTON_WITHDRAW = "取消專人回電"
 QUEUE_ACK = "已收到您的留言，會一併轉給專人，請稍候（目前排隊第{position}位）。"
+OFFICER_TRANSFERRED = "您的問題已轉由專人「{name}」接續服務。"
+TRANSFER_NOTE = "{frm} 轉交給 {to}：{note}"      # kept as a note on the ticket (officers read it)
 OFFICER_JOINED = "專人「{name}」已加入對話，接下來由專人為您服務。"
 BOT_BACK = "專人服務已結束，謝謝您的耐心。接下來由線上小幫手繼續為您服務，有需要隨時輸入「找專人」。"
 UPSTREAM_DOWN = "抱歉，系統暫時忙碌，您的訊息已保存，請稍後再試一次；急件請來電洽詢專線。"
@@ -69,6 +89,11 @@ WIDGET_ERR_TOO_FAST = "訊息傳送得太頻繁了，請稍候{seconds}秒再試
 # "no, I'd rather not leave a contact"
 EXTENSION_WORDS = ("分機", "轉")
 DECLINE_WORDS = ("不用", "不要", "不必", "不需要", "免了", "算了", "不方便", "不想", "拒絕", "不留")
+# typed instead of pressing 「留電話」 (a short message with one of these and no number): the number is asked for
+LEAVE_CONTACT_WORDS = ("留電話", "留手機", "留聯絡", "留號碼", "留email", "留信箱", "要留", "好，留")
+# words that make the rest of a contact message a preferred time to call ("下午打比較方便")
+TIME_WORDS = ("上午", "下午", "中午", "晚上", "早上", "傍晚", "白天", "點", "時前", "時後", "以後", "之前", "之後",
+              "週", "星期", "禮拜", "平日", "假日", "明天", "今天", "後天", "方便", "有空", "隨時")
 
 # A calculation card as LINE draws it (channels/line/messages.py). The card's own words (headline,
 # amount, steps, headings) come from the action server; these are used only where a card leaves one out.

@@ -59,6 +59,16 @@ def mask(text: str) -> str:
     return _PHONE.sub(_phone, out)
 
 
+def phone_numbers(text: str) -> list[str]:
+    """The Taiwan phone numbers in ``text`` as plain digits in national form (``0912345678``)."""
+    found = []
+    for m in _PHONE.finditer(text or ""):
+        if _is_phone(m.group(0)):
+            digits = _ascii_digits(m.group(0))
+            found.append("0" + digits[3:] if digits.startswith("886") else digits)
+    return found
+
+
 def redact(text: str) -> str:
     """``text`` with ID/residence-permit numbers, emails, phone numbers and LINE user ids replaced by
     ``***`` (for logs: nothing of them is kept)."""

@@ -216,3 +216,18 @@ def test_a_card_leads_with_a_plain_sentence_and_names_the_next_step_from_the_kno
     assert loan["limit_text"] == "3,500萬元" and loan["limit_label"] == "轉型發展專案貸款額度上限"
     assert loan["plain"].index("約55.8萬元（估算）") < loan["plain"].index("3,500萬元")
     assert "0800-056-476" in loan["next_step"] and "0800-056-476" in kb.get("loan_application_flow").answer
+
+
+@pytest.mark.parametrize("text", ["補助款核准後多久會撥下來？", "診斷輔導申請後大概要等幾天"])
+def test_a_general_timeline_question_is_answered_with_who_knows_not_handed_off(act, text):
+    *_, knowledge_actions, _ = act
+    messages, events = run(knowledge_actions.ActionRequestHuman, tracker(text, "case_status"))
+    assert customs(messages) == []                               # no unrequested handoff
+    assert "0800-000-257" in messages[0]["text"] and "沒有寫明" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human"]
+
+
+def test_a_question_about_the_users_own_case_is_still_handed_off(act):
+    *_, knowledge_actions, _ = act
+    messages, _ = run(knowledge_actions.ActionRequestHuman, tracker("我們上個月送件，多久會有結果", "case_status"))
+    assert customs(messages)[0]["reason"] == contract.CASE_STATUS

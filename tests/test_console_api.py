@@ -314,7 +314,7 @@ def test_full_path_from_request_to_resolution(env):
     assert queue.status_code == 200
     [item] = queue.json()["tickets"]
     assert item["id"] == tid and item["state"] == "waiting"
-    assert item["reason_label"] == texts.REASONS["requested"]
+    assert item["reason_label"] == console.labels.REASONS["requested"]   # written for the officer
     assert isinstance(item["waiting_seconds"], int) and item["waiting_seconds"] >= 0
     assert item["summary"]["slots"] == {"employees": 25, "total_budget": 8_000_000}
     assert c.get("/console/api/tickets", params={"states": "with_officer"}).json()["tickets"] == []
@@ -460,7 +460,7 @@ def test_assist_suggests_three_entries_for_the_last_user_question(env):
     assert body["question"] == "請問以大帶小的補助上限是多少" and body["available"] is True
     assert env.retriever.questions == ["請問以大帶小的補助上限是多少"]
     assert [e["id"] for e in body["entries"]] == ["entry_0", "entry_1", "entry_2"]
-    assert set(body["entries"][0]) == {"id", "title", "citation", "score", "text"}
+    assert set(body["entries"][0]) == {"id", "title", "citation", "score", "text", "reply"}
     assert body["entries"][0]["text"] == "回覆內容0：請問以大帶小的補助上限是多少"
     override = c.get(f"/console/api/tickets/{tid}/assist", params={"q": "低碳化"}).json()
     assert override["question"] == "低碳化" and env.retriever.questions[-1] == "低碳化"
@@ -528,3 +528,75 @@ def test_cli_creates_an_officer_who_can_log_in(tmp_path):
         assert stored_hash.startswith("$argon2id$") and "chen-new-secret-99" not in stored_hash
     finally:
         ctx.store.dispose()
+
+
+# ---------------------------------------------------------------- issue 15: the officer's working day
+def test_plain_summary_facts_after_the_handoff_and_assist_in_the_officers_voice(env):
+    env.user_says("今天天氣如何")
+    tid = waiting_ticket(env)
+    env.user_says("我們公司有25人，想問診斷輔導費用")
+    c = env.client()
+    login(c)
+    detail = c.get(f"/console/api/tickets/{tid}").json()["ticket"]
+    facts = {(f["label"], f["value"]) for f in detail["facts"]}
+    labels = console.labels
+    assert (labels.FACT_REF, f"#{tid}") in facts and detail["ref"] == f"#{tid}"
+    assert (labels.FACT_REASON, labels.REASONS["requested"]) in facts
+    assert (labels.SLOT_LABELS["employees"], "25") in facts
+    assert (labels.SLOT_LABELS["total_budget"], "8,000,000 元") in facts
+    assert (labels.FACT_AFTER, "我們公司有25人，想問診斷輔導費用") in facts     # given after the handoff
+    assert not any(key in str(detail["facts"]) for key in ("request_text", "topic_id", "slots"))
+    assert detail["age_seconds"] >= 0
+    # 建議回覆 from the question after a bare 「找專人」, not the small talk before it
+    body = c.get(f"/console/api/tickets/{tid}/assist").json()
+    assert body["question"] == "我們公司有25人，想問診斷輔導費用"
+    assert console.labels.ASSIST_REPLY.split("{")[0] in body["entries"][0]["reply"]
+
+
+def test_officer_reply_drops_the_bots_citation():
+    from channels.console.summary import officer_reply
+    reply = officer_reply("診斷輔導要多少錢", "政府負擔大部分經費。\n（依據：診斷輔導．輔導經費）")
+    assert "依據" not in reply and "政府負擔大部分經費。" in reply and "診斷輔導要多少錢" in reply
+
+
+def test_transfer_resolve_with_outcome_canned_replies_and_search(env):
+    tid = waiting_ticket(env)
+    env.user_says("我的電話是 0933-444-555")
+    wang, lee = env.client(), env.client()
+    csrf, csrf_lee = login(wang), login(lee, "lee", PW_LEE)
+    officers = {o["username"]: o["id"] for o in wang.get("/console/api/officers").json()["officers"]}
+    assert post(wang, f"/console/api/tickets/{tid}/transfer", csrf,
+                {"officer_id": officers["lee"], "text": "x"}).status_code == 409     # not claimed yet
+    assert post(wang, f"/console/api/tickets/{tid}/claim", csrf).status_code == 200
+    assert post(wang, f"/console/api/tickets/{tid}/transfer", csrf,
+                {"officer_id": officers["wang"], "text": "x"}).status_code == 422    # not to oneself
+    assert post(wang, f"/console/api/tickets/{tid}/transfer", csrf,
+                {"officer_id": 999, "text": "x"}).status_code == 422
+    moved = post(wang, f"/console/api/tickets/{tid}/transfer", csrf,
+                 {"officer_id": officers["lee"], "text": "貸款問題，麻煩你"})
+    assert moved.status_code == 200 and moved.json()["ticket"]["officer"] == "李大華"
+    assert post(wang, f"/console/api/tickets/{tid}/reply", csrf, {"text": "x"}).status_code == 409
+    assert post(lee, f"/console/api/tickets/{tid}/resolve", csrf_lee, {"outcome": "maybe"}).status_code == 422
+    done = post(lee, f"/console/api/tickets/{tid}/resolve", csrf_lee, {"outcome": "called_no_answer"})
+    assert done.status_code == 200 and done.json()["ticket"]["outcome"] == "called_no_answer"
+    assert done.json()["ticket"]["outcome_label"] == console.labels.OUTCOME_LABELS["called_no_answer"]
+
+    # a phone number typed in the chat is stored masked (issue 13) and still found by its keyed hash
+    assert "0933-444-555" not in str([m.text for m in env.ctx.store.messages(env.ctx.store.ticket(tid).conversation_id)])
+    for written in ("0933444555", "0933-444-555", "+886 933 444 555"):
+        found = wang.get("/console/api/search", params={"phone": written}).json()["tickets"]
+        assert [t["id"] for t in found] == [tid], written
+    assert wang.get("/console/api/search", params={"phone": "0933444556"}).json()["tickets"] == []
+    assert wang.get("/console/api/search", params={"q": "電話是"}).json()["tickets"][0]["id"] == tid
+    assert wang.get("/console/api/search", params={"outcome": "answered"}).json()["tickets"] == []
+    assert wang.get("/console/api/search", params={"from": "2001-01-01", "to": "2001-01-02"}).json()["tickets"] == []
+    assert wang.get("/console/api/search", params={"from": "yesterday"}).status_code == 422
+
+    added = post(wang, "/console/api/canned", csrf, {"title": "索取統編", "text": "請提供公司統一編號，以便查詢。"})
+    assert added.status_code == 200
+    assert post(wang, "/console/api/canned", csrf, {"title": "", "text": "x"}).status_code == 422
+    listed = lee.get("/console/api/canned").json()["replies"]       # shared between officers
+    assert [r["title"] for r in listed] == ["索取統編"]
+    assert post(lee, f"/console/api/canned/{listed[0]['id']}/delete", csrf_lee).status_code == 200
+    assert lee.get("/console/api/canned").json()["replies"] == []
+    assert post(lee, f"/console/api/canned/{listed[0]['id']}/delete", csrf_lee).status_code == 404

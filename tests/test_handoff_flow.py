@@ -86,7 +86,7 @@ def test_officer_takes_over_in_the_console_and_hands_back_to_the_bot(stack, offi
         assert "案件進度" in console.inner_text("body")
         console.locator("[data-testid=assist-insert]").first.click()
         inserted = console.input_value("#reply-text")
-        assert "（依據：" in inserted
+        assert inserted.startswith("您好") and "（依據：" not in inserted    # in the officer's voice
         reply = "您好，我是林專員。您的案件進度我幫您查詢，請提供公司統一編號。"
         console.fill("#reply-text", reply)
         console.click("#reply-send")
@@ -107,8 +107,9 @@ def test_officer_takes_over_in_the_console_and_hands_back_to_the_bot(stack, offi
         assert shot.stat().st_size > 20_000
         screenshot(user, "widget-with-officer")
 
-        console.on("dialog", lambda d: d.accept())
-        console.click("#resolve")
+        console.click("#resolve")                 # resolving asks how it ended
+        console.select_option("#resolve-outcome", "answered")
+        console.click("#resolve-confirm")
         console.wait_for_selector("#ticket-state[data-state=resolved]", timeout=20_000)
         user.wait_for_selector("text=專人服務已結束", timeout=20_000)
         bot_before = user.locator("[data-testid=msg-bot]").count()

@@ -48,9 +48,9 @@ def _conv(store: Store, cid: str = "web:abc") -> str:
 
 
 def test_migrate_is_idempotent_and_records_the_version(store):
-    assert store.migrate() == store.migrate() == SCHEMA_VERSION == 4
+    assert store.migrate() == store.migrate() == SCHEMA_VERSION == 5
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3, 4]
+        assert conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars().all() == [1, 2, 3, 4, 5]
 
 
 def test_messages_in_both_directions_are_kept_in_order(store):
@@ -347,3 +347,63 @@ def test_the_default_database_lives_in_the_instance_data_directory(monkeypatch, 
     assert Settings.from_env().database_url == f"sqlite:///{tmp_path / 'b' / 'handoff.db'}"
     monkeypatch.setenv("HANDOFF_DATABASE_URL", "postgresql+psycopg2://x@h/db")
     assert Settings.from_env().database_url == "postgresql+psycopg2://x@h/db"
+
+
+def test_search_by_text_phone_date_and_outcome_on_both_databases(store):
+    """Issue 15: ILIKE on PostgreSQL (case-insensitive), LIKE on SQLite; phone digits whatever the separators."""
+    from datetime import timedelta
+
+    from channels.core.store import SearchQuery, utcnow
+
+    old = _conv(store, "web:old")
+    store.add_message(old, "in", "user", "Deadline 是哪天？我的電話 0955 123 456")
+    t_old = store.create_ticket(old, "web", TicketState.WAITING, "requested", {})
+    store.transition(t_old.id, TicketAction.RESOLVE, outcome="called_reached")
+    new = _conv(store, "web:new")
+    store.add_message(new, "in", "user", "貸款 100% 嗎")
+    t_new = store.create_ticket(new, "web", TicketState.WAITING, "requested", {})
+    store.update_ticket(t_new.id, contact="0911-222-333")
+
+    assert store.search_tickets(SearchQuery(text="deadline")) == [t_old.id]            # case-insensitive
+    assert store.search_tickets(SearchQuery(text="100%")) == [t_new.id]                # % is literal
+    assert store.search_tickets(SearchQuery(phone_digits="0955-123-456")) == [t_old.id]
+    assert store.search_tickets(SearchQuery(phone_digits="0911222333")) == [t_new.id]
+    assert store.search_tickets(SearchQuery(outcome="called_reached")) == [t_old.id]
+    assert store.search_tickets(SearchQuery(text=f"#{t_new.id}")) == [t_new.id]
+    now = utcnow()
+    assert store.search_tickets(SearchQuery(since=now - timedelta(hours=1))) == [t_new.id, t_old.id]
+    assert store.search_tickets(SearchQuery(until=now - timedelta(days=1))) == []
+    assert store.ticket(t_old.id).outcome == "called_reached"
+
+
+def test_with_pg_trgm_installed_the_search_gets_a_trigram_index():
+    """A database of its own (dropped afterwards) where the owner installed pg_trgm: migrate adds the
+    index and the ILIKE search still answers."""
+    from sqlalchemy.engine import make_url
+
+    from channels.core.store import SearchQuery
+
+    name = f"h15_trgm_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name)
+    try:
+        owner = create_engine(url)
+        with owner.begin() as conn:
+            conn.execute(text("CREATE EXTENSION pg_trgm"))
+        owner.dispose()
+        store = Store(url.render_as_string(hide_password=False))
+        store.migrate()
+        with store.engine.connect() as conn:
+            indexdef = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_messages_text_trgm'")).scalar()
+        assert indexdef is not None and "gin_trgm_ops" in indexdef
+        cid = _conv(store, "web:trgm")
+        store.add_message(cid, "in", "user", "請問 ABC 公司的貸款")
+        t = store.create_ticket(cid, "web", TicketState.WAITING, "requested", {})
+        assert store.search_tickets(SearchQuery(text="abc 公司")) == [t.id]
+        store.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

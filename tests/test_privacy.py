@@ -125,13 +125,13 @@ def test_purge_deletes_what_is_older_than_the_period_everywhere(env, tmp_path):
 
 def test_erase_deletes_one_conversation_with_its_ticket_and_tracker(env, tmp_path):
     store = env.ctx.store
-    env.user_says("找專人", "gone")
+    env.user_says("找專人，手機 0912-345-678", "gone")
     env.user_says("找專人", "stays")
     ticket = store.open_ticket("web:gone")
     store.add_note(ticket.id, store.officers()[0].id, "客戶來電")
     tracker = _tracker(tmp_path / "tracker.db", [("web:gone", time.time()), ("web:stays", time.time())])
     counts = privacy.erase_store(store, "web:gone")
-    assert counts == {"messages": 2, "notes": 1, "tickets": 1, "conversations": 1}
+    assert counts == {"messages": 2, "notes": 1, "tickets": 1, "conversations": 1, "phone_refs": 1}
     assert store.messages("web:gone") == [] and store.open_ticket("web:gone") is None
     assert store.open_ticket("web:stays") is not None
     assert privacy.erase_tracker(tracker, "web:gone") == 1

@@ -28,6 +28,14 @@ Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also
   422 empty text or more than 2000 characters.
 - ``GET /console/api/updates?ticket=<id>&since=<cursor>`` → {now, tickets, ticket, messages (those
   after the cursor), notes, cursor}: the page short-polls it every ~2 s.
+- ``/resolve`` takes an optional {outcome} (answered, called_reached, called_no_answer, rescheduled,
+  spam), stored with the ticket (422 for another value).
+- ``POST /console/api/tickets/{id}/transfer`` {officer_id, text} → {ticket}: the holder hands it over.
+- ``GET /console/api/officers`` → {officers}; ``GET /console/api/canned`` → {replies};
+  ``POST /console/api/canned`` {title, text} → {reply}; ``POST /console/api/canned/{id}/delete``.
+- ``GET /console/api/search?q=&phone=&from=YYYY-MM-DD&to=YYYY-MM-DD&outcome=`` → {tickets} (newest first).
+- Ticket JSON also carries ``ref`` (the reference the user was told), ``facts`` (the plain summary,
+  detail only), ``age_seconds``, ``outcome_label`` and a ``reason_label`` written for officers.
 """
 from __future__ import annotations
 
@@ -37,7 +45,7 @@ import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator
 
@@ -49,12 +57,14 @@ from fastapi.routing import APIRoute
 
 from .. import texts
 from ..context import Context
+from ..core.hours import TAIPEI
 from ..core.passwords import HashingBusy, PasswordPool, default_pool, needs_rehash
+from ..core.person import wants_person
 from ..core.ratelimit import LoginGuard
 from ..core.textsafe import MAX_DB_ID, TooLarge, is_poison, parse_json, plain_int, read_limited
-from ..core.store import (OPEN_STATES, MessageView, NotFound, OfficerView, TicketConflict, TicketState, TicketView,
-                          iter_states, utcnow)
-from . import labels
+from ..core.store import (OPEN_STATES, OUTCOMES, MessageView, NotFound, OfficerView, SearchQuery, TicketConflict,
+                          TicketState, TicketView, iter_states, utcnow)
+from . import labels, summary as plain
 
 logger = logging.getLogger(__name__)
 
@@ -200,8 +210,11 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
     def ticket_json(t: TicketView) -> dict[str, Any]:
         data = t.to_json(now=utcnow())  # timestamps are real time; ctx.clock is for office hours
         data["waiting_seconds"] = max(0, data["waiting_seconds"])
-        data["reason_label"] = texts.REASONS.get(t.reason, t.reason)
+        data["reason_label"] = labels.REASONS.get(t.reason, texts.REASONS.get(t.reason, t.reason))
         data["state_label"] = labels.STATE_LABELS.get(t.state, t.state.value)
+        data["ref"] = plain.ticket_ref(t.id)
+        data["age_seconds"] = max(0, int((utcnow() - t.created_at).total_seconds()))
+        data["outcome_label"] = labels.OUTCOME_LABELS.get(t.outcome or "", None)
         return data
 
     def conflict(exc: TicketConflict) -> ApiError:
@@ -379,7 +392,9 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
         t = await load_ticket(ticket_id)
         messages = await db(all_messages, t.conversation_id)
         notes = await db(store.notes, t.id)
-        return JSONResponse({"now": utcnow().isoformat(), "ticket": ticket_json(t),
+        data = ticket_json(t)
+        data["facts"] = plain.facts(t, messages)
+        return JSONResponse({"now": utcnow().isoformat(), "ticket": data,
                              "messages": [_message_json(m) for m in messages],
                              "notes": [n.to_json() for n in notes],
                              "cursor": messages[-1].id if messages else 0})
@@ -389,8 +404,13 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
         t = await load_ticket(ticket_id)
         if is_poison(q):
             raise ApiError(422, labels.MSG_POISON)
-        question = (q or "").strip()[:300] or (await db(store.last_user_text, t.conversation_id)) or \
-            str(t.summary.get("last_question") or "")
+        # the question that caused the handoff (not the latest message, which may be small talk)
+        question = (q or "").strip()[:300] or plain.handoff_question(t)
+        if not question or wants_person(question):   # a bare 「找專人」: the first real question after it
+            later = [m.text for m in await db(store.ticket_messages, t.id, "user")
+                     if m.text and not wants_person(m.text)]
+            question = (later[0] if later else "") or question or \
+                (await db(store.last_user_text, t.conversation_id)) or ""
         entries: list[dict[str, Any]] = []
         available = bool(ctx.assist.enabled)
         if available and question:
@@ -401,6 +421,8 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
                 available = False
             if ctx.assist.error:
                 available = False
+        for e in entries:
+            e["reply"] = plain.officer_reply(question, str(e.get("text") or ""))
         return JSONResponse({"question": question, "entries": entries, "available": available})
 
     # ---------------------------------------------------------------- actions
@@ -431,9 +453,15 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
         return JSONResponse({"note": note.to_json()})
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
-    async def resolve(ticket_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
+    async def resolve(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        data = await _json_body(request, required=False)
+        outcome = data.get("outcome")
+        choosable = [o for o in OUTCOMES if o != "withdrawn"]     # withdrawn: only the user does that
+        if outcome is not None and outcome not in choosable:
+            raise ApiError(422, labels.MSG_BAD_OUTCOME.format(
+                choices="、".join(labels.OUTCOME_LABELS[o] for o in choosable)))
         with ticket_errors():
-            t = await hub.resolve(ticket_id, auth.officer)
+            t = await hub.resolve(ticket_id, auth.officer, outcome)
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/spam")
@@ -442,6 +470,69 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
         with ticket_errors():
             t = await hub.resolve(ticket_id, auth.officer, spam=True)
         return JSONResponse({"ticket": ticket_json(t)})
+
+    @r.post("/console/api/tickets/{ticket_id}/transfer")
+    async def transfer(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        data = await _json_body(request, required=True)
+        to_id = data.get("officer_id")
+        if not isinstance(to_id, int) or isinstance(to_id, bool):
+            raise ApiError(422, labels.MSG_BAD_OFFICER)
+        if to_id == auth.officer.id:
+            raise ApiError(422, labels.MSG_TRANSFER_SELF)
+        to = next((o for o in await db(store.officers) if o.id == to_id), None)
+        if to is None:
+            raise ApiError(422, labels.MSG_BAD_OFFICER)
+        note = _check_text(data, labels.WHAT_TRANSFER)
+        with ticket_errors():
+            t = await hub.transfer(ticket_id, auth.officer, to, note)
+        return JSONResponse({"ticket": ticket_json(t)})
+
+    @r.get("/console/api/officers")
+    async def officers(auth: Auth = Depends(session)) -> Response:
+        return JSONResponse({"officers": [_officer_json(o) for o in await db(store.officers)]})
+
+    # ---------------------------------------------------------------- canned replies (shared)
+    @r.get("/console/api/canned")
+    async def canned(auth: Auth = Depends(session)) -> Response:
+        return JSONResponse({"replies": [c.to_json() for c in await db(store.canned_replies)]})
+
+    @r.post("/console/api/canned")
+    async def add_canned(request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        data = await _json_body(request, required=True)
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip() or len(title.strip()) > 60:
+            raise ApiError(422, labels.MSG_CANNED_TITLE)
+        text = _check_text(data, labels.WHAT_CANNED)
+        reply = await db(store.add_canned_reply, title.strip(), text, auth.officer.id)
+        return JSONResponse({"reply": reply.to_json()})
+
+    @r.post("/console/api/canned/{reply_id}/delete")
+    async def delete_canned(reply_id: TicketId, auth: Auth = Depends(session_csrf)) -> Response:
+        if not await db(store.delete_canned_reply, reply_id):
+            raise ApiError(404, labels.MSG_CANNED_NOT_FOUND)
+        return JSONResponse({"ok": True})
+
+    # ---------------------------------------------------------------- search
+    def day_start(value: str | None) -> datetime | None:
+        if not value:
+            return None
+        try:
+            d = date.fromisoformat(value)
+        except ValueError:
+            raise ApiError(422, labels.MSG_BAD_DATE) from None
+        return datetime(d.year, d.month, d.day, tzinfo=TAIPEI)
+
+    @r.get("/console/api/search")
+    async def search(request: Request, auth: Auth = Depends(session)) -> Response:
+        p = request.query_params   # ("from" is a Python keyword: read the query string itself)
+        since = day_start(p.get("from"))
+        until = day_start(p.get("to"))
+        query = SearchQuery(text=(p.get("q") or "").strip()[:100], phone_digits=(p.get("phone") or "")[:30],
+                            since=since, until=until + timedelta(days=1) if until else None,
+                            outcome=(p.get("outcome") or None), limit=50)
+        ids = await db(store.search_tickets, query)
+        found = [await db(store.ticket, i) for i in ids]
+        return JSONResponse({"tickets": [ticket_json(t) for t in found]})
 
     # ---------------------------------------------------------------- short polling
     @r.get("/console/api/updates")

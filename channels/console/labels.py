@@ -13,6 +13,51 @@ STATE_LABELS = {
     TicketState.RESOLVED: "已結案",
 }
 
+# handoff reason code (knowledge/contract.py) → what it tells the officer (the user's wording is texts.REASONS)
+REASONS = {
+    "requested": "使用者要求專人",
+    "complaint": "陳情／申訴（請先致歉）",
+    "case_status": "詢問案件進度或審查結果",
+    "misunderstood": "小幫手連續答不出來",
+}
+# how a ticket ended (core/store/tickets.OUTCOMES)
+OUTCOME_LABELS = {
+    "answered": "已回答",
+    "called_reached": "已回電・有聯繫上",
+    "called_no_answer": "已回電・未接",
+    "rescheduled": "改約時間",
+    "spam": "騷擾／無效",
+    "withdrawn": "使用者取消回電",
+}
+# the plain summary of a ticket (GET /console/api/tickets/{id} → facts)
+FACT_REASON = "轉接原因"
+FACT_QUESTION = "引發轉接的問題"
+FACT_CONTACT = "聯絡方式"
+FACT_CONTACT_TIME = "方便聯絡時段"
+FACT_AFTER = "轉接後補充"
+FACT_REF = "案件編號"
+FACT_BOT_DOWN = "小幫手當時無法回應"
+SLOT_LABELS = {
+    "manufacturing": "製造業", "sme": "中小企業", "employees": "員工人數", "lead_factory": "以大帶小",
+    "track": "轉型方向", "total_budget": "計畫總經費", "cost_items": "經費科目", "company_capital": "實收資本額",
+    "transformation_plan": "有轉型計畫", "loan_purpose": "資金用途", "capital_spending": "資本性支出",
+    "loan_amount": "貸款金額",
+}
+YES, NO = "是", "否"
+MONEY = "{n} 元"
+# 建議回覆 inserted in the officer's voice (the bot's citation wording removed)
+CITATION_PATTERN = r"[（(]\s*依據[:：][^）)]*[）)]"     # the bot's citation, left out of an officer's reply
+LIST_SEP = "、"
+ASSIST_REPLY = "您好，關於您詢問的「{question}」：\n{answer}\n如有其他問題，歡迎再告訴我。"
+MSG_BAD_OUTCOME = "請選擇結案結果：{choices}。"
+MSG_BAD_OFFICER = "請選擇要轉交的專人。"
+MSG_TRANSFER_SELF = "不能轉交給自己。"
+MSG_CANNED_TITLE = "罐頭回覆的標題需為 1～60 字。"
+MSG_CANNED_NOT_FOUND = "找不到這則罐頭回覆。"
+MSG_BAD_DATE = "日期格式需為 YYYY-MM-DD。"
+WHAT_CANNED = "罐頭回覆內容"
+WHAT_TRANSFER = "轉交說明"
+
 # the console API's answers to officers (every error is {"detail": one of these})
 MSG_LOGIN_REQUIRED = "請先登入。"
 MSG_BAD_LOGIN = "帳號或密碼錯誤。"

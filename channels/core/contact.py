@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from ..texts import DECLINE_WORDS, EXTENSION_WORDS
+from ..texts import DECLINE_WORDS, EXTENSION_WORDS, LEAVE_CONTACT_WORDS, TIME_WORDS
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _EXT = re.compile(r"(?:#|ext\.?|" + "|".join(map(re.escape, EXTENSION_WORDS)) + r")\s*(\d{1,6})", re.I)
@@ -80,3 +80,43 @@ def parse_contact(text: str) -> Contact | None:
 def is_decline(text: str) -> bool:
     t = _fold(text or "").strip()
     return len(t) <= 20 and any(w in t for w in DECLINE_WORDS)
+
+
+_PHONE_SPAN = re.compile(r"(?:\+?886[\s\-]?|0)[\d\s\-()]{7,14}\d")
+_CLAUSES = re.compile(r"[，,。.；;！!？?、\s　~～]+")
+NOTE_LIMIT = 60
+
+
+def contact_note(text: str) -> str | None:
+    """What a message gives beside its contact that says when to call ("下午打比較方便"): the clauses
+    with a time word once the phone number, extension and email are taken out; None if there is none."""
+    t = _fold(text or "")
+    t = _EMAIL.sub(" ", t)
+    t = _EXT.sub(" ", t)
+    t = _PHONE_SPAN.sub(" ", t)
+    kept = [c for c in _CLAUSES.split(t) if c and any(w in c for w in TIME_WORDS)]
+    if not kept:
+        return None
+    note = "，".join(kept)
+    return note[:NOTE_LIMIT]
+
+
+def is_contact_only(text: str) -> bool:
+    """A message that is a contact (and perhaps a time to call), not a question with a number in it."""
+    t = _fold(text or "").strip()
+    return parse_contact(t) is not None and len(t) <= 60 and "?" not in t and "？" not in t
+
+
+def looks_like_question(text: str) -> bool:
+    """Not a contact, not a refusal, but something to answer: a question or a sentence (at least six
+    characters, or four with a question mark). Short noise ("嗯", "？") is not."""
+    t = re.sub(r"[\s　]+", "", _fold(text or ""))
+    if parse_contact(t) is not None or is_decline(t):
+        return False
+    return len(t) >= 6 or (len(t) >= 4 and ("?" in t or "？" in text))
+
+
+def offers_contact(text: str) -> bool:
+    """"留電話" typed (no number yet): the user wants to leave a contact."""
+    t = _fold(text or "").strip().lower()
+    return len(t) <= 20 and parse_contact(t) is None and any(w.lower() in t for w in LEAVE_CONTACT_WORDS)

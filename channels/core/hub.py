@@ -49,10 +49,10 @@ from observe import logs
 from .. import texts
 from ..metrics import GatewayMetrics, answer_kinds
 from ..rasa_client import RasaClient, RasaUnavailable
-from .contact import is_decline, parse_contact
+from .contact import contact_note, is_contact_only, is_decline, looks_like_question, offers_contact, parse_contact
 from .hours import Clock, OfficeHours
 from .person import wants_person
-from observe.pii import has_pii, mask
+from observe.pii import has_pii, mask, phone_numbers
 from .store import (ROUTED_STATES, Draft, MessageView, OfficerView, Store, TicketAction, TicketConflict,
                     TicketState, TicketView, refusal, utcnow)
 
@@ -67,6 +67,32 @@ RETRY_MIN_S = 1.0             # background retries: first wait after a failure, 
 RETRY_MAX_S = 10.0
 RETRY_CONCURRENCY = 4        # conversations answered side by side by the background task
 RETRY_IDLE_S = 2.0            # how often the background task looks for pending messages when all is well
+
+# payloads of the buttons the hub itself offers around a handoff (never sent to Rasa)
+PAYLOAD_LEAVE_CONTACT = "/handoff_leave_contact"
+PAYLOAD_NO_CONTACT = "/handoff_no_contact"
+PAYLOAD_CHANGE_CONTACT = "/handoff_change_contact"
+PAYLOAD_WITHDRAW = "/handoff_withdraw"
+HUB_PAYLOADS = (PAYLOAD_LEAVE_CONTACT, PAYLOAD_NO_CONTACT, PAYLOAD_CHANGE_CONTACT, PAYLOAD_WITHDRAW)
+
+
+def ticket_ref(ticket_id: int) -> str:
+    """The short reference a user is told and an officer can search for."""
+    return texts.TICKET_REF_FORMAT.format(id=ticket_id)
+
+
+def _buttons(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"title": title, "payload": payload} for title, payload in pairs]
+
+
+def contact_buttons() -> list[dict[str, str]]:
+    """「留電話」/「不用」: offered while the bot waits for a contact."""
+    return _buttons((texts.BUTTON_LEAVE_PHONE, PAYLOAD_LEAVE_CONTACT), (texts.BUTTON_NO_CONTACT, PAYLOAD_NO_CONTACT))
+
+
+def callback_buttons() -> list[dict[str, str]]:
+    """Change or withdraw a registered callback."""
+    return _buttons((texts.BUTTON_CHANGE_CONTACT, PAYLOAD_CHANGE_CONTACT), (texts.BUTTON_WITHDRAW, PAYLOAD_WITHDRAW))
 
 
 def state_payload(state: TicketState, officer: str | None = None) -> dict[str, Any]:
@@ -249,7 +275,8 @@ class Hub:
             # personal data is stored (and sent to Rasa) masked; only a callback contact is read in
             # clear, by the ticket (``_turn`` masks that message once the contact is parsed)
             ticket = await self._db(self.store.open_ticket, conversation_id)
-            if ticket is None or ticket.state is not TicketState.AWAITING_CONTACT:
+            if ticket is None or ticket.state not in (TicketState.AWAITING_CONTACT, TicketState.CALLBACK):
+                await self._db(self.store.add_phone_refs, conversation_id, phone_numbers(text))
                 text = mask(text)
         try:
             stored = await self._db(self.store.add_message, conversation_id, "in", "user", text,
@@ -441,9 +468,17 @@ class Hub:
         drafts: list[Draft] = []
         if body.get("truncated"):
             drafts.append(Draft("system", texts.TOO_LONG.format(limit=MAX_USER_TEXT)))
-        drafts += await self._route(conversation_id, channel, inbound, inbound.text, body.get("payload"), routed)
-        if has_pii(inbound.text):   # a callback contact, now in the ticket's contact field only
-            await self._db(self.store.set_message_text, inbound.id, mask(inbound.text))
+        payload = body.get("payload")
+        if ticket is not None and ticket.state is TicketState.CALLBACK:
+            handled = await self._callback_message(ticket, inbound.text, payload)
+            if handled is not None:
+                await self._mask_stored(inbound)
+                return drafts + handled, ticket.id
+        if payload in HUB_PAYLOADS and (routed is None or routed.state is not TicketState.AWAITING_CONTACT):
+            # a handoff button pressed after its ticket moved on: say so, never send it to the bot
+            return drafts + [Draft("system", texts.HANDOFF_BUTTON_STALE)], None
+        drafts += await self._route(conversation_id, channel, inbound, inbound.text, payload, routed)
+        await self._mask_stored(inbound)
         return drafts, routed.id if routed is not None else None
 
     async def _route(self, conversation_id: str, channel: str, inbound: MessageView, text: str,
@@ -451,7 +486,7 @@ class Hub:
         if ticket is not None:
             logger.info("message routed to ticket", extra={"event": "to_ticket", "ticket": ticket.id,
                                                            "message_id": inbound.id})
-            return await self._ticket_message(ticket, text)
+            return await self._ticket_message(ticket, text, payload, inbound)
         message = payload or text
         if not message:
             return []
@@ -511,19 +546,26 @@ class Hub:
             reason = contract.REQUESTED
         summary = dict(custom.get("summary") or {})
         summary.setdefault("last_question", last_text)
+        apology = texts.COMPLAINT_APOLOGY if reason == contract.COMPLAINT else ""
         existing = await self._db(self.store.open_ticket, conversation_id)
         if existing is not None and existing.state is TicketState.CALLBACK:
             # already registered for a callback: say so again instead of a second ticket
             when = self.hours.describe(existing.callback_after or self.hours.next_open(self.clock()))
-            return [Draft("system", texts.CONTACT_DECLINED.format(when=when) if not existing.contact else
-                          texts.CONTACT_SAVED.format(contact=mask(existing.contact), when=when),
+            text = (texts.CONTACT_DECLINED.format(when=when) if not existing.contact else
+                    texts.CONTACT_SAVED.format(contact=mask(existing.contact), when=when))
+            return [Draft("system", apology + text + texts.TICKET_REF.format(ref=ticket_ref(existing.id)),
+                          {"buttons": callback_buttons()}, ticket_id=existing.id)]
+        if existing is not None and existing.state is TicketState.AWAITING_CONTACT:
+            # the bot asked for a person again while the contact is still asked for: no second ticket
+            return [Draft("system", apology + texts.CONTACT_REMINDER, {"buttons": contact_buttons()},
                           ticket_id=existing.id)]
         if existing is None and self.open_tickets_per_origin:
             # one address (e.g. a script opening fresh widget sessions) may not flood the officers' queue
             origin = await self._db(self.store.origin, conversation_id)
             if origin and await self._db(self.store.open_tickets_from, origin) >= self.open_tickets_per_origin:
-                logger.warning("handoff of %s refused: %d open tickets from its address already",
-                               conversation_id, self.open_tickets_per_origin)
+                logger.warning("handoff refused: %d open tickets from its address already",
+                               self.open_tickets_per_origin,
+                               extra={"event": "handoff_capped", "conversation": logs.conversation_ref(conversation_id)})
                 return [Draft("system", texts.HANDOFF_CAPPED, {"kind": "handoff_capped"})]
         now = self.clock()
         if self.hours.is_open(now):
@@ -532,34 +574,101 @@ class Hub:
             position = await self._db(self.store.queue_position, ticket.id)
             wait = await self._db(self._wait_text)
             text = texts.HANDOFF_IN_HOURS.format(reason=texts.REASONS[reason], position=position, wait=wait)
-            return [Draft("system", text, state_payload(ticket.state), ticket.id)]
+            return [Draft("system", apology + text + texts.TICKET_REF.format(ref=ticket_ref(ticket.id)),
+                          state_payload(ticket.state), ticket.id)]
         when_dt = self.hours.next_open(now)
         ticket = await self._db(self.store.create_ticket, conversation_id, channel, TicketState.AWAITING_CONTACT,
                                 reason, summary, when_dt)
         text = texts.HANDOFF_OUT_OF_HOURS.format(hours=self.hours.hours_text(), when=self.hours.describe(when_dt))
-        return [Draft("system", text, state_payload(ticket.state), ticket.id)]
+        payload = {**state_payload(ticket.state), "buttons": contact_buttons()}
+        return [Draft("system", apology + text + texts.TICKET_REF.format(ref=ticket_ref(ticket.id)), payload,
+                      ticket.id)]
 
-    async def _ticket_message(self, ticket: TicketView, text: str) -> list[Draft]:
+    async def _mask_stored(self, inbound: MessageView) -> None:
+        """A message read in clear for a callback contact is kept masked in the transcript once handled
+        (the contact itself lives in the ticket's contact field only)."""
+        if has_pii(inbound.text):
+            await self._db(self.store.add_phone_refs, inbound.conversation_id, phone_numbers(inbound.text))
+            await self._db(self.store.set_message_text, inbound.id, mask(inbound.text))
+
+    async def _register_contact(self, ticket: TicketView, contact: str, note: str | None,
+                                action: TicketAction | None) -> TicketView:
+        """Store a contact (and the time to call said with it) on the ticket; ``action``: the transition."""
+        summary = dict(ticket.summary)
+        if note:
+            summary["contact_time"] = note
+        else:
+            summary.pop("contact_time", None)
+        if action is None:
+            return await self._db(self.store.update_ticket, ticket.id, contact=contact, summary=summary)
+        return await self._db(self.store.transition, ticket.id, action, contact=contact, summary=summary)
+
+    async def _callback_message(self, ticket: TicketView, text: str, payload: str | None) -> list[Draft] | None:
+        """A message while a callback is registered: a change or withdrawal of the contact is handled
+        here; anything else (None) goes to the bot as usual."""
+        when = self.hours.describe(ticket.callback_after or self.hours.next_open(self.clock()))
+        ref = ticket_ref(ticket.id)
+        if payload == PAYLOAD_WITHDRAW:
+            summary = {**ticket.summary, "withdrawn_by_user": True}
+            await self._db(self.store.update_ticket, ticket.id, summary=summary, outcome="withdrawn")
+            closed = await self._db(self.store.transition, ticket.id, TicketAction.RESOLVE)
+            return [Draft("system", texts.CALLBACK_WITHDRAWN.format(ref=ref), state_payload(closed.state), ticket.id)]
+        if payload in (PAYLOAD_CHANGE_CONTACT, PAYLOAD_LEAVE_CONTACT):
+            return [Draft("system", texts.CONTACT_CHANGE_ASK, ticket_id=ticket.id)]
+        if payload == PAYLOAD_NO_CONTACT:
+            await self._db(self.store.update_ticket, ticket.id, contact=None)
+            return [Draft("system", texts.CONTACT_DECLINED.format(when=when) + texts.TICKET_REF.format(ref=ref),
+                          {"buttons": callback_buttons()}, ticket.id)]
+        if payload is None and is_contact_only(text):
+            contact = parse_contact(text)
+            assert contact is not None
+            await self._register_contact(ticket, contact.value, contact_note(text), None)
+            reply = texts.CONTACT_CHANGED.format(contact=mask(contact.value), when=when)
+            note = contact_note(text)
+            if note:
+                reply += texts.CONTACT_TIME_SAVED.format(note=note)
+            return [Draft("system", reply + texts.TICKET_REF.format(ref=ref), {"buttons": callback_buttons()},
+                          ticket.id)]
+        return None
+
+    async def _ticket_message(self, ticket: TicketView, text: str, payload: str | None = None,
+                              inbound: MessageView | None = None) -> list[Draft]:
         cid = ticket.conversation_id
         if ticket.state is TicketState.AWAITING_CONTACT:
             when = self.hours.describe(ticket.callback_after or self.hours.next_open(self.clock()))
-            contact = parse_contact(text)
+            ref = texts.TICKET_REF.format(ref=ticket_ref(ticket.id))
+            contact = parse_contact(text) if payload is None else None
+            buttons: dict[str, Any] = {"buttons": callback_buttons()}
+            if payload == PAYLOAD_LEAVE_CONTACT or (payload is None and offers_contact(text)):
+                return [Draft("system", texts.CONTACT_ASK, state_payload(ticket.state), ticket.id)]
             if contact is not None:
-                await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
-                               contact=contact.value)
+                note = contact_note(text)
+                await self._register_contact(ticket, contact.value, note, TicketAction.REGISTER_CALLBACK)
                 reply = texts.CONTACT_SAVED.format(contact=mask(contact.value), when=when)   # masked in the transcript
-            elif is_decline(text):
+                if note:
+                    reply += texts.CONTACT_TIME_SAVED.format(note=note)
+                reply += ref
+            elif payload == PAYLOAD_NO_CONTACT or (payload is None and is_decline(text)):
                 await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK)
-                reply = texts.CONTACT_DECLINED.format(when=when)
+                reply = texts.CONTACT_DECLINED.format(when=when) + ref
+            elif payload is None and inbound is not None and looks_like_question(text):
+                # an ordinary question: answer it (never loop on "not a valid phone"), then remind
+                answers = await self._route(cid, ticket.channel, inbound, mask(text), None, None)
+                if any(a.text == texts.CONTACT_REMINDER for a in answers):   # the bot asked for a person again
+                    return answers
+                return answers + [Draft("system", texts.CONTACT_REMINDER,
+                                        {**state_payload(TicketState.AWAITING_CONTACT), "buttons": contact_buttons()},
+                                        ticket.id)]
             elif ticket.contact_attempts + 1 >= 3:
                 await self._db(self.store.transition, ticket.id, TicketAction.REGISTER_CALLBACK,
                                contact_attempts=ticket.contact_attempts + 1)
-                reply = texts.CONTACT_GAVE_UP.format(when=when)
+                reply = texts.CONTACT_GAVE_UP.format(when=when) + ref
             else:
                 await self._db(self.store.update_ticket, ticket.id, contact_attempts=ticket.contact_attempts + 1)
                 reply = texts.CONTACT_INVALID
+                buttons = {"buttons": contact_buttons()}
             state = (await self._db(self.store.ticket, ticket.id)).state
-            return [Draft("system", reply, state_payload(state), ticket.id)]
+            return [Draft("system", reply, {**state_payload(state), **buttons}, ticket.id)]
         if ticket.state is TicketState.WAITING:
             # only the last outbound message is read (not the whole transcript: a long one must not slow a turn)
             last_out = await self._db(self.store.last_message, cid, "out")
@@ -594,14 +703,33 @@ class Hub:
         await self.push(ticket.conversation_id, [m])
         return m
 
-    async def resolve(self, ticket_id: int, officer: OfficerView, *, spam: bool = False) -> TicketView:
-        """Close the ticket (``spam``: and mark it as spam, e.g. a flood of junk requests)."""
-        extra = {"spam": True} if spam else {}
-        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id, **extra)
+    async def resolve(self, ticket_id: int, officer: OfficerView, outcome: str | None = None, *,
+                      spam: bool = False) -> TicketView:
+        """Close the ticket; ``outcome``: how it ended (store.OUTCOMES), stored with it. ``spam`` (or the
+        outcome "spam"): also flag it as spam, e.g. one of a flood of junk requests."""
+        spam = spam or outcome == "spam"
+        fields: dict[str, Any] = {"outcome": outcome or ("spam" if spam else None)}
+        if spam:
+            fields["spam"] = True
+        if fields["outcome"] is None:
+            del fields["outcome"]
+        ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id, **fields)
         await self._tell_rasa_resumed(ticket)
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
                                payload=state_payload(ticket.state))
         await self.push(ticket.conversation_id, [back])
+        return ticket
+
+    async def transfer(self, ticket_id: int, officer: OfficerView, to: OfficerView, note: str) -> TicketView:
+        """The holder hands the ticket to a colleague; the note is kept on the ticket, the user is told."""
+        ticket = await self._db(self.store.transition, ticket_id, TicketAction.TRANSFER, by=officer.id,
+                                officer_id=to.id)
+        await self._db(self.store.add_note, ticket_id, officer.id,
+                       texts.TRANSFER_NOTE.format(frm=officer.display_name, to=to.display_name, note=note).strip())
+        joined = await self._say(ticket.conversation_id, "system",
+                                 texts.OFFICER_TRANSFERRED.format(name=to.display_name), ticket_id=ticket.id,
+                                 payload=state_payload(ticket.state, to.display_name))
+        await self.push(ticket.conversation_id, [joined])
         return ticket
 
     async def _tell_rasa_resumed(self, ticket: TicketView) -> None:

@@ -35,7 +35,8 @@
     hintResolved: '此案件已結案。', hintHeldBy: '此案件由「{name}」處理中，接手後才能回覆。',
     otherOfficer: '其他專人', hintClaimFirst: '請先認領案件，才能回覆。',
     summary: { reason: '原因', lastQuestion: '最後問題', channel: '管道', user: '使用者', created: '建立時間',
-               waited: '已等候', minutes: '{minutes} 分鐘', contact: '聯絡方式', callbackAt: '預定聯繫時間' },
+               waited: '已等候', minutes: '{minutes} 分鐘', contact: '聯絡方式', callbackAt: '預定聯繫時間',
+               outcome: '結案結果' },
     officerAuthor: '專人・{name}',
     buttons: '按鈕：{titles}', buttonSep: '｜', pressed: '（按下按鈕：{payload}）',
     replyEmpty: '回覆內容不可空白。', replyLong: '回覆內容最多 {limit} 字。', noteEmpty: '備註內容不可空白。',
@@ -43,6 +44,15 @@
     assistLoading: '查詢中…', assistQuestion: '依據問題：「{question}」',
     assistUnavailable: '知識庫建議暫時無法使用。', assistNoQuestion: '使用者尚未提出問題。',
     assistNone: '知識庫中沒有相關條目。', assistInsert: '插入回覆',
+    age: '建立於 {age}前', minutesAgo: '{n} 分鐘', hoursAgo: '{h} 小時 {m} 分',
+    daysAgo: '{d} 天 {h} 小時', contactTime: '方便時段：{time}', newBadge: '新',
+    outcome: '結果：{outcome}', chooseOutcome: '請先選擇結案結果。', chooseOfficer: '請選擇要轉交的專人。',
+    transferNoteEmpty: '請寫一句轉交說明。', noOtherOfficer: '（沒有其他專人帳號）',
+    notifyTitle: '新案件', notifyBody: '有 {n} 件新案件等待處理。',
+    searchNone: '找不到符合的案件。', searchCount: '找到 {n} 件。', searchEmpty: '請輸入至少一個搜尋條件。',
+    cannedEmpty: '尚無罐頭回覆，可在下方新增。', cannedInsert: '插入', cannedDelete: '刪除',
+    cannedDeleteLabel: '刪除罐頭回覆「{title}」', cannedFields: '請填寫標題與內容。', cannedPick: '罐頭回覆…',
+    openTicket: '開啟案件 #{id}',
   };
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, (m, key) => (key in values ? String(values[key]) : m));
@@ -51,14 +61,19 @@
   const CLAIMABLE = new Set(['waiting', 'callback', 'awaiting_contact']);
   const TABS = {
     waiting: (t) => t.state === 'waiting',
+    mine: (t) => t.state === 'with_officer' && S.officer !== null && t.officer_id === S.officer.id,
     active: (t) => t.state === 'with_officer',
-    callback: (t) => t.state === 'callback' || t.state === 'awaiting_contact',
+    callback: (t) => (t.state === 'callback' || t.state === 'awaiting_contact') && !!t.contact,
+    nocontact: (t) => (t.state === 'callback' || t.state === 'awaiting_contact') && !t.contact,
   };
+  // tickets that ask for someone: new ones raise the title count, a sound and a notification
+  const NEEDS_SOMEONE = (t) => t.state === 'waiting' || t.state === 'callback' || t.state === 'awaiting_contact';
 
   const S = {
     officer: null, csrf: null, tab: 'waiting', tickets: [], queueSignature: '',
     selectedId: null, ticket: null, cursor: 0, seen: new Set(), lastUserMessageId: 0,
     drafts: new Map(), pollTimer: null, polling: false, pollAgain: false, busy: false,
+    sort: 'oldest', known: null, fresh: new Set(), searchResults: [], facts: null, canned: [], officers: [],
   };
 
   const $ = (id) => document.getElementById(id);
@@ -143,6 +158,7 @@
   function showLogin(message) {
     stopPolling();
     S.officer = null; S.csrf = null; S.selectedId = null; S.ticket = null; S.tickets = []; S.queueSignature = '';
+    S.known = null; S.fresh = new Set();
     show($('app-view'), false);
     show($('login-view'), true);
     setText('login-error', message || '');
@@ -161,6 +177,7 @@
     show($('login-view'), false);
     show($('app-view'), true);
     renderTicketEmpty();
+    loadCanned();
     refreshNow();
   }
 
@@ -235,21 +252,83 @@
   // ------------------------------------------------------------------ queue
   function applyQueue(tickets) {
     S.tickets = tickets || [];
-    const counts = { waiting: 0, active: 0, callback: 0 };
+    const counts = { waiting: 0, mine: 0, active: 0, callback: 0, nocontact: 0 };
     for (const t of S.tickets) {
       for (const [tab, test] of Object.entries(TABS)) if (test(t)) counts[tab] += 1;
     }
     for (const tab of Object.keys(TABS)) setText('count-' + tab, String(counts[tab]));
-    document.title = (counts.waiting ? '(' + counts.waiting + ') ' : '') + T.pageTitle;
+    noticeNew();
     renderQueue();
+  }
+
+  // A ticket is new until this officer opens it; the first queue after login counts as new too.
+  function noticeTitle() {
+    const n = S.fresh.size;
+    document.title = (n ? '(' + n + ') ' : '') + T.pageTitle;
+  }
+
+  function noticeNew() {
+    const open = S.tickets.filter(NEEDS_SOMEONE);
+    const ids = new Set(open.map((t) => t.id));
+    const arrived = [];
+    for (const t of open) {
+      if (S.known !== null && !S.known.has(t.id)) arrived.push(t);
+      if (S.known === null || !S.known.has(t.id)) S.fresh.add(t.id);
+    }
+    for (const id of Array.from(S.fresh)) if (!ids.has(id)) S.fresh.delete(id);
+    S.known = ids;
+    const n = S.fresh.size;
+    document.title = (n ? '(' + n + ') ' : '') + T.pageTitle;
+    if (arrived.length) alertNew(arrived.length);
+  }
+
+  function alertNew(n) {
+    if (!$('notify-toggle').checked) return;
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (Ctx) {
+        const ctx = new Ctx();
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.frequency.value = 880; gain.gain.value = 0.08;
+        osc.connect(gain); gain.connect(ctx.destination);
+        osc.start(); osc.stop(ctx.currentTime + 0.25);
+        osc.onended = () => ctx.close();
+      }
+    } catch (err) { /* no sound device: the title count still shows it */ }
+    if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
+      try { new Notification(T.notifyTitle, { body: fill(T.notifyBody, { n }) }); } catch (err) { /* ignored */ }
+    }
+  }
+
+  function onNotifyToggle() {
+    const on = $('notify-toggle').checked;
+    try { localStorage.setItem('console:notify', on ? '1' : '0'); } catch (err) { /* private mode */ }
+    if (on && 'Notification' in window && Notification.permission === 'default') Notification.requestPermission();
   }
 
   function waitingMinutes(t) { return Math.floor((t.waiting_seconds || 0) / 60); }
 
-  function renderQueue() {
+  function fmtAge(seconds) {
+    const m = Math.floor((seconds || 0) / 60);
+    if (m < 60) return fill(T.minutesAgo, { n: m });
+    const h = Math.floor(m / 60);
+    if (h < 24) return fill(T.hoursAgo, { h, m: m % 60 });
+    return fill(T.daysAgo, { d: Math.floor(h / 24), h: h % 24 });
+  }
+
+  function visibleTickets() {
+    if (S.tab === 'search') return S.searchResults;
     const items = S.tickets.filter(TABS[S.tab]);
-    const signature = JSON.stringify([S.tab, S.selectedId, items.map((t) => [t.id, t.state, t.officer,
-      t.contact, t.callback_after, waitingMinutes(t), t.summary && t.summary.last_question])]);
+    items.sort((a, b) => (S.sort === 'newest' ? -1 : 1) * (Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id));
+    return items;
+  }
+
+  function renderQueue() {
+    const items = visibleTickets();
+    const signature = JSON.stringify([S.tab, S.sort, S.selectedId, items.map((t) => [t.id, t.state, t.officer,
+      t.contact, waitingMinutes(t), Math.floor((t.age_seconds || 0) / 60), S.fresh.has(t.id),
+      t.summary && t.summary.last_question, t.summary && t.summary.contact_time])]);
     if (signature === S.queueSignature) return;
     S.queueSignature = signature;
     const list = $('queue-list');
@@ -259,43 +338,70 @@
 
   function queueItem(t) {
     const mine = S.officer && t.officer_id === S.officer.id;
+    const fresh = S.fresh.has(t.id);
     const lines = [
-      el('div', { cls: 'qi-head' }, [
-        el('span', { cls: 'qi-id', text: '#' + t.id }),
+      el('span', { cls: 'qi-head' }, [
+        el('span', { cls: 'qi-id', text: t.ref || '#' + t.id }),
         el('span', { cls: 'chip', text: T.channels[t.channel] || t.channel }),
         el('span', { cls: 'chip state-' + t.state, text: t.state_label || t.state }),
+        fresh ? el('span', { cls: 'chip new', text: T.newBadge, attrs: { 'data-testid': 'queue-new' } }) : null,
       ]),
-      ...(t.display_name ? [el('div', { cls: 'qi-name', text: t.display_name, attrs: { 'data-testid': 'queue-name' } })] : []),
-      el('div', { cls: 'qi-reason', text: t.reason_label || t.reason }),
+      ...(t.display_name ? [el('span', { cls: 'qi-name', text: t.display_name, attrs: { 'data-testid': 'queue-name' } })] : []),
+      el('span', { cls: 'qi-reason', text: t.reason_label || t.reason }),
     ];
     const question = t.summary && t.summary.last_question;
-    if (question) lines.push(el('div', { cls: 'qi-question', text: shorten(question, 60) }));
+    if (question) lines.push(el('span', { cls: 'qi-question', text: shorten(question, 60) }));
+    lines.push(el('span', { cls: 'qi-age', text: fill(T.age, { age: fmtAge(t.age_seconds) }), attrs: { 'data-testid': 'queue-age' } }));
     if (t.state === 'waiting') {
-      lines.push(el('div', { cls: 'qi-wait', text: fill(T.waited, { minutes: waitingMinutes(t) }),
+      lines.push(el('span', { cls: 'qi-wait', text: fill(T.waited, { minutes: waitingMinutes(t) }),
         attrs: { 'data-testid': 'queue-wait' } }));
     } else if (t.state === 'with_officer') {
-      lines.push(el('div', { cls: 'qi-officer' + (mine ? ' mine' : ''),
+      lines.push(el('span', { cls: 'qi-officer' + (mine ? ' mine' : ''),
         text: fill(T.holder, { name: t.officer || '—' }) + (mine ? T.mine : '') }));
+    } else if (t.state === 'resolved') {
+      if (t.outcome_label) lines.push(el('span', { cls: 'qi-contact', text: fill(T.outcome, { outcome: t.outcome_label }) }));
     } else {
-      lines.push(el('div', { cls: 'qi-contact', text: fill(T.contact, { contact: t.contact || (t.state === 'awaiting_contact' ? T.contactAsking : T.contactNone) }),
+      lines.push(el('span', { cls: 'qi-contact', text: fill(T.contact, { contact: t.contact || (t.state === 'awaiting_contact' ? T.contactAsking : T.contactNone) }),
         attrs: { 'data-testid': 'queue-contact' } }));
-      lines.push(el('div', { cls: 'qi-callback', text: fill(T.callbackAt, { time: fmtTime(t.callback_after) || '—' }),
-        attrs: { 'data-testid': 'queue-callback-after' } }));
+      const when = t.summary && t.summary.contact_time;
+      if (when) lines.push(el('span', { cls: 'qi-contact-time', text: fill(T.contactTime, { time: when }), attrs: { 'data-testid': 'queue-contact-time' } }));
     }
-    const li = el('li', {
-      cls: 'queue-item' + (t.id === S.selectedId ? ' selected' : ''),
-      attrs: { 'data-testid': 'queue-item', 'data-ticket-id': t.id, 'data-state': t.state, tabindex: 0, role: 'button',
-        'aria-current': t.id === S.selectedId ? 'true' : null },
-    }, lines);
-    li.addEventListener('click', () => selectTicket(t.id));
-    li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); selectTicket(t.id); } });
-    return li;
+    if (t.state === 'resolved' && t.contact) lines.push(el('span', { cls: 'qi-contact', text: fill(T.contact, { contact: t.contact }) }));
+    const button = el('button', { cls: 'queue-open', attrs: { type: 'button', 'aria-label': null,
+      'aria-current': t.id === S.selectedId ? 'true' : null } }, lines);
+    button.addEventListener('click', () => selectTicket(t.id));
+    return el('li', {
+      cls: 'queue-item' + (t.id === S.selectedId ? ' selected' : '') + (fresh ? ' fresh' : ''),
+      attrs: { 'data-testid': 'queue-item', 'data-ticket-id': t.id, 'data-state': t.state },
+    }, [button]);
   }
 
   function selectTab(tab) {
     S.tab = tab;
     for (const btn of document.querySelectorAll('.tab')) {
       btn.setAttribute('aria-selected', btn.dataset.tab === tab ? 'true' : 'false');
+    }
+    show($('search-form'), tab === 'search');
+    if (tab === 'search') $('search-q').focus();
+    S.queueSignature = '';
+    renderQueue();
+  }
+
+  async function onSearch(ev) {
+    if (ev) ev.preventDefault();
+    const params = new URLSearchParams();
+    for (const [key, id] of [['q', 'search-q'], ['phone', 'search-phone'], ['from', 'search-from'],
+      ['to', 'search-to'], ['outcome', 'search-outcome']]) {
+      const v = $(id).value.trim();
+      if (v) params.set(key, v);
+    }
+    if (![...params.keys()].length) { setText('search-status', T.searchEmpty); return; }
+    try {
+      const data = await api('GET', '/search?' + params.toString());
+      S.searchResults = data.tickets || [];
+      setText('search-status', S.searchResults.length ? fill(T.searchCount, { n: S.searchResults.length }) : T.searchNone);
+    } catch (err) {
+      setText('search-status', err.message);
     }
     S.queueSignature = '';
     renderQueue();
@@ -320,8 +426,11 @@
 
   async function selectTicket(id) {
     if (id === S.selectedId) return;
+    S.fresh.delete(id);
+    noticeTitle();
+    closePanels();
     saveDraft();
-    S.selectedId = id; S.ticket = null; S.cursor = 0; S.seen = new Set(); S.lastUserMessageId = 0;
+    S.selectedId = id; S.ticket = null; S.cursor = 0; S.seen = new Set(); S.lastUserMessageId = 0; S.facts = null;
     S.queueSignature = '';
     renderQueue();
     show($('ticket-empty'), false);
@@ -336,6 +445,7 @@
     try {
       const data = await api('GET', '/tickets/' + id);
       if (S.selectedId !== id) return;
+      S.facts = data.ticket.facts || null;
       applyTicket(data.ticket);
       appendMessages(data.messages);
       renderNotes(data.notes);
@@ -365,6 +475,8 @@
     $('resolve').disabled = heldByOther;
     show($('spam'), t.state !== 'resolved');
     $('spam').disabled = heldByOther;
+    show($('transfer'), mine);
+    if (t.state === 'resolved') closePanels();
     $('reply-send').disabled = !mine;
     let hint = '';
     if (t.state === 'resolved') hint = T.hintResolved;
@@ -379,28 +491,35 @@
   }
 
   function renderSummary(t) {
-    const summary = t.summary || {};
     const rows = [];
     const L = T.summary;
-    rows.push(...summaryRow(L.reason, t.reason_label || t.reason));
-    if (summary.last_question) rows.push(...summaryRow(L.lastQuestion, summary.last_question));
+    if (S.facts) {
+      for (const f of S.facts) rows.push(...summaryRow(f.label, f.value));
+    } else {
+      rows.push(...summaryRow(L.reason, t.reason_label || t.reason));
+      const summary = t.summary || {};
+      if (summary.last_question) rows.push(...summaryRow(L.lastQuestion, summary.last_question));
+      if (t.contact) rows.push(...summaryRow(L.contact, t.contact));
+    }
     rows.push(...summaryRow(L.channel, T.channels[t.channel] || t.channel));
     if (t.display_name) rows.push(...summaryRow(L.user, t.display_name));
     rows.push(...summaryRow(L.created, fmtTime(t.created_at)));
     if (t.state === 'waiting') rows.push(...summaryRow(L.waited, fill(L.minutes, { minutes: waitingMinutes(t) })));
-    if (t.contact) rows.push(...summaryRow(L.contact, t.contact));
-    if (t.callback_after) rows.push(...summaryRow(L.callbackAt, fmtTime(t.callback_after)));
-    const slots = summary.slots && typeof summary.slots === 'object' ? summary.slots : {};
-    for (const [key, value] of Object.entries(slots)) {
-      if (value === null || value === undefined || value === '') continue;
-      rows.push(...summaryRow(T.slots[key] || key, fmtValue(key, value)));
-    }
-    for (const [key, value] of Object.entries(summary)) {
-      if (key === 'last_question' || key === 'slots' || value === null || value === undefined || value === '') continue;
-      rows.push(...summaryRow(T.slots[key] || key, fmtValue(key, value)));
-    }
+    if (t.callback_after && t.state !== 'resolved') rows.push(...summaryRow(L.callbackAt, fmtTime(t.callback_after)));
+    if (t.outcome_label) rows.push(...summaryRow(L.outcome, t.outcome_label));
     const dl = $('ticket-summary');
     dl.replaceChildren(...rows);
+  }
+
+  async function refreshFacts() {
+    const id = S.selectedId;
+    if (id === null) return;
+    try {
+      const data = await api('GET', '/tickets/' + id);
+      if (S.selectedId !== id) return;
+      S.facts = data.ticket.facts || null;
+      renderSummary(data.ticket);
+    } catch (err) { /* the next poll says what is wrong */ }
   }
 
   function messageItem(m) {
@@ -441,7 +560,7 @@
       }
     }
     if (atBottom || list.children.length <= messages.length) list.scrollTop = list.scrollHeight;
-    if (newUserMessage && !$('assist-query').value.trim()) loadAssist();
+    if (newUserMessage) refreshFacts();
   }
 
   function renderNotes(notes) {
@@ -487,10 +606,61 @@
     });
   }
 
+  function closePanels() {
+    show($('resolve-panel'), false);
+    show($('transfer-panel'), false);
+  }
+
   function onResolve() {
-    return act($('resolve'), async (id) => {
-      const data = await api('POST', '/tickets/' + id + '/resolve', {});
-      if (S.selectedId === id) applyTicket(data.ticket);
+    if (S.selectedId === null || $('resolve').hidden || $('resolve').disabled) return;
+    show($('transfer-panel'), false);
+    show($('resolve-panel'), true);
+    $('resolve-outcome').focus();
+  }
+
+  function onResolveConfirm(ev) {
+    ev.preventDefault();
+    const outcome = $('resolve-outcome').value;
+    if (!outcome) { setText('ticket-error', T.chooseOutcome); $('resolve-outcome').focus(); return; }
+    return act($('resolve-confirm'), async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/resolve', { outcome });
+      if (S.selectedId === id) {
+        applyTicket(data.ticket);
+        $('resolve-outcome').value = '';
+        closePanels();
+      }
+    });
+  }
+
+  async function onTransfer() {
+    if (S.selectedId === null || $('transfer').hidden) return;
+    show($('resolve-panel'), false);
+    try {
+      const data = await api('GET', '/officers');
+      const others = (data.officers || []).filter((o) => !S.officer || o.id !== S.officer.id);
+      const select = $('transfer-officer');
+      select.replaceChildren(...(others.length ? others.map((o) => el('option', { text: o.name + '（' + o.username + '）', attrs: { value: o.id } }))
+        : [el('option', { text: T.noOtherOfficer, attrs: { value: '' } })]));
+      show($('transfer-panel'), true);
+      select.focus();
+    } catch (err) {
+      setText('ticket-error', err.message);
+    }
+  }
+
+  function onTransferConfirm(ev) {
+    ev.preventDefault();
+    const officerId = Number($('transfer-officer').value);
+    const text = $('transfer-note').value.trim();
+    if (!officerId) { setText('ticket-error', T.chooseOfficer); return; }
+    if (!text) { setText('ticket-error', T.transferNoteEmpty); $('transfer-note').focus(); return; }
+    return act($('transfer-confirm'), async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/transfer', { officer_id: officerId, text });
+      if (S.selectedId === id) {
+        applyTicket(data.ticket);
+        $('transfer-note').value = '';
+        closePanels();
+      }
     });
   }
 
@@ -557,7 +727,7 @@
     insert.addEventListener('click', () => {
       const box = $('reply-text');
       const current = box.value.trim();
-      box.value = (current ? current + '\n\n' : '') + (e.text || '');
+      box.value = (current ? current + '\n\n' : '') + (e.reply || e.text || '');
       updateCount();
       box.focus();
     });
@@ -569,6 +739,88 @@
     ]);
   }
 
+  // ------------------------------------------------------------------ canned replies (shared)
+  async function loadCanned() {
+    try {
+      const data = await api('GET', '/canned');
+      S.canned = data.replies || [];
+    } catch (err) { return; }
+    const select = $('canned-select');
+    select.replaceChildren(el('option', { text: T.cannedPick, attrs: { value: '' } }),
+      ...S.canned.map((c) => el('option', { text: c.title, attrs: { value: c.id } })));
+    const list = $('canned-list');
+    if (!S.canned.length) {
+      list.replaceChildren(el('li', { cls: 'muted small', text: T.cannedEmpty }));
+      return;
+    }
+    list.replaceChildren(...S.canned.map((c) => {
+      const insert = el('button', { cls: 'small', text: T.cannedInsert, attrs: { type: 'button', 'data-testid': 'canned-insert' } });
+      insert.addEventListener('click', () => insertText(c.text));
+      const del = el('button', { cls: 'small', text: T.cannedDelete, attrs: { type: 'button', 'aria-label': fill(T.cannedDeleteLabel, { title: c.title }) } });
+      del.addEventListener('click', async () => {
+        try { await api('POST', '/canned/' + c.id + '/delete', {}); } catch (err) { setText('assist-status', err.message); }
+        loadCanned();
+      });
+      return el('li', { cls: 'canned-item', attrs: { 'data-testid': 'canned-item' } }, [
+        el('strong', { text: c.title }), el('p', { cls: 'small', text: shorten(c.text, 80) }), insert, del]);
+    }));
+  }
+
+  function insertText(text) {
+    const box = $('reply-text');
+    const current = box.value.trim();
+    box.value = (current ? current + '\n\n' : '') + text;
+    updateCount();
+    box.focus();
+  }
+
+  async function onCannedAdd(ev) {
+    ev.preventDefault();
+    const title = $('canned-title').value.trim();
+    const text = $('canned-text').value.trim();
+    if (!title || !text) { setText('assist-status', T.cannedFields); return; }
+    try {
+      await api('POST', '/canned', { title, text });
+      $('canned-title').value = ''; $('canned-text').value = '';
+    } catch (err) { setText('assist-status', err.message); }
+    loadCanned();
+  }
+
+  function onCannedPick() {
+    const id = Number($('canned-select').value);
+    const c = S.canned.find((x) => x.id === id);
+    if (c) insertText(c.text);
+    $('canned-select').value = '';
+  }
+
+  // ------------------------------------------------------------------ keyboard
+  function nextTicket(step) {
+    const items = visibleTickets();
+    if (!items.length) return;
+    const at = items.findIndex((t) => t.id === S.selectedId);
+    const next = items[at === -1 ? 0 : (at + step + items.length) % items.length];
+    selectTicket(next.id).then(() => {
+      const node = document.querySelector('.queue-item[data-ticket-id="' + next.id + '"] .queue-open');
+      if (node) node.focus();
+    });
+  }
+
+  function onKey(ev) {
+    if (!S.officer || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === 'Escape') { closePanels(); return; }
+    const target = ev.target;
+    const typing = target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
+    if (typing) return;
+    const key = ev.key.toLowerCase();
+    if (key === 'n' || key === 'j') { ev.preventDefault(); nextTicket(1); }
+    else if (key === 'k') { ev.preventDefault(); nextTicket(-1); }
+    else if (key === 'c' && S.ticket && !$('claim').hidden) { ev.preventDefault(); onClaim(false); }
+    else if (key === 'r' && S.ticket) { ev.preventDefault(); $('reply-text').focus(); }
+    else if (key === 'e' && S.ticket) { ev.preventDefault(); onResolve(); }
+    else if (key === 't' && S.ticket) { ev.preventDefault(); onTransfer(); }
+    else if (key === '/') { ev.preventDefault(); selectTab('search'); }
+  }
+
   // ------------------------------------------------------------------ start
   function bind() {
     $('login-form').addEventListener('submit', onLogin);
@@ -578,6 +830,18 @@
     $('take-over').addEventListener('click', () => onClaim(true));
     $('resolve').addEventListener('click', onResolve);
     $('spam').addEventListener('click', onSpam);
+    $('resolve-panel').addEventListener('submit', onResolveConfirm);
+    $('resolve-cancel').addEventListener('click', closePanels);
+    $('transfer').addEventListener('click', onTransfer);
+    $('transfer-panel').addEventListener('submit', onTransferConfirm);
+    $('transfer-cancel').addEventListener('click', closePanels);
+    $('search-form').addEventListener('submit', onSearch);
+    $('queue-sort').addEventListener('change', () => { S.sort = $('queue-sort').value; S.queueSignature = ''; renderQueue(); });
+    $('canned-form').addEventListener('submit', onCannedAdd);
+    $('canned-select').addEventListener('change', onCannedPick);
+    $('notify-toggle').addEventListener('change', onNotifyToggle);
+    try { $('notify-toggle').checked = localStorage.getItem('console:notify') === '1'; } catch (err) { /* private mode */ }
+    document.addEventListener('keydown', onKey);
     $('reply-form').addEventListener('submit', onReply);
     $('reply-text').addEventListener('input', updateCount);
     $('reply-text').addEventListener('keydown', (ev) => {

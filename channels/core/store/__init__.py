@@ -28,17 +28,19 @@ from sqlalchemy.orm import sessionmaker
 from .conversations import ConversationStore, Draft, MessageView
 from .officers import OfficerStore, OfficerView
 from .schema import SCHEMA_VERSION, migrate, utcnow
-from .tickets import (OPEN_STATES, ROUTED_STATES, RULES, NotFound, NoteView, Refusal, TicketAction, TicketConflict,
-                      TicketState, TicketStore, TicketView, iter_states, refusal)
+from .tickets import (OPEN_STATES, OUTCOMES, ROUTED_STATES, RULES, CannedReplyView, CannedStore, NotFound, NoteView,
+                      Refusal, SearchQuery, TicketAction, TicketConflict, TicketState, TicketStore, TicketView,
+                      iter_states, refusal)
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Draft", "Store", "MessageView", "TicketView", "NoteView", "OfficerView", "TicketState", "TicketAction",
            "RULES", "Refusal", "refusal", "TicketConflict", "NotFound", "ROUTED_STATES", "OPEN_STATES",
-           "SCHEMA_VERSION", "iter_states", "utcnow", "open_store", "restrict_file"]
+           "SCHEMA_VERSION", "iter_states", "utcnow", "open_store", "restrict_file", "OUTCOMES", "CannedReplyView",
+           "SearchQuery"]
 
 
-class Store(ConversationStore, TicketStore, OfficerStore):
+class Store(ConversationStore, TicketStore, CannedStore, OfficerStore):
     def __init__(self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None):
         self.url = url
         args = dict(connect_args or {})

@@ -9,6 +9,9 @@ must not break a history read or a replay).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
@@ -18,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..textsafe import scrub
-from .schema import Conversation, Message, Officer, ProcessedEvent, aware, as_utc, utcnow
+from .schema import AppKey, Conversation, Message, Officer, PhoneRef, ProcessedEvent, aware, as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -282,3 +285,28 @@ class ConversationStore:
             return True
         except IntegrityError:
             return False
+
+    # ------------------------------------------------------------ phone numbers, findable but not kept
+    def phone_digest(self, digits: str) -> str:
+        """HMAC-SHA256 of a phone number's digits (national form) with this installation's key."""
+        key = getattr(self, "_phone_key", None)
+        if key is None:
+            with self._sessions() as s:
+                row = s.get(AppKey, "phone_ref")
+            if row is None:
+                try:
+                    with self._sessions.begin() as s:
+                        s.add(AppKey(name="phone_ref", value=secrets.token_hex(32)))
+                except IntegrityError:   # another gateway made it first
+                    pass
+                with self._sessions() as s:
+                    row = s.get(AppKey, "phone_ref")
+            key = self._phone_key = bytes.fromhex(row.value)
+        return hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def add_phone_refs(self, conversation_id: str, numbers: Sequence[str]) -> None:
+        """Remember (as keyed hashes) the phone numbers a masked message held."""
+        digests = {self.phone_digest(n) for n in numbers}
+        if digests:
+            with self._sessions.begin() as s:
+                s.add_all(PhoneRef(conversation_id=conversation_id, digest=d) for d in sorted(digests))

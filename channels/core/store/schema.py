@@ -20,7 +20,7 @@ from sqlalchemy import (JSON, Boolean, DateTime, Engine, ForeignKey, Index, Inte
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATE_LOCK_KEY = 7_412_300_112  # PostgreSQL advisory lock held while migrating
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,8 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     spam: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())   # marked as spam (v4)
+    # how it ended (channels/core/store/tickets.py OUTCOMES); None while open or for old tickets
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
 
 class Note(Base):
@@ -117,6 +119,33 @@ class Note(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneRef(Base):
+    """A keyed hash (HMAC-SHA256, key in ``app_keys``) of a phone number a user's message held: the
+    message is stored masked (PDPA), and officers can still find the conversation by that number (v5)."""
+    __tablename__ = "phone_refs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppKey(Base):
+    """Random keys this installation made for itself (shared by every gateway on the database)."""
+    __tablename__ = "app_keys"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class CannedReply(Base):
+    """A reply text officers share (managed in the console)."""
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -159,7 +188,29 @@ MIGRATIONS: dict[int, Callable[[Engine], None]] = {
     2: lambda engine: _add_column(engine, "conversations", "display_name", "VARCHAR(100)"),
     3: lambda engine: _v3(engine),
     4: lambda engine: _v4(engine),
+    5: lambda engine: _v5(engine),
 }
+
+
+def _v5(engine: Engine) -> None:
+    """The ticket's outcome, phone_refs and app_keys (canned_replies is new: create_all makes it). On PostgreSQL with the pg_trgm
+    extension installed (by the database's owner: ``CREATE EXTENSION pg_trgm``), a trigram index lets the
+    console's search (ILIKE '%…%') on message text use an index; without it the search still works."""
+    _add_column(engine, "tickets", "outcome", "VARCHAR(30)")
+    Base.metadata.create_all(engine, tables=[PhoneRef.__table__, AppKey.__table__])   # if missing
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.begin() as conn:
+            schema = conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                       "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+            if schema is None:
+                logger.info("pg_trgm is not installed: the console search runs without a trigram index")
+                return
+            conn.execute(text(f'CREATE INDEX IF NOT EXISTS ix_messages_text_trgm ON messages '
+                              f'USING gin (text "{schema}".gin_trgm_ops)'))
+    except (OperationalError, ProgrammingError) as exc:   # e.g. no privilege: the search works without it
+        logger.warning("no trigram index for the console search: %s", exc.__class__.__name__)
 
 
 def _v3(engine: Engine) -> None:

@@ -10,7 +10,9 @@ from typing import Any, Iterator, Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .schema import Conversation, Note, Officer, Ticket, aware, as_utc, utcnow
+from sqlalchemy import or_
+
+from .schema import CannedReply, Conversation, Message, Note, Officer, PhoneRef, Ticket, aware, as_utc, utcnow
 
 
 class TicketState(str, enum.Enum):
@@ -32,6 +34,11 @@ class TicketAction(str, enum.Enum):
     REPLY = "reply"                           # the holder writes to the user (no change of state)
     REGISTER_CALLBACK = "register_callback"   # out of hours: contact given, declined or not understood
     RESOLVE = "resolve"                       # an officer closes the ticket; the bot answers again
+    TRANSFER = "transfer"                     # the holder hands the ticket to another officer (with a note)
+
+
+# How a ticket ended (stored when an officer resolves it; "withdrawn": the user cancelled the callback).
+OUTCOMES = ("answered", "called_reached", "called_no_answer", "rescheduled", "spam", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ RULES: dict[TicketAction, Rule] = {
     TicketAction.REPLY: Rule(frozenset({TicketState.WITH_OFFICER}), None, holder_only=True),
     TicketAction.REGISTER_CALLBACK: Rule(frozenset({TicketState.AWAITING_CONTACT}), TicketState.CALLBACK,
                                          holder_only=False),
+    TicketAction.TRANSFER: Rule(frozenset({TicketState.WITH_OFFICER}), TicketState.WITH_OFFICER, holder_only=True),
     TicketAction.RESOLVE: Rule(frozenset({TicketState.WITH_OFFICER, TicketState.WAITING, TicketState.CALLBACK,
                                           TicketState.AWAITING_CONTACT}), TicketState.RESOLVED, holder_only=True),
 }
@@ -104,6 +112,7 @@ class TicketView:
     claimed_at: datetime | None
     resolved_at: datetime | None
     spam: bool = False
+    outcome: str | None = None
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         now = now or utcnow()
@@ -115,6 +124,7 @@ class TicketView:
                 "created_at": self.created_at.isoformat(),
                 "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
                 "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None, "spam": self.spam,
+                "outcome": self.outcome,
                 "waiting_seconds": int(((self.claimed_at or now) - self.created_at).total_seconds())}
 
 
@@ -251,7 +261,7 @@ class TicketStore:
             now = utcnow()
             values: dict[str, Any] = {"state": rule.to.value, "updated_at": now,
                                       **{k: as_utc(v) for k, v in fields.items()}}
-            if by is not None:
+            if by is not None and "officer_id" not in fields:
                 values["officer_id"] = by
             if rule.to is TicketState.WITH_OFFICER and t.claimed_at is None:
                 values["claimed_at"] = now
@@ -284,7 +294,7 @@ class TicketStore:
         conv = s.get(Conversation, t.conversation_id)
         return TicketView(t.id, t.conversation_id, t.channel, TicketState(t.state), t.reason, dict(t.summary or {}),
                           t.contact, t.contact_attempts, conv.display_name if conv else None, t.officer_id, name, aware(t.callback_after),
-                          aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at), bool(t.spam))
+                          aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at), bool(t.spam), t.outcome)
 
     def add_note(self, ticket_id: int, officer_id: int, text: str) -> NoteView:
         with self._sessions.begin() as s:
@@ -301,3 +311,95 @@ class TicketStore:
             rows = s.execute(select(Note, Officer.display_name).join(Officer, Officer.id == Note.officer_id)
                              .where(Note.ticket_id == ticket_id).order_by(Note.id)).all()
             return [NoteView(n.id, n.ticket_id, name, n.text, aware(n.created_at)) for n, name in rows]
+
+
+@dataclass(frozen=True)
+class CannedReplyView:
+    id: int
+    title: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "text": self.text}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Past tickets by words of their conversation (or summary/contact), a phone number, a date
+    range (created, Taipei days given as UTC bounds) and an outcome; all optional, combined with AND."""
+    text: str = ""
+    phone_digits: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    outcome: str | None = None
+    limit: int = 50
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class CannedStore:
+    """The shared canned replies, and searching past tickets."""
+    _sessions: sessionmaker[Session]
+
+    def canned_replies(self) -> list[CannedReplyView]:
+        with self._sessions() as s:
+            return [CannedReplyView(c.id, c.title, c.text)
+                    for c in s.scalars(select(CannedReply).order_by(CannedReply.title, CannedReply.id))]
+
+    def add_canned_reply(self, title: str, text: str, officer_id: int | None) -> CannedReplyView:
+        with self._sessions.begin() as s:
+            c = CannedReply(title=title, text=text, created_by=officer_id)
+            s.add(c)
+            s.flush()
+            return CannedReplyView(c.id, c.title, c.text)
+
+    def delete_canned_reply(self, reply_id: int) -> bool:
+        with self._sessions.begin() as s:
+            c = s.get(CannedReply, reply_id)
+            if c is None:
+                return False
+            s.delete(c)
+            return True
+
+    def search_tickets(self, q: SearchQuery) -> list[int]:
+        """Ids of matching tickets, newest first. Text: ILIKE on PostgreSQL (a trigram index serves it
+        when the pg_trgm extension is there), LIKE on SQLite; a phone number matches its digits in the
+        contact or in any message, whatever the separators, or a number typed in the chat (stored masked)
+        by its keyed hash."""
+        with self._sessions() as s:
+            stmt = select(Ticket.id)
+            pg = s.get_bind().dialect.name == "postgresql"
+            if q.text:
+                pattern = f"%{_like_escape(q.text)}%"
+                like = (lambda col: col.ilike(pattern, escape="\\")) if pg else \
+                    (lambda col: col.like(pattern, escape="\\"))
+                in_messages = select(Message.id).where(Message.conversation_id == Ticket.conversation_id,
+                                                       like(Message.text)).exists()
+                conditions = [in_messages, like(Ticket.contact)]
+                digits = "".join(ch for ch in q.text if ch.isdigit())
+                if q.text.lstrip("#").isdigit():
+                    conditions.append(Ticket.id == int(q.text.lstrip("#")))
+                elif digits and len(digits) >= 6:
+                    conditions.append(func.replace(Ticket.contact, "-", "").like(f"%{digits}%"))
+                stmt = stmt.where(or_(*conditions))
+            if q.phone_digits:
+                digits = "".join(ch for ch in q.phone_digits if ch.isdigit())
+                if digits:
+                    stripped = func.replace(func.replace(func.replace(Message.text, "-", ""), " ", ""), "#", "")
+                    in_messages = select(Message.id).where(Message.conversation_id == Ticket.conversation_id,
+                                                           stripped.like(f"%{digits}%")).exists()
+                    national = "0" + digits[3:] if digits.startswith("886") else digits
+                    # typed in the chat, the number is stored masked: its keyed hash finds it (phone_refs)
+                    by_ref = select(PhoneRef.id).where(PhoneRef.conversation_id == Ticket.conversation_id,
+                                                       PhoneRef.digest == self.phone_digest(national)).exists()
+                    stmt = stmt.where(or_(func.replace(Ticket.contact, "-", "").like(f"%{digits}%"), in_messages,
+                                          by_ref))
+            if q.since is not None:
+                stmt = stmt.where(Ticket.created_at >= as_utc(q.since))
+            if q.until is not None:
+                stmt = stmt.where(Ticket.created_at < as_utc(q.until))
+            if q.outcome:
+                stmt = stmt.where(Ticket.outcome == q.outcome)
+            return list(s.scalars(stmt.order_by(Ticket.id.desc()).limit(q.limit)))

@@ -49,6 +49,11 @@
     close: "關閉對話視窗",
     inputLabel: "輸入您的問題",
     placeholder: "請輸入問題，例如：診斷輔導要多少錢",
+    placeholders: {                 // what the input expects while a handoff is in this state
+      awaiting_contact: "請輸入電話或Email（可附方便時段），或直接提問",
+      waiting: "輸入要補充給專人的內容",
+      with_officer: "輸入要回覆專人的內容"
+    },
     send: "送出",
     log: "對話內容",
     banner: "連線中斷，重新連線中…",
@@ -404,6 +409,8 @@
     if (status.textContent !== d.text) { status.textContent = d.text; }
     status.setAttribute("data-state", d.state);
     root.setAttribute("data-handoff", d.state);
+    var wanted = (state.handoff && T.placeholders[state.handoff.state]) || T.placeholder;
+    if (input.getAttribute("placeholder") !== wanted) { input.setAttribute("placeholder", wanted); }
   }
 
   function matchPending(m) {
