@@ -94,7 +94,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     from .console import api as console
     from .line import webhook as line
     from .widget import api as widget
+    from .widget import feedback as widget_feedback
     app.include_router(widget.router(ctx))
+    app.include_router(widget_feedback.router(ctx))
     app.include_router(line.router(ctx))
     app.include_router(console.router(ctx))
 

@@ -14,7 +14,8 @@ from typing import Any, Literal, TypedDict
 HANDOFF = "handoff"              # bot → gateway: open a ticket (the user never sees this payload)
 CALC_RESULT = "calc_result"      # bot → channels: a calculation result, drawn as a card
 HANDOFF_STATE = "handoff_state"  # gateway → channels: the ticket's state changed (header label)
-PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE)
+CSAT = "csat"                    # gateway → channels: the satisfaction question after an officer resolved
+PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE, CSAT)
 
 
 class HandoffSummary(TypedDict, total=False):

@@ -45,6 +45,7 @@ from knowledge import contract
 
 from .. import texts
 from ..rasa_client import RasaClient, RasaUnavailable
+from .answers import classify
 from .contact import is_decline, parse_contact
 from .hours import Clock, OfficeHours
 from .person import wants_person
@@ -70,6 +71,14 @@ def state_payload(state: TicketState, officer: str | None = None) -> dict[str, A
     if officer is not None:
         custom["officer"] = officer
     return {"custom": custom}
+
+
+def csat_question(ticket_id: int) -> dict[str, Any]:
+    """The custom payload of the satisfaction question (contract.CSAT): the options as channels show them."""
+    return {"type": contract.CSAT, "ticket_id": ticket_id,
+            "options": [{"score": k, "label": v} for k, v in texts.CSAT_SCORES.items()],
+            "skip": texts.CSAT_SKIP, "thanks": texts.CSAT_THANKS, "skipped": texts.CSAT_SKIPPED,
+            "comment_thanks": texts.CSAT_COMMENT_THANKS}
 
 
 class Delivery(Protocol):
@@ -370,9 +379,18 @@ class Hub:
             stored = await self._db(self.store.finish_turn, m.id, self.owner, drafts, ticket_id=ticket_id)
             if stored is None:
                 return replies, Outcome.BUSY
+            await self._record_answers(m, stored)
             replies += stored
             i += 1
         return replies, Outcome.DONE
+
+    async def _record_answers(self, inbound: MessageView, stored: Sequence[MessageView]) -> None:
+        """Answer events for the dashboard; a failure here never affects the answer."""
+        try:
+            await self._db(self.store.record_answers, inbound.conversation_id,
+                           inbound.conversation_id.split(":", 1)[0], inbound.id, inbound.text, stored)
+        except Exception:
+            logger.exception("could not record the answer events of message %s", inbound.id)
 
     async def _fail(self, m: MessageView) -> list[MessageView]:
         stored = await self._db(self.store.finish_turn, m.id, self.owner,
@@ -442,6 +460,9 @@ class Hub:
                 body["custom"] = custom
             if not a.get("text") and not body:
                 continue
+            tag = classify(a.get("text") or "", body.get("buttons"), custom)
+            if tag is not None:   # analytics, and the 👍/👎 under an answer
+                body["answer"] = tag
             out.append(Draft("bot", a.get("text") or "", body or None))
         if not out:  # Rasa answers [] when its action server is down: not an answer
             raise BotDown("empty reply", empty=True)
@@ -536,12 +557,27 @@ class Hub:
         await self.push(ticket.conversation_id, [m])
         return m
 
-    async def resolve(self, ticket_id: int, officer: OfficerView) -> TicketView:
+    async def resolve(self, ticket_id: int, officer: OfficerView, *, spam: bool = False,
+                      reached: bool | None = None) -> TicketView:
+        """Close the ticket; the bot answers again. Unless the officer marked it spam, a user an
+        officer helped is asked once how satisfied they are (1–5, skippable; ``csat_question``)."""
         ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id)
         await self._tell_rasa_resumed(ticket)
+        ask = not spam and ticket.claimed_at is not None
+        try:
+            await self._db(self.store.record_outcome, ticket.id, spam=spam, reached=reached, ask_csat=ask)
+        except Exception:   # the ticket is resolved all the same
+            logger.exception("could not record the outcome of ticket %s", ticket.id)
+            ask = False
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
                                payload=state_payload(ticket.state))
-        await self.push(ticket.conversation_id, [back])
+        out = [back]
+        if ask:
+            question = await self._say(ticket.conversation_id, "system", texts.CSAT_ASK, ticket_id=ticket.id,
+                                       payload={"custom": csat_question(ticket.id)})
+            await self._db(self.store.set_csat_message, ticket.id, question.id)
+            out.append(question)
+        await self.push(ticket.conversation_id, out)
         return ticket
 
     async def _tell_rasa_resumed(self, ticket: TicketView) -> None:

@@ -1,0 +1,281 @@
+"""Every figure of the supervisor dashboard for a period, from the handoff database.
+
+Plain Python over a few aggregate queries (SQLite and PostgreSQL alike); no web framework here.
+A period is ``[start, end)`` in UTC. Definitions (each tested against a generated set):
+
+- conversations: conversations with at least one user message in the period; messages: user
+  messages (``in``) and all messages in the period;
+- contained: of those conversations, the ones with no ticket created in the period (settled by the
+  bot alone); ``containment`` = contained / conversations;
+- handoffs by reason: tickets created in the period, by reason; ``out_of_hours``: those opened
+  outside office hours (they have a callback time); ``no_officer``: opened in office hours and
+  resolved or still open without ever being claimed;
+- queue wait (in-hours tickets claimed): claimed − created, median and 80th percentile (nearest
+  rank); first response: the first officer message − created; resolution: resolved − created; both
+  counted in office hours only (``office_seconds``), median and mean;
+- callbacks: requested (out-of-hours tickets with a contact), made (claimed by an officer),
+  reached (the officer marked it reached when resolving);
+- close reasons of tickets resolved in the period: spam, callback reached / not reached, resolved;
+- bot feedback: 👍 / (👍+👎) over the ratings given in the period, per answer kind too;
+- CSAT (people): asked, answered, skipped, mean 1–5 and the distribution;
+- top topics: knowledge entries answered most (answer, direct and calc events);
+- unanswered: the questions the bot could not answer, 👎'd answers and "misunderstood" handoffs
+  (grouped by similarity in ``grouping.py``).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Sequence
+
+from sqlalchemy import and_, func, select
+
+from .hours import OfficeHours
+from .store import Store
+from .store.analytics_schema import AnswerEvent, Feedback, TicketOutcome
+from .store.schema import Message, Ticket, as_utc, aware
+
+TOP_TOPICS = 10
+MAX_UNANSWERED = 2000      # questions read for the unanswered list (newest first)
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100) of ``values``; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def office_seconds(hours: OfficeHours, start: datetime, end: datetime) -> float:
+    """Seconds between ``start`` and ``end`` that fall in office hours (working days, open → close)."""
+    if end <= start:
+        return 0.0
+    tz = hours.tz
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    total = 0.0
+    day: date = local_start.date()
+    for _ in range(800):       # a ticket open for more than two years counts two years
+        if day > local_end.date():
+            break
+        if hours.is_working_day(day):
+            opens = datetime.combine(day, hours.open_at, tz)
+            closes = datetime.combine(day, hours.close_at, tz)
+            lo, hi = max(opens, local_start), min(closes, local_end)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        day += timedelta(days=1)
+    return total
+
+
+def _summary(values: Sequence[float]) -> dict[str, float | int | None]:
+    return {"count": len(values), "median": statistics.median(values) if values else None,
+            "mean": statistics.fmean(values) if values else None, "p80": percentile(values, 80)}
+
+
+@dataclass
+class Dashboard:
+    start: datetime
+    end: datetime
+    conversations: int = 0
+    user_messages: int = 0
+    messages: int = 0
+    contained: int = 0
+    containment: float | None = None
+    handoffs: int = 0
+    handoffs_by_reason: dict[str, int] = field(default_factory=dict)
+    out_of_hours: int = 0
+    no_officer: int = 0
+    queue_wait: dict[str, Any] = field(default_factory=dict)           # seconds
+    first_response: dict[str, Any] = field(default_factory=dict)       # office-hours seconds
+    resolution: dict[str, Any] = field(default_factory=dict)           # office-hours seconds
+    callbacks: dict[str, int] = field(default_factory=dict)            # requested, made, reached
+    close_reasons: dict[str, int] = field(default_factory=dict)
+    feedback: dict[str, Any] = field(default_factory=dict)             # up, down, rate, by_kind, reasons
+    csat: dict[str, Any] = field(default_factory=dict)                 # asked, answered, skipped, mean, dist
+    answers_by_kind: dict[str, int] = field(default_factory=dict)
+    top_topics: list[tuple[str, int]] = field(default_factory=list)    # (entry id, answers)
+    unanswered: list[dict[str, Any]] = field(default_factory=list)     # {question, source, at}
+    daily: list[dict[str, Any]] = field(default_factory=list)          # per Taipei day: conversations, handoffs
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        data["top_topics"] = [{"entry_id": e, "count": n} for e, n in self.top_topics]
+        return data
+
+
+def compute(store: Store, hours: OfficeHours, start: datetime, end: datetime) -> Dashboard:
+    start, end = as_utc(start), as_utc(end)
+    d = Dashboard(start, end)
+    in_period = lambda col: and_(col >= start, col < end)   # noqa: E731
+    with store._sessions() as s:
+        # ------------------------------------------------ conversations and messages
+        d.messages = int(s.scalar(select(func.count()).select_from(Message).where(in_period(Message.created_at))) or 0)
+        d.user_messages = int(s.scalar(select(func.count()).select_from(Message).where(
+            in_period(Message.created_at), Message.direction == "in")) or 0)
+        active = (select(Message.conversation_id).where(in_period(Message.created_at), Message.direction == "in")
+                  .distinct().subquery())
+        d.conversations = int(s.scalar(select(func.count()).select_from(active)) or 0)
+        with_ticket = int(s.scalar(select(func.count(func.distinct(Ticket.conversation_id))).where(
+            in_period(Ticket.created_at), Ticket.conversation_id.in_(select(active.c.conversation_id)))) or 0)
+        d.contained = d.conversations - with_ticket
+        d.containment = d.contained / d.conversations if d.conversations else None
+
+        # ------------------------------------------------ tickets opened in the period
+        tickets = s.execute(select(Ticket.id, Ticket.reason, Ticket.state, Ticket.contact, Ticket.callback_after,
+                                   Ticket.created_at, Ticket.claimed_at, Ticket.resolved_at)
+                            .where(in_period(Ticket.created_at))).all()
+        first_officer = dict(s.execute(
+            select(Message.ticket_id, func.min(Message.created_at))
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(in_period(Ticket.created_at), Message.author == "officer")
+            .group_by(Message.ticket_id)).all())
+        outcomes = {o.ticket_id: o for o in s.scalars(
+            select(TicketOutcome).join(Ticket, Ticket.id == TicketOutcome.ticket_id).where(in_period(Ticket.created_at)))}
+        d.handoffs = len(tickets)
+        d.handoffs_by_reason = dict(Counter(t.reason for t in tickets).most_common())
+        waits, firsts, resolutions = [], [], []
+        callbacks = {"requested": 0, "made": 0, "reached": 0}
+        for t in tickets:
+            created, claimed, resolved = aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at)
+            if t.callback_after is not None:
+                d.out_of_hours += 1
+                if t.contact:
+                    callbacks["requested"] += 1
+                    if claimed is not None:
+                        callbacks["made"] += 1
+                    o = outcomes.get(t.id)
+                    if o is not None and o.reached:
+                        callbacks["reached"] += 1
+            else:
+                if claimed is not None:
+                    waits.append((claimed - created).total_seconds())
+                else:
+                    d.no_officer += 1
+            first = aware(first_officer.get(t.id))
+            if first is not None:
+                firsts.append(office_seconds(hours, created, first))
+            if resolved is not None:
+                resolutions.append(office_seconds(hours, created, resolved))
+        d.queue_wait, d.first_response, d.resolution = _summary(waits), _summary(firsts), _summary(resolutions)
+        d.callbacks = callbacks
+
+        # ------------------------------------------------ tickets resolved in the period: how they ended
+        ended = s.execute(select(Ticket.id, Ticket.callback_after, Ticket.contact, TicketOutcome.spam,
+                                 TicketOutcome.reached)
+                          .outerjoin(TicketOutcome, TicketOutcome.ticket_id == Ticket.id)
+                          .where(in_period(Ticket.resolved_at))).all()
+        close = Counter()
+        for row in ended:
+            if row.spam:
+                close["spam"] += 1
+            elif row.reached is True:
+                close["callback_reached"] += 1
+            elif row.reached is False:
+                close["callback_not_reached"] += 1
+            else:
+                close["resolved"] += 1
+        d.close_reasons = dict(close.most_common())
+
+        # ------------------------------------------------ satisfaction with people (resolved in the period)
+        csat_rows = s.execute(select(TicketOutcome.csat_state, TicketOutcome.csat_score)
+                              .where(in_period(TicketOutcome.resolved_at))).all()
+        states = Counter(r.csat_state for r in csat_rows)
+        scores = [r.csat_score for r in csat_rows if r.csat_state == "answered" and r.csat_score]
+        asked = states["asked"] + states["answered"] + states["skipped"]
+        d.csat = {"asked": asked, "answered": states["answered"], "skipped": states["skipped"],
+                  "response_rate": states["answered"] / asked if asked else None,
+                  "mean": statistics.fmean(scores) if scores else None,
+                  "satisfied": sum(1 for x in scores if x >= 4) / len(scores) if scores else None,
+                  "distribution": {str(k): scores.count(k) for k in range(1, 6)}}
+
+        # ------------------------------------------------ the bot: answers, feedback, topics
+        d.answers_by_kind = dict(s.execute(select(AnswerEvent.kind, func.count()).where(
+            in_period(AnswerEvent.created_at)).group_by(AnswerEvent.kind)).all())
+        topics = s.execute(select(AnswerEvent.entry_id, func.count().label("n"))
+                           .where(in_period(AnswerEvent.created_at), AnswerEvent.entry_id.is_not(None),
+                                  AnswerEvent.kind.in_(("answer", "direct", "calc")))
+                           .group_by(AnswerEvent.entry_id).order_by(func.count().desc(), AnswerEvent.entry_id)
+                           .limit(TOP_TOPICS)).all()
+        d.top_topics = [(e, int(n)) for e, n in topics]
+        fb = s.execute(select(Feedback.kind, Feedback.score, Feedback.reason, func.count())
+                       .where(in_period(Feedback.created_at))
+                       .group_by(Feedback.kind, Feedback.score, Feedback.reason)).all()
+        up = sum(n for _, score, _, n in fb if score > 0)
+        down = sum(n for _, score, _, n in fb if score < 0)
+        by_kind: dict[str, dict[str, int]] = {}
+        reasons: Counter[str] = Counter()
+        for kind, score, reason, n in fb:
+            k = by_kind.setdefault(kind, {"up": 0, "down": 0})
+            k["up" if score > 0 else "down"] += n
+            if score < 0:
+                reasons[reason or "none"] += n
+        d.feedback = {"up": up, "down": down, "rate": up / (up + down) if up + down else None,
+                      "by_kind": by_kind, "reasons": dict(reasons.most_common())}
+
+        # ------------------------------------------------ questions the bot could not answer, or got 👎 on
+        unanswered = s.execute(select(AnswerEvent.question, AnswerEvent.created_at)
+                               .where(in_period(AnswerEvent.created_at), AnswerEvent.kind == "unanswered")
+                               .order_by(AnswerEvent.created_at.desc()).limit(MAX_UNANSWERED)).all()
+        disliked = s.execute(select(Feedback.question, Feedback.created_at, Feedback.entry_id)
+                             .where(in_period(Feedback.created_at), Feedback.score < 0)
+                             .order_by(Feedback.created_at.desc()).limit(MAX_UNANSWERED)).all()
+        misunderstood = s.execute(select(Ticket.summary, Ticket.created_at)
+                                  .where(in_period(Ticket.created_at), Ticket.reason == "misunderstood")
+                                  .order_by(Ticket.created_at.desc()).limit(MAX_UNANSWERED)).all()
+        items = [{"question": q, "source": "unanswered", "at": aware(at).isoformat()} for q, at in unanswered if q]
+        items += [{"question": q, "source": "disliked", "entry_id": e, "at": aware(at).isoformat()}
+                  for q, at, e in disliked if q]
+        items += [{"question": str((summary or {}).get("last_question") or ""), "source": "misunderstood",
+                   "at": aware(at).isoformat()} for summary, at in misunderstood
+                  if (summary or {}).get("last_question")]
+        d.unanswered = items
+
+        # ------------------------------------------------ per day (Taipei) for the charts
+        d.daily = _daily(s, hours, start, end)
+    return d
+
+
+def _daily(s: Any, hours: OfficeHours, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Conversations started and tickets opened per Taipei day (at most 400 days, the newest)."""
+    tz = hours.tz
+    first_day = start.astimezone(tz).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    if (last_day - first_day).days > 400:
+        first_day = last_day - timedelta(days=400)
+    days: dict[date, dict[str, Any]] = {}
+    day = first_day
+    while day <= last_day:
+        days[day] = {"day": day.isoformat(), "questions": 0, "handoffs": 0}
+        day += timedelta(days=1)
+    # grouped by UTC hour in SQL (portable), folded into Taipei days here
+    for column, key, extra in ((Message.created_at, "questions", Message.direction == "in"),
+                               (Ticket.created_at, "handoffs", None)):
+        table = column.class_
+        hour = _hour_bucket(s, column)
+        q = select(hour.label("h"), func.count()).select_from(table).where(column >= start, column < end)
+        if extra is not None:
+            q = q.where(extra)
+        for h, n in s.execute(q.group_by(hour)).all():
+            moment = _parse_hour(h)
+            local = moment.astimezone(tz).date()
+            if local in days:
+                days[local][key] += int(n)
+    return list(days.values())
+
+
+def _hour_bucket(s: Any, column: Any) -> Any:
+    if s.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", func.timezone("UTC", column))
+    return func.strftime("%Y-%m-%d %H:00:00", column)
+
+
+def _parse_hour(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    return as_utc(datetime.fromisoformat(str(value)))
