@@ -99,6 +99,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(widget_feedback.router(ctx))
     app.include_router(line.router(ctx))
     app.include_router(console.router(ctx))
+    from .console import dashboard
+    app.include_router(dashboard.router(ctx))
 
     async def probe(client: httpx.AsyncClient, url: str, check, params: dict[str, str] | None = None) -> dict[str, Any]:
         try:

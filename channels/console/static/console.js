@@ -158,6 +158,7 @@
     S.officer = data.officer;
     S.csrf = data.csrf_token;
     setText('officer-name', S.officer.name + '（' + S.officer.username + '）');
+    show($('dashboard-link'), !!S.officer.supervisor);
     show($('login-view'), false);
     show($('app-view'), true);
     renderTicketEmpty();
@@ -363,6 +364,11 @@
     show($('take-over'), heldByOther);
     show($('resolve'), t.state !== 'resolved');
     $('resolve').disabled = heldByOther;
+    show($('resolve-spam'), t.state !== 'resolved');       // issue 16: no satisfaction question for spam
+    $('resolve-spam').disabled = heldByOther;
+    show($('reached-box'), t.state === 'callback' || (t.state === 'with_officer' && !!t.callback_after));
+    show($('propose-draft'), t.state === 'resolved');
+    $('propose-draft').href = '/console/draft?ticket=' + t.id;
     $('reply-send').disabled = !mine;
     let hint = '';
     if (t.state === 'resolved') hint = T.hintResolved;
@@ -485,9 +491,10 @@
     });
   }
 
-  function onResolve() {
-    return act($('resolve'), async (id) => {
-      const data = await api('POST', '/tickets/' + id + '/resolve', {});
+  function onResolve(spam) {
+    const reached = !$('reached-box').hidden ? $('resolve-reached').checked : null;
+    return act(spam === true ? $('resolve-spam') : $('resolve'), async (id) => {
+      const data = await api('POST', '/tickets/' + id + '/resolve', { spam: spam === true, reached });
       if (S.selectedId === id) applyTicket(data.ticket);
     });
   }
@@ -567,7 +574,8 @@
     for (const btn of document.querySelectorAll('.tab')) btn.addEventListener('click', () => selectTab(btn.dataset.tab));
     $('claim').addEventListener('click', () => onClaim(false));
     $('take-over').addEventListener('click', () => onClaim(true));
-    $('resolve').addEventListener('click', onResolve);
+    $('resolve').addEventListener('click', () => onResolve(false));
+    $('resolve-spam').addEventListener('click', () => onResolve(true));
     $('reply-form').addEventListener('submit', onReply);
     $('reply-text').addEventListener('input', updateCount);
     $('reply-text').addEventListener('keydown', (ev) => {
