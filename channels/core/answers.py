@@ -50,7 +50,9 @@ def classify(text: str, buttons: list[dict[str, str]] | None = None,
     """The ``answer`` tag of one bot message, or None when it is not an answer (a greeting, a form
     question, a heading...)."""
     if isinstance(custom, dict) and custom.get("type") == contract.CALC_RESULT:
-        card = custom.get("card") if isinstance(custom.get("card"), dict) else {}
+        card = custom.get("card")
+        if not isinstance(card, dict):   # a result without its card (older action servers): its text is the answer
+            return None
         cited = [c for c in (card.get("citations") or []) if isinstance(c, str)]
         return _tag("calc", cited[0] if cited else None)
     payloads = [str(b.get("payload", "")) for b in (buttons or [])]

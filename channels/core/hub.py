@@ -466,7 +466,7 @@ class Hub:
             out.append(Draft("bot", a.get("text") or "", body or None))
         if not out:  # Rasa answers [] when its action server is down: not an answer
             raise BotDown("empty reply", empty=True)
-        return out
+        return _one_tag_per_result(out)
 
     # ------------------------------------------------------------------ handoff
     def _wait_text(self) -> str:
@@ -588,6 +588,17 @@ class Hub:
             await self.rasa.append_events(ticket.conversation_id, events)
         except RasaUnavailable as exc:  # the ticket is resolved all the same; the bot answers anew
             logger.warning("could not update the Rasa tracker of %s: %s", ticket.conversation_id, exc)
+
+
+def _one_tag_per_result(drafts: list[Draft]) -> list[Draft]:
+    """A calculation result comes as its text then its card: the card alone is the rated answer."""
+    out = list(drafts)
+    for i in range(1, len(out)):
+        prev = out[i - 1]
+        if contract.kind_of(out[i].payload) == contract.CALC_RESULT and prev.payload and "answer" in prev.payload:
+            rest = {k: v for k, v in prev.payload.items() if k != "answer"}
+            out[i - 1] = Draft(prev.author, prev.text, rest or None, prev.ticket_id)
+    return out
 
 
 def _quote(text: str, limit: int = 20) -> str:
