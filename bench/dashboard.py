@@ -7,9 +7,10 @@
 Creates a fresh schema in the database (dropped at the end unless ``--keep``), migrates it to the
 current schema (with the dashboard's indexes), fills it with COPY (conversations, messages in both
 directions, answer events, 👍/👎, tickets with officer answers, outcomes with satisfaction) spread
-over the 365 days before 2026-11-28, ANALYZEs, then times ``channels.core.metrics.compute`` (every
+over the 365 days before 2026-11-28, VACUUM ANALYZEs (as autovacuum would), then times ``channels.core.metrics.compute`` (every
 figure of the dashboard) for a week, a month, a quarter and the whole year, ``--repeat`` times each
-(the best and the worst are printed). The target is under 1 s for each. Bounded: the data size is
+(the best and the worst are printed), after one first request that fills the daily rollup (finished
+Taipei days: ``activity_days``, ``conversation_days``; its time is printed apart: it happens once). The target is under 1 s for each. Bounded: the data size is
 fixed by the arguments and each query runs at most ``--repeat`` times.
 """
 from __future__ import annotations
@@ -129,8 +130,10 @@ def generate(store: Store, conversations: int, seed: int = 16) -> dict[str, int]
         with raw.cursor() as cur:
             for table in ("messages", "tickets"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            cur.execute("ANALYZE")
         raw.commit()
+        raw.driver_connection.autocommit = True   # as autovacuum would have by then: statistics and the visibility map
+        with raw.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
     finally:
         raw.close()
     return {"conversations": len(convs), "messages": len(msgs), "answer_events": len(events), "feedback": len(fbs),
@@ -156,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         counts = generate(store, args.conversations)
         print(f"schema {schema}: generated {counts} in {time.perf_counter() - t0:.1f} s")
         hours = OfficeHours(dtime(8, 30), dtime(18, 0))
+        t = time.perf_counter()
+        compute(store, hours, END - timedelta(days=365), END)
+        print(f"first dashboard request over the year (fills the daily rollup once): "
+              f"{(time.perf_counter() - t) * 1000:.0f} ms")
         for label, days in (("week", 7), ("month", 30), ("quarter", 91), ("year", 365)):
             times = []
             for _ in range(max(1, args.repeat)):

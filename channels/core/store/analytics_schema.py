@@ -6,10 +6,10 @@ Kept apart from schema.py so the core tables stay readable; ``schema`` imports t
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .schema import Base, utcnow
@@ -30,7 +30,7 @@ class AnswerEvent(Base):
     question: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_answer_events_created", "created_at", "kind"),)
+    __table_args__ = (Index("ix_answer_events_created", "created_at", "kind", "entry_id"),)
 
 
 class Feedback(Base):
@@ -87,3 +87,22 @@ class KnowledgeDraft(Base):
     review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ActivityDay(Base):
+    """Messages of one finished Taipei day (a rollup the dashboard fills on first use: finished days
+    do not change, so a year is read from 365 rows instead of every message)."""
+    __tablename__ = "activity_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    user_messages: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationDay(Base):
+    """The conversations with a user message on a finished Taipei day (rollup, as ActivityDay)."""
+    __tablename__ = "conversation_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+    __table_args__ = (Index("ix_conversation_days_conversation", "conversation_id", "day"),)
