@@ -264,3 +264,33 @@ def test_officers_cli_grants_and_removes_the_supervisor_role(tmp_path):
     assert "(督導)" not in run("list").stdout
     r = run("supervisor", "nobody")
     assert r.returncode == 1 and "nobody" in r.stderr
+
+
+def test_the_kinds_of_the_action_servers_own_answers():
+    """The gateway tells answer kinds from what the actions really send (their messages and renderers)."""
+    from actions import messages as msg
+    from actions.render import calc_payload, render
+    from channels.core.answers import classify
+    from channels.core.hub import _one_tag_per_result
+    from channels.core.store import Draft
+    from knowledge.calc.diagnosis import calculate_diagnosis
+    from knowledge.direct import direct_answer
+
+    hotline = KB.get("hotline_main")
+    assert classify(ENTRY.reply_text()) == {"kind": "answer", "entry_id": "diagnosis_cost", "rate": True}
+    assert classify(f"{msg.ANSWER_IN_CHINESE}\n{ENTRY.reply_text()}")["entry_id"] == "diagnosis_cost"
+    assert classify(hotline.reply_text())["kind"] == "answer"
+    assert classify(f"{msg.NONE_FOUND}\n{hotline.reply_text()}")["kind"] == "unanswered"
+    menu = [{"title": ENTRY.title, "payload": '/choose_topic{"topic_id":"diagnosis_cost"}'},
+            {"title": msg.NOT_THESE, "payload": "/request_human"}]
+    assert classify(msg.SUGGEST_INTRO, menu)["kind"] == "unanswered"
+    assert classify(msg.ALSO_ASKED, menu[:1]) is None and classify(msg.GREET) is None
+    assert classify(msg.TWO_TOPICS.format(count=2)) is None
+    direct = direct_answer("我們是中小企業，診斷輔導要自付多少", KB)
+    assert direct is not None and classify(direct.text)["kind"] == "direct"
+    result = calculate_diagnosis(sme=True)
+    text, card = render(result, KB), dict(calc_payload(result, KB))
+    assert classify("", None, card)["kind"] == "calc"
+    drafts = _one_tag_per_result([Draft("bot", text, {"answer": classify(text)}),
+                                  Draft("bot", "", {"custom": card, "answer": classify("", None, card)})])
+    assert drafts[0].payload is None and drafts[1].payload["answer"]["kind"] == "calc"   # rated once
