@@ -18,7 +18,8 @@ from browserutil import screenshot
 from channels import texts
 from channels.core.passwords import hash_password
 from knowledge.loader import load_knowledge, source_text
-from test_widget_browser import BOT, LocalGateway, SYSTEM, ask, chromium, open_widget, page  # noqa: F401
+from test_widget_browser import (BOT, LocalGateway, SYSTEM, ask, chromium, open_widget, page,  # noqa: F401
+                                 warm_stack)
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = load_knowledge().get("diagnosis_cost")
@@ -196,3 +197,25 @@ def test_a_draft_proposed_approved_and_exported(gw, chromium, tmp_path):
     squash = lambda s: re.sub(r"\s+", "", s).replace("**", "")   # noqa: E731
     assert all(squash(q) in squash(source_text(entry.source.doc)) for q in entry.source.quotes)
     assert entry.topic == "診斷輔導" and len(entry.questions) == 4 - 1 and bench[0]["q"].startswith("找專人")
+
+
+@pytest.mark.stack
+def test_real_stack_answers_carry_thumbs_and_a_rating_is_stored(warm_stack, page):
+    """Against the real Rasa + action server: the cited answer is tagged with its entry and rated."""
+    import httpx
+    page.goto(warm_stack.cfg.gateway_url + "/")
+    open_widget(page)
+    ask(page, "診斷輔導要多少錢")
+    answer = page.locator(BOT).filter(has=page.locator("[data-testid=feedback]")).first
+    expect(answer).to_contain_text("依據", timeout=60_000)
+    answer.locator("[data-testid=feedback-up]").click()
+    expect(answer.locator("[data-testid=feedback-note]")).to_have_text(texts.FEEDBACK_THANKS)
+    session = page.evaluate("window.__hotlineWidget.sessionId()")
+    history = httpx.get(warm_stack.cfg.gateway_url + "/api/widget/messages",
+                        params={"session_id": session, "after": 0}, timeout=30).json()["messages"]
+    tags = [m["payload"]["answer"] for m in history if (m.get("payload") or {}).get("answer")]
+    assert tags and tags[0]["kind"] in ("answer", "direct") and tags[0]["entry_id"].startswith("diagnosis")
+    before = page.locator(BOT).count()
+    ask(page, "外星人可以申請補助嗎")                           # the next question is answered as usual
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=msg-bot]').length > n", arg=before,
+                           timeout=60_000)
