@@ -30,7 +30,6 @@ from typing import Any, Callable
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from .. import texts
 from ..context import Context
 from ..core import grouping, metrics
 from ..core.store import NotFound, TicketState
@@ -136,7 +135,7 @@ def router(ctx: Context) -> APIRouter:
             return grouping.group_questions(d.unanswered, None), False
 
     def chart_set(d: metrics.Dashboard, names: dict[str, str]) -> dict[str, str]:
-        reason_rows = [(texts.REASONS.get(k, k), v) for k, v in d.handoffs_by_reason.items()]
+        reason_rows = [(labels.HANDOFF_REASON_LABELS.get(k, k), v) for k, v in d.handoffs_by_reason.items()]
         topic_rows = [(names.get(e, e), n) for e, n in d.top_topics]
         csat_rows = [(labels.CSAT_SCORE_LABEL.format(score=k), v) for k, v in (d.csat.get("distribution") or {}).items()]
         waits = [(labels.FIG_LABELS[k], (d.queue_wait.get(k) or 0) / 60) for k in ("median", "p80")]
@@ -181,7 +180,8 @@ def router(ctx: Context) -> APIRouter:
             rows.append([labels.FIG_LABELS["csat_mean"], "" if f["csat"]["mean"] is None else f"{f['csat']['mean']:.2f}"])
             return rows
         if table == "reasons":
-            return [[L["reason"], L["count"]]] + [[texts.REASONS.get(k, k), v] for k, v in f["handoffs_by_reason"].items()]
+            return [[L["reason"], L["count"]]] + [[labels.HANDOFF_REASON_LABELS.get(k, k), v]
+                                                  for k, v in f["handoffs_by_reason"].items()]
         if table == "close":
             return [[L["close"], L["count"]]] + [[labels.CLOSE_LABELS.get(k, k), v] for k, v in f["close_reasons"].items()]
         if table == "topics":

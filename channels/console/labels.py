@@ -88,7 +88,9 @@ FIG_LABELS = {"conversations": "對話數", "user_messages": "使用者訊息數
               "first_response": "首次回覆（服務時間內）", "resolution": "結案時間（服務時間內）",
               "median": "中位數", "mean": "平均", "p80": "第80百分位",
               "callbacks_requested": "回撥登記", "callbacks_made": "已回撥", "callbacks_reached": "回撥聯繫上",
-              "feedback_rate": "小幫手👍比例", "csat_mean": "專人服務滿意度平均"}
+              "feedback_rate": "小幫手好評率（👍）", "csat_mean": "專人服務滿意度平均"}
+HANDOFF_REASON_LABELS = {"requested": "使用者要求", "complaint": "申訴", "case_status": "案件進度",
+                         "misunderstood": "小幫手無法理解"}
 CLOSE_LABELS = {"resolved": "已處理結案", "spam": "垃圾訊息", "callback_reached": "回撥聯繫上",
                 "callback_not_reached": "回撥未聯繫上"}
 KIND_LABELS = {"answer": "知識回答", "direct": "規則直答", "calc": "試算結果", "unanswered": "無法回答"}

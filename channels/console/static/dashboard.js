@@ -14,7 +14,7 @@
       conversations: '對話數', user_messages: '使用者訊息', containment: '自助完成率', handoffs: '轉接專人',
       wait_median: '排隊等候中位數', wait_p80: '排隊等候第80百分位', first_response: '首次回覆中位數（服務時間）',
       resolution: '結案時間中位數（服務時間）', out_of_hours: '非服務時間轉接', no_officer: '無專人認領',
-      callbacks: '回撥 登記／已回撥／聯繫上', feedback: '小幫手👍比例', csat: '專人服務滿意度（平均）'
+      callbacks: '回撥 登記／已回撥／聯繫上', feedback: '小幫手好評率', csat: '專人服務滿意度（平均）'
     },
     head: {
       figure: '指標', value: '數值', reason: '原因', count: '次數', entry: '知識條目', title: '標題',
