@@ -418,9 +418,9 @@
     var row = el("div", { "class": "hw-feedback", "data-testid": "feedback" });
     row.appendChild(el("span", { "class": "hw-feedback-ask" }, T.feedback.ask));
     var up = el("button", { type: "button", "class": "hw-fb", "data-testid": "feedback-up", "aria-pressed": "false",
-                            "aria-label": T.feedback.up, title: T.feedback.up }, "👍");
+                            "aria-label": T.feedback.up, title: T.feedback.up }, "👍 " + T.feedback.up);
     var down = el("button", { type: "button", "class": "hw-fb", "data-testid": "feedback-down", "aria-pressed": "false",
-                              "aria-label": T.feedback.down, title: T.feedback.down }, "👎");
+                              "aria-label": T.feedback.down, title: T.feedback.down }, "👎 " + T.feedback.down);
     var note = el("div", { "class": "hw-feedback-note", "data-testid": "feedback-note", "aria-live": "polite" });
     var reasons = el("div", { "class": "hw-chips hw-feedback-reasons" });
     function rate(score, reason) {
