@@ -53,25 +53,27 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def office_seconds(hours: OfficeHours, start: datetime, end: datetime,
-                   working: dict[date, bool] | None = None) -> float:
+                   working: dict[date, Any] | None = None) -> float:
     """Seconds between ``start`` and ``end`` that fall in office hours (working days, open → close).
-    ``working``: a cache of ``hours.is_working_day`` shared by the calls of one computation."""
+    ``working``: a cache (day → its open and close times, or None on a day off) shared by the calls
+    of one computation."""
     if end <= start:
         return 0.0
     working = {} if working is None else working
     tz = hours.tz
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    last = local_end.date()
     total = 0.0
     day: date = local_start.date()
     for _ in range(800):       # a ticket open for more than two years counts two years
-        if day > local_end.date():
+        if day > last:
             break
-        if working.get(day) is None:
-            working[day] = hours.is_working_day(day)
-        if working[day]:
-            opens = datetime.combine(day, hours.open_at, tz)
-            closes = datetime.combine(day, hours.close_at, tz)
-            lo, hi = max(opens, local_start), min(closes, local_end)
+        if day not in working:
+            working[day] = ((datetime.combine(day, hours.open_at, tz), datetime.combine(day, hours.close_at, tz))
+                            if hours.is_working_day(day) else None)
+        span = working[day]
+        if span is not None:
+            lo, hi = max(span[0], local_start), min(span[1], local_end)
             if hi > lo:
                 total += (hi - lo).total_seconds()
         day += timedelta(days=1)
@@ -172,7 +174,7 @@ def compute(store: Store, hours: OfficeHours, start: datetime, end: datetime) ->
         d.handoffs = len(tickets)
         d.handoffs_by_reason = dict(Counter(t.reason for t in tickets).most_common())
         waits, firsts, resolutions = [], [], []
-        working: dict[date, bool] = {}
+        working: dict[date, Any] = {}
         callbacks = {"requested": 0, "made": 0, "reached": 0}
         for t in tickets:
             created, claimed, resolved = aware(t.created_at), aware(t.claimed_at), aware(t.resolved_at)
