@@ -187,11 +187,15 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     from .console import api as console
     from .line import webhook as line
     from .widget import api as widget
+    from .widget import feedback as widget_feedback
     app.include_router(widget.router(ctx))
+    app.include_router(widget_feedback.router(ctx))
     line_router = line.router(ctx)
     app.state.line = line_router.line_channel   # its background work is cancelled at shutdown
     app.include_router(line_router)
     app.include_router(console.router(ctx))
+    from .console import dashboard
+    app.include_router(dashboard.router(ctx))
 
     @app.get("/health")
     async def health() -> JSONResponse:

@@ -6,6 +6,8 @@
     python -m channels.officers list
     python -m channels.officers disable wang                  # ends every login; no new one
     python -m channels.officers enable wang
+    python -m channels.officers supervisor wang          # may see the dashboard, review drafts
+    python -m channels.officers supervisor wang --off
 
 The database is ``HANDOFF_DATABASE_URL`` (default: the embedded SQLite file under var/), the same
 one the gateway uses. Passwords are stored as argon2id hashes only (argon2-cffi defaults).
@@ -127,7 +129,20 @@ def cmd_list(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
         return 0
     print(f"{'id':>4}  {'username':<20} {labels.CLI_NAME_COLUMN}", file=out)
     for o in officers:
-        print(f"{o.id:>4}  {o.username:<20} {o.display_name}", file=out)
+        role = f"  ({labels.CLI_SUPERVISOR_COLUMN})" if o.supervisor else ""
+        print(f"{o.id:>4}  {o.username:<20} {o.display_name}{role}", file=out)
+    return 0
+
+
+def cmd_supervisor(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    store = _store()
+    try:
+        if not store.set_supervisor(args.username, not args.off):
+            raise CliError(labels.CLI_NO_SUCH.format(username=args.username))
+    finally:
+        store.dispose()
+    print((labels.CLI_SUPERVISOR_OFF if args.off else labels.CLI_SUPERVISOR_ON).format(username=args.username),
+          file=out)
     return 0
 
 
@@ -150,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         a.set_defaults(func=cmd_active)
     ls = sub.add_parser("list", help=labels.CLI_HELP_LIST)
     ls.set_defaults(func=cmd_list)
+    sv = sub.add_parser("supervisor", help=labels.CLI_HELP_SUPERVISOR)
+    sv.add_argument("username")
+    sv.add_argument("--off", action="store_true", help=labels.CLI_HELP_OFF)
+    sv.set_defaults(func=cmd_supervisor)
     return p
 
 

@@ -27,17 +27,32 @@ from sqlalchemy import create_engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from .core.store import OPEN_STATES, Store, open_store, utcnow
+from .core.store.analytics_schema import AnswerEvent, Feedback, KnowledgeDraft, TicketOutcome
 from .core.store.schema import Conversation, Message, Note, OfficerSession, PhoneRef, ProcessedEvent, Ticket
 from .settings import Settings, var_dir
 
 OPEN = [s.value for s in OPEN_STATES]
 
 
+def _forget_analytics(s: Session, answers, feedback, outcomes, tickets) -> int:
+    """Delete the analytics rows that point at messages or tickets about to go (the daily rollups,
+    which hold only counts, stay); a knowledge draft keeps its text but loses its ticket."""
+    n = s.execute(delete(AnswerEvent).where(answers)).rowcount
+    n += s.execute(delete(Feedback).where(feedback)).rowcount
+    n += s.execute(delete(TicketOutcome).where(outcomes)).rowcount
+    s.execute(update(KnowledgeDraft).where(KnowledgeDraft.ticket_id.in_(tickets)).values(ticket_id=None))
+    return n
+
+
 def _erase_conversations(s: Session, ids: Sequence[str]) -> dict[str, int]:
-    counts = {"messages": 0, "notes": 0, "tickets": 0, "conversations": 0, "phone_refs": 0}
+    counts = {"messages": 0, "notes": 0, "tickets": 0, "conversations": 0, "phone_refs": 0, "analytics": 0}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start:start + 500])
         tickets = select(Ticket.id).where(Ticket.conversation_id.in_(chunk))
+        # analytics rows point at these messages and tickets (issue 16): they go with them
+        counts["analytics"] += _forget_analytics(s, AnswerEvent.conversation_id.in_(chunk),
+                                                 Feedback.conversation_id.in_(chunk),
+                                                 TicketOutcome.conversation_id.in_(chunk), tickets)
         counts["messages"] += s.execute(delete(Message).where(Message.conversation_id.in_(chunk))).rowcount
         counts["phone_refs"] += s.execute(delete(PhoneRef).where(PhoneRef.conversation_id.in_(chunk))).rowcount
         counts["notes"] += s.execute(delete(Note).where(Note.ticket_id.in_(tickets))).rowcount
@@ -55,12 +70,16 @@ def purge_store(store: Store, older_than: timedelta, now: datetime | None = None
                                                        Conversation.id.not_in(open_conversations))).all()
         counts = _erase_conversations(s, idle)
         # the rest: old messages (not of an open ticket's conversation, not still waiting for an answer)
-        counts["messages"] += s.execute(delete(Message).where(
+        old_messages = select(Message.id).where(
             Message.created_at < cutoff, Message.conversation_id.not_in(open_conversations),
-            (Message.direction == "out") | Message.handled_at.is_not(None))).rowcount
+            (Message.direction == "out") | Message.handled_at.is_not(None))
+        old_tickets = select(Ticket.id).where(Ticket.state.not_in(OPEN), Ticket.resolved_at < cutoff)
+        counts["analytics"] += _forget_analytics(s, AnswerEvent.message_id.in_(old_messages),
+                                                 Feedback.message_id.in_(old_messages),
+                                                 TicketOutcome.ticket_id.in_(old_tickets), old_tickets)
+        counts["messages"] += s.execute(delete(Message).where(Message.id.in_(old_messages))).rowcount
         counts["phone_refs"] += s.execute(delete(PhoneRef).where(
             PhoneRef.created_at < cutoff, PhoneRef.conversation_id.not_in(open_conversations))).rowcount
-        old_tickets = select(Ticket.id).where(Ticket.state.not_in(OPEN), Ticket.resolved_at < cutoff)
         s.execute(update(Message).where(Message.ticket_id.in_(old_tickets)).values(ticket_id=None))
         counts["notes"] += s.execute(delete(Note).where(Note.ticket_id.in_(old_tickets))).rowcount
         counts["tickets"] += s.execute(delete(Ticket).where(Ticket.state.not_in(OPEN),

@@ -116,3 +116,24 @@ PERSON_REQUEST = (
     r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s*one|the\s+)?(?:human|person|agent|operator|people|officer|staff|real)"
     r"|\b(?:human|live|real)\s+(?:agent|person|operator|support)\b|\bcall\s+me\b|\boperator\b"
 )
+
+# --- learning from conversations (issue 16): answer feedback and satisfaction after a person helped ---
+ANSWER_CITATION_RE = r"（依據：([^）]+)）\s*$"   # the citation line that ends every knowledge answer
+CITATION_SEPARATOR = "；"
+FEEDBACK_UP = "👍 有幫助"
+FEEDBACK_DOWN = "👎 沒幫助"
+FEEDBACK_REASONS = {"wrong": "答案不正確", "unclear": "看不懂", "not_asked": "不是我問的"}
+FEEDBACK_THANKS = "謝謝您的回饋！"
+FEEDBACK_ASK_REASON = "謝謝回饋！可以告訴我們哪裡不好嗎？（可略過，直接繼續提問）"
+FEEDBACK_REASON_THANKS = "已記下原因，我們會改進這個答案。"
+CSAT_ASK = "請問您對這次專人服務滿意嗎？請選 1～5 分（5 分最滿意），也可以略過。"
+CSAT_SCORES = {1: "1 很不滿意", 2: "2 不滿意", 3: "3 普通", 4: "4 滿意", 5: "5 很滿意"}
+CSAT_SKIP = "略過"
+CSAT_THANKS = "謝謝您的評分！如有其他意見，可在下方留言（選填）。"
+CSAT_THANKS_LINE = "謝謝您的評分！"
+CSAT_COMMENT_THANKS = "已收到您的意見，謝謝！"
+CSAT_SKIPPED = "好的，已略過。有需要隨時再問我。"
+WIDGET_ERR_FEEDBACK = "這則訊息無法評分。"
+WIDGET_ERR_FEEDBACK_VALUE = "評分只能是「有幫助」或「沒幫助」，原因須為選項之一。"
+WIDGET_ERR_CSAT = "這份滿意度問卷已結束或不存在。"
+WIDGET_ERR_CSAT_VALUE = "滿意度請選 1～5 分，意見最多 1000 字。"

@@ -15,7 +15,8 @@ HANDOFF = "handoff"              # bot → gateway: open a ticket (the user neve
 CALC_RESULT = "calc_result"      # bot → channels: a calculation result, drawn as a card
 HANDOFF_STATE = "handoff_state"  # gateway → channels: the ticket's state changed (header label)
 OUTCOME = "outcome"              # bot → gateway: what this reply did, for the metrics (never stored or shown)
-PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE, OUTCOME)
+CSAT = "csat"                    # gateway → channels: the satisfaction question after an officer resolved
+PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE, OUTCOME, CSAT)
 
 # An ``outcome`` payload's kind. Calculations (``calc_result``) and handoffs (``handoff``) are told
 # by their own payloads; a direct answer with the user's figures says ``calculation`` here.

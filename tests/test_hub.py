@@ -117,8 +117,10 @@ def test_officer_claim_reply_resolve_and_the_bot_resumes(tmp_path):
     assert events[-1] == {"event": "action", "name": "action_listen"}
     assert {"event": "active_loop", "name": None} in events
     transcript = ctx.store.messages("web:s1")
-    assert [m.author for m in transcript if m.direction == "out"][-3:] == ["system", "officer", "system"]
-    assert transcript[-1].text == texts.BOT_BACK and "林專員" in transcript[-4].text
+    # the bot is back, then the satisfaction question (issue 16)
+    assert [m.author for m in transcript if m.direction == "out"][-4:] == ["system", "officer", "system", "system"]
+    assert [m.text for m in transcript][-2:] == [texts.BOT_BACK, texts.CSAT_ASK]
+    assert transcript[-2].text == texts.BOT_BACK and "林專員" in transcript[-5].text
     replies = run(ctx.hub.user_message("web", "s1", "診斷要多少錢"))
     assert texts_of(replies) == ["bot: 診斷要多少錢"] and rasa.sent[-1] == ("web:s1", "診斷要多少錢")
 
@@ -235,7 +237,7 @@ def test_next_morning_an_officer_takes_a_callback_and_the_reply_is_pushed(tmp_pa
     run(ctx.hub.officer_reply(t.id, officer, "早安，回覆您週五的問題。"))
     assert run(ctx.hub.resolve(t.id, officer)).state is TicketState.RESOLVED
     assert [sent for _, sent in line.sent] == [[texts.OFFICER_JOINED.format(name="林專員")],
-                                                 ["早安，回覆您週五的問題。"], [texts.BOT_BACK]]
+                                                 ["早安，回覆您週五的問題。"], [texts.BOT_BACK, texts.CSAT_ASK]]
     undelivered = ctx.store.undelivered_outbound("line")
     assert "早安，回覆您週五的問題。" not in [m.text for m in undelivered]
 

@@ -131,7 +131,7 @@ def test_erase_deletes_one_conversation_with_its_ticket_and_tracker(env, tmp_pat
     store.add_note(ticket.id, store.officers()[0].id, "客戶來電")
     tracker = _tracker(tmp_path / "tracker.db", [("web:gone", time.time()), ("web:stays", time.time())])
     counts = privacy.erase_store(store, "web:gone")
-    assert counts == {"messages": 2, "notes": 1, "tickets": 1, "conversations": 1, "phone_refs": 1}
+    assert counts == {"messages": 2, "notes": 1, "tickets": 1, "conversations": 1, "phone_refs": 1, "analytics": 0}
     assert store.messages("web:gone") == [] and store.open_ticket("web:gone") is None
     assert store.open_ticket("web:stays") is not None
     assert privacy.erase_tracker(tracker, "web:gone") == 1
@@ -177,3 +177,54 @@ def test_an_officer_can_be_disabled_and_enabled(env, monkeypatch):
     assert officers_cli.main(["enable", "wang"], out=out, err=err) == 0
     login(env.client())
     assert officers_cli.main(["disable", "nobody"], out=out, err=err) == 1 and "nobody" in err.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_erase_and_purge_take_the_analytics_rows_with_them(kind, tmp_path):
+    """Answer events, ratings and ticket outcomes point at messages and tickets (foreign keys, enforced
+    on PostgreSQL): erasing or purging a conversation removes them too, and a knowledge draft made
+    from its ticket loses only the link."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import func, select
+
+    from channels.core.store import TicketAction, TicketState
+    from channels.core.store.analytics_schema import AnswerEvent, Feedback, KnowledgeDraft, TicketOutcome
+    from test_handoff_store import PG_URL, _pg_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}") if kind == "sqlite" else _pg_store()
+    store.migrate()
+    try:
+        officer = store.create_officer("wang", "王專員", "x" * 20)
+        for cid in ("web:a1", "web:a2"):
+            store.touch_conversation(cid, "web", cid[4:])
+            q = store.add_message(cid, "in", "user", "補助上限多少", handled=True)
+            a = store.add_message(cid, "out", "bot", "上限500萬元（依據：…）")
+            t = store.create_ticket(cid, "web", TicketState.WAITING, "request_human", {})
+            with store._sessions.begin() as s:
+                s.add(AnswerEvent(message_id=a.id, inbound_id=q.id, conversation_id=cid, channel="web",
+                                  kind="answer", entry_id="x", question="補助上限多少"))
+                s.add(Feedback(message_id=a.id, conversation_id=cid, channel="web", kind="answer", score=-1,
+                               question="補助上限多少"))
+                s.add(KnowledgeDraft(ticket_id=t.id, officer_id=officer.id, title="t", topic="t",
+                                     questions=["q"], answer="a", rule="r"))
+            store.record_outcome(t.id)
+        counts = privacy.erase_store(store, "web:a1")
+        assert counts["analytics"] == 3 and counts["messages"] == 2 and counts["tickets"] == 1
+        later = datetime.now(timezone.utc) + timedelta(days=400)
+        t2 = store.open_ticket("web:a2")
+        store.transition(t2.id, TicketAction.RESOLVE, by=officer.id)
+        purged = privacy.purge_store(store, timedelta(days=30), now=later)
+        assert purged["conversations"] == 1 and purged["analytics"] == 3
+        with store._sessions() as s:
+            for table in (AnswerEvent, Feedback, TicketOutcome):
+                assert s.scalar(select(func.count()).select_from(table)) == 0
+            assert s.scalars(select(KnowledgeDraft.ticket_id)).all() == [None, None]
+    finally:
+        store.dispose()
+        if kind == "postgresql":
+            from sqlalchemy import create_engine, text
+            admin = create_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{store._test_schema}" CASCADE'))
+            admin.dispose()

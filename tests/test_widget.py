@@ -327,7 +327,8 @@ def test_handoff_state_and_an_officer_reply_reach_the_widget_by_polling(tmp_path
     asyncio.run(w.ctx.hub.resolve(ticket.id, officer))
     back = w.poll(sid, last)
     assert back["handoff"] is None
-    assert back["messages"][-1]["payload"]["custom"]["state"] == "resolved"
+    assert back["messages"][-2]["payload"]["custom"]["state"] == "resolved"
+    assert back["messages"][-1]["payload"]["custom"]["type"] == "csat"      # issue 16: how satisfied?
 
 
 def test_out_of_hours_handoff_asks_for_contact(tmp_path):

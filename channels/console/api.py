@@ -24,7 +24,8 @@ Routes (JSON bodies; every error is ``{"detail": "<zh-TW message>"}``, 409s also
   available}. Without ``q`` the question is the user's last message.
 - ``POST /console/api/tickets/{id}/claim`` {take_over: bool} → {ticket}.
 - ``POST /console/api/tickets/{id}/reply`` {text} → {message}; ``/notes`` {text} → {note};
-  ``/resolve`` → {ticket}. 409 when the ticket's state or holder forbids it, 404 unknown ticket,
+  ``/resolve`` {spam?: bool, reached?: bool} → {ticket} (spam: no satisfaction question; reached:
+  a callback got through). 409 when the ticket's state or holder forbids it, 404 unknown ticket,
   422 empty text or more than 2000 characters.
 - ``GET /console/api/updates?ticket=<id>&since=<cursor>`` → {now, tickets, ticket, messages (those
   after the cursor), notes, cursor}: the page short-polls it every ~2 s.
@@ -150,7 +151,8 @@ class Auth:
 
 
 def _officer_json(officer: OfficerView) -> dict[str, Any]:
-    return {"id": officer.id, "name": officer.display_name, "username": officer.username}
+    return {"id": officer.id, "name": officer.display_name, "username": officer.username,
+            "supervisor": bool(getattr(officer, "supervisor", False))}
 
 
 def _message_json(m: MessageView) -> dict[str, Any]:
@@ -454,14 +456,18 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
 
     @r.post("/console/api/tickets/{ticket_id}/resolve")
     async def resolve(ticket_id: TicketId, request: Request, auth: Auth = Depends(session_csrf)) -> Response:
+        # optional {outcome: one of OUTCOMES but withdrawn, spam: bool, reached: bool|null}
         data = await _json_body(request, required=False)
         outcome = data.get("outcome")
         choosable = [o for o in OUTCOMES if o != "withdrawn"]     # withdrawn: only the user does that
         if outcome is not None and outcome not in choosable:
             raise ApiError(422, labels.MSG_BAD_OUTCOME.format(
                 choices="、".join(labels.OUTCOME_LABELS[o] for o in choosable)))
+        spam, reached = data.get("spam", False), data.get("reached")
+        if not isinstance(spam, bool) or not (reached is None or isinstance(reached, bool)):
+            raise ApiError(422, labels.MSG_BAD_REQUEST)
         with ticket_errors():
-            t = await hub.resolve(ticket_id, auth.officer, outcome)
+            t = await hub.resolve(ticket_id, auth.officer, outcome, spam=spam, reached=reached)
         return JSONResponse({"ticket": ticket_json(t)})
 
     @r.post("/console/api/tickets/{ticket_id}/spam")

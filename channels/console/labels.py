@@ -123,3 +123,49 @@ CLI_NONE_YET = "尚未建立任何專人帳號。 No officers yet: python -m cha
 CLI_NAME_COLUMN = "顯示名稱"
 CLI_ERROR = "錯誤 Error: {error}"
 CLI_CANCELLED = "\n已取消 (cancelled)."
+
+# --- the supervisor dashboard and knowledge drafts (issue 16; channels/console/dashboard.py) ---
+MSG_SUPERVISORS_ONLY = "此功能僅限督導使用。"
+MSG_BAD_PERIOD = "期間格式錯誤：請以 YYYY-MM-DD 指定起訖日，起日不晚於迄日，最長 400 天。"
+MSG_BAD_TABLE = "不明的表格，可用：{tables}"
+MSG_DRAFT_FIELDS = "知識草稿欄位不完整或不正確：{fields}"
+MSG_DRAFT_NOT_RESOLVED = "案件結案後才能提出知識草稿。"
+MSG_DRAFT_NOT_FOUND = "找不到此知識草稿。"
+MSG_DRAFT_REVIEWED = "此草稿已審核（{state}）。"
+MSG_DRAFT_NOT_APPROVED = "草稿核准後才能匯出。"
+LIST_SEPARATOR = "、"
+DRAFT_FIELD_LABELS = {"title": "標題（1–16 字）", "topic": "主題", "questions": "問法（3–12 個）",
+                      "answer": "答案（最多 2000 字）", "rule": "依據的規定（最多 200 字）", "doc": "來源文件"}
+DRAFT_STATES = {"proposed": "待審核", "approved": "已核准", "rejected": "已退回"}
+FIG_LABELS = {"conversations": "對話數", "user_messages": "使用者訊息數", "messages": "訊息總數",
+              "contained": "小幫手獨立完成的對話", "containment": "自助完成率", "handoffs": "轉接專人次數",
+              "out_of_hours": "非服務時間轉接", "no_officer": "無專人認領", "queue_wait": "排隊等候",
+              "first_response": "首次回覆（服務時間內）", "resolution": "結案時間（服務時間內）",
+              "median": "中位數", "mean": "平均", "p80": "第80百分位",
+              "callbacks_requested": "回撥登記", "callbacks_made": "已回撥", "callbacks_reached": "回撥聯繫上",
+              "feedback_rate": "小幫手好評率（👍）", "csat_mean": "專人服務滿意度平均"}
+HANDOFF_REASON_LABELS = {"requested": "使用者要求", "complaint": "申訴", "case_status": "案件進度",
+                         "misunderstood": "小幫手無法理解"}
+CLOSE_LABELS = {"resolved": "已處理結案", "spam": "垃圾訊息", "callback_reached": "回撥聯繫上",
+                "callback_not_reached": "回撥未聯繫上"}
+KIND_LABELS = {"answer": "知識回答", "direct": "規則直答", "calc": "試算結果", "unanswered": "無法回答"}
+REASON_LABELS = {"wrong": "👎 答案不正確", "unclear": "👎 看不懂", "not_asked": "👎 不是我問的", "none": "👎 未說明原因"}
+CSAT_SCORE_LABEL = "{score} 分"
+CHART_DAILY = "每日提問與轉接"
+CHART_DAILY_SERIES = ("使用者提問", "轉接專人")
+CHART_REASONS = "轉接原因"
+CHART_TOPICS = "熱門主題"
+CHART_WAITS = "等候與處理時間（分鐘）"
+CHART_CSAT = "專人服務滿意度分布"
+CHART_EMPTY = "此期間沒有資料"
+CSV_HEADERS = {"figure": "指標", "value": "數值", "minutes": "分鐘", "reason": "原因", "count": "次數",
+               "close": "結案方式", "entry_id": "知識條目", "title": "標題", "group": "群組",
+               "question": "問題", "question_count": "此問法次數", "day": "日期", "questions": "使用者提問",
+               "handoffs": "轉接專人", "asked": "已詢問", "answered": "已回答", "skipped": "略過",
+               "mean": "平均分數", "kind": "回答類型", "up": "👍", "down": "👎"}
+# python -m channels.officers supervisor <username> [--off]
+CLI_HELP_SUPERVISOR = "設定督導權限 grant (or with --off remove) the supervisor role"
+CLI_HELP_OFF = "取消督導權限 remove the role"
+CLI_SUPERVISOR_ON = "「{username}」現在是督導（可看儀表板、審核知識草稿）。 {username} is now a supervisor."
+CLI_SUPERVISOR_OFF = "「{username}」已取消督導權限。 {username} is no longer a supervisor."
+CLI_SUPERVISOR_COLUMN = "督導"

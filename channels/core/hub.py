@@ -49,6 +49,7 @@ from observe import logs
 from .. import texts
 from ..metrics import GatewayMetrics, answer_kinds
 from ..rasa_client import RasaClient, RasaUnavailable
+from .answers import classify
 from .contact import contact_note, is_contact_only, is_decline, looks_like_question, offers_contact, parse_contact
 from .hours import Clock, OfficeHours
 from .person import wants_person
@@ -101,6 +102,14 @@ def state_payload(state: TicketState, officer: str | None = None) -> dict[str, A
     if officer is not None:
         custom["officer"] = officer
     return {"custom": custom}
+
+
+def csat_question(ticket_id: int) -> dict[str, Any]:
+    """The custom payload of the satisfaction question (contract.CSAT): the options as channels show them."""
+    return {"type": contract.CSAT, "ticket_id": ticket_id,
+            "options": [{"score": k, "label": v} for k, v in texts.CSAT_SCORES.items()],
+            "skip": texts.CSAT_SKIP, "thanks": texts.CSAT_THANKS, "skipped": texts.CSAT_SKIPPED,
+            "comment_thanks": texts.CSAT_COMMENT_THANKS}
 
 
 class Delivery(Protocol):
@@ -417,9 +426,18 @@ class Hub:
             stored = await self._db(self.store.finish_turn, m.id, self.owner, drafts, ticket_id=ticket_id)
             if stored is None:
                 return replies, Outcome.BUSY
+            await self._record_answers(m, stored)
             replies += stored
             i += 1
         return replies, Outcome.DONE
+
+    async def _record_answers(self, inbound: MessageView, stored: Sequence[MessageView]) -> None:
+        """Answer events for the dashboard; a failure here never affects the answer."""
+        try:
+            await self._db(self.store.record_answers, inbound.conversation_id,
+                           inbound.conversation_id.split(":", 1)[0], inbound.id, inbound.text, stored)
+        except Exception:
+            logger.exception("could not record the answer events of message %s", inbound.id)
 
     async def _fail(self, m: MessageView) -> list[MessageView]:
         stored = await self._db(self.store.finish_turn, m.id, self.owner,
@@ -525,10 +543,13 @@ class Hub:
                 body["custom"] = custom
             if not a.get("text") and not body:
                 continue
+            tag = classify(a.get("text") or "", body.get("buttons"), custom)
+            if tag is not None:   # analytics, and the 👍/👎 under an answer
+                body["answer"] = tag
             out.append(Draft("bot", a.get("text") or "", body or None))
         if not out:  # Rasa answers [] when its action server is down: not an answer
             raise BotDown("empty reply", empty=True)
-        return out
+        return _one_tag_per_result(out)
 
     # ------------------------------------------------------------------ handoff
     def _wait_text(self) -> str:
@@ -704,10 +725,14 @@ class Hub:
         return m
 
     async def resolve(self, ticket_id: int, officer: OfficerView, outcome: str | None = None, *,
-                      spam: bool = False) -> TicketView:
-        """Close the ticket; ``outcome``: how it ended (store.OUTCOMES), stored with it. ``spam`` (or the
-        outcome "spam"): also flag it as spam, e.g. one of a flood of junk requests."""
+                      spam: bool = False, reached: bool | None = None) -> TicketView:
+        """Close the ticket; the bot answers again. ``outcome``: how it ended (store.OUTCOMES), stored with
+        it; ``spam`` (or the outcome "spam") also flags it as spam, e.g. one of a flood of junk requests;
+        ``reached``: a callback reached the user (else told by the outcome). Unless it is spam, a user an
+        officer helped is asked once how satisfied they are (1–5, skippable; ``csat_question``)."""
         spam = spam or outcome == "spam"
+        if reached is None and outcome in ("called_reached", "called_no_answer"):
+            reached = outcome == "called_reached"
         fields: dict[str, Any] = {"outcome": outcome or ("spam" if spam else None)}
         if spam:
             fields["spam"] = True
@@ -715,9 +740,21 @@ class Hub:
             del fields["outcome"]
         ticket = await self._db(self.store.transition, ticket_id, TicketAction.RESOLVE, by=officer.id, **fields)
         await self._tell_rasa_resumed(ticket)
+        ask = not spam and ticket.claimed_at is not None
+        try:
+            await self._db(self.store.record_outcome, ticket.id, spam=spam, reached=reached, ask_csat=ask)
+        except Exception:   # the ticket is resolved all the same
+            logger.exception("could not record the outcome of ticket %s", ticket.id)
+            ask = False
         back = await self._say(ticket.conversation_id, "system", texts.BOT_BACK, ticket_id=ticket.id,
                                payload=state_payload(ticket.state))
-        await self.push(ticket.conversation_id, [back])
+        out = [back]
+        if ask:
+            question = await self._say(ticket.conversation_id, "system", texts.CSAT_ASK, ticket_id=ticket.id,
+                                       payload={"custom": csat_question(ticket.id)})
+            await self._db(self.store.set_csat_message, ticket.id, question.id)
+            out.append(question)
+        await self.push(ticket.conversation_id, out)
         return ticket
 
     async def transfer(self, ticket_id: int, officer: OfficerView, to: OfficerView, note: str) -> TicketView:
@@ -754,6 +791,17 @@ def origin_of(address: str | None) -> str | None:
     except ValueError:
         pass
     return hashlib.sha256(f"hotline-origin\n{address}".encode()).hexdigest()[:32]
+
+
+def _one_tag_per_result(drafts: list[Draft]) -> list[Draft]:
+    """A calculation result comes as its text then its card: the card alone is the rated answer."""
+    out = list(drafts)
+    for i in range(1, len(out)):
+        prev = out[i - 1]
+        if contract.kind_of(out[i].payload) == contract.CALC_RESULT and prev.payload and "answer" in prev.payload:
+            rest = {k: v for k, v in prev.payload.items() if k != "answer"}
+            out[i - 1] = Draft(prev.author, prev.text, rest or None, prev.ticket_id)
+    return out
 
 
 def _quote(text: str, limit: int = 20) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 from knowledge import contract
 
 from .. import texts
+from . import feedback
 from ..core.store import MessageView
 
 logger = logging.getLogger(__name__)
@@ -267,8 +268,13 @@ def build_messages(views: Sequence[MessageView]) -> list[Outgoing]:
             out.append(Outgoing(m, (v.id,)))
         if v.author == "bot" and len(parts) == 1 and not payload.get("buttons"):
             absorbable = parts[0]
-    if buttons and out:
-        qr = quick_reply(buttons)
+    # 👍/👎 under the last rated answer, the satisfaction question's 1–5, or the 👎 reasons (feedback.py)
+    extra = feedback.csat_items(views) or feedback.reason_items(views) or feedback.rating_items(views)
+    if (buttons or extra) and out:
+        qr = quick_reply(buttons or [])
+        if extra:
+            items = ((qr or {}).get("items") or [])[: MAX_QUICK_REPLY - len(extra)] + extra
+            qr = {"items": items}
         if qr is not None:
             last = out[-1]
             last.message = {**last.message, "quickReply": qr}

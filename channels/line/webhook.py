@@ -26,6 +26,7 @@ from linebot.v3.webhooks import (FollowEvent, MessageEvent, PostbackEvent, TextM
 from .. import texts
 from ..context import Context
 from ..core.textsafe import TooLarge, is_poison, parse_json, read_limited
+from . import feedback
 from .messages import decode_postback
 from .sender import LineDelivery, LineSender
 
@@ -143,6 +144,8 @@ class LineChannel:
 
         if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
             return await accepted(event.message.text)
+        if isinstance(event, PostbackEvent) and feedback.is_feedback(event.postback.data):
+            return await self._feedback(chat_id, reply_token, event.postback.data, event_id)
         if isinstance(event, PostbackEvent):
             payload, title = decode_postback(event.postback.data)
             return await accepted(title, payload)
@@ -169,6 +172,22 @@ class LineChannel:
         name = await self.sender.profile_name(chat_id)
         if name:
             await asyncio.to_thread(store.set_display_name, conversation_id, name)
+
+    async def _feedback(self, chat_id: str, reply_token: str | None, data: str,
+                        event_id: str | None) -> tuple[str, Callable[[], Awaitable[None]]] | None:
+        """A 👍/👎 or satisfaction postback: stored apart from the dialogue (never sent to Rasa)."""
+        store = self.ctx.store
+        if event_id and not await asyncio.to_thread(store.first_delivery, str(event_id)):
+            return None
+        conversation_id = self.ctx.hub.conversation_id(CHANNEL, chat_id)
+        obj = feedback.decode(data) or {}
+        text, payload = await asyncio.to_thread(feedback.handle, store, conversation_id, obj)
+
+        async def work() -> None:
+            await asyncio.to_thread(store.touch_conversation, conversation_id, CHANNEL, chat_id)
+            m = await asyncio.to_thread(store.add_message, conversation_id, "out", "system", text, payload=payload)
+            await self.sender.send(chat_id, [m], reply_token)
+        return chat_id, work
 
     async def _unsupported(self, chat_id: str, reply_token: str | None) -> None:
         await self._say_only(chat_id, reply_token, texts.UNSUPPORTED_MEDIA)

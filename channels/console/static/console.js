@@ -174,6 +174,7 @@
     S.officer = data.officer;
     S.csrf = data.csrf_token;
     setText('officer-name', S.officer.name + '（' + S.officer.username + '）');
+    show($('dashboard-link'), !!S.officer.supervisor);
     show($('login-view'), false);
     show($('app-view'), true);
     renderTicketEmpty();
@@ -477,6 +478,8 @@
     $('spam').disabled = heldByOther;
     show($('transfer'), mine);
     if (t.state === 'resolved') closePanels();
+    show($('propose-draft'), t.state === 'resolved');
+    $('propose-draft').href = '/console/draft?ticket=' + t.id;
     $('reply-send').disabled = !mine;
     let hint = '';
     if (t.state === 'resolved') hint = T.hintResolved;

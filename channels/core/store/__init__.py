@@ -5,7 +5,8 @@ One ``Store`` object over one database, its methods grouped by concern:
 - ``schema.py``         the tables and the migrations (``Store.migrate``);
 - ``conversations.py``  conversations and messages (``MessageView``), webhook redelivery;
 - ``tickets.py``        ``TicketState``, tickets and notes (``TicketView``, ``NoteView``);
-- ``officers.py``       officer accounts and login sessions (``OfficerView``).
+- ``officers.py``       officer accounts and login sessions (``OfficerView``);
+- ``analytics.py``      answer events, feedback, ticket outcomes, supervisors, knowledge drafts.
 
 Every write commits before the method returns, so a caller that acknowledges after calling the
 store never acknowledges something that a restart could lose.
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
+from .analytics import AnalyticsStore
 from .conversations import ConversationStore, Draft, MessageView
 from .officers import OfficerStore, OfficerView
 from .schema import SCHEMA_VERSION, migrate, utcnow
@@ -40,7 +42,7 @@ __all__ = ["Draft", "Store", "MessageView", "TicketView", "NoteView", "OfficerVi
            "SearchQuery"]
 
 
-class Store(ConversationStore, TicketStore, CannedStore, OfficerStore):
+class Store(ConversationStore, TicketStore, CannedStore, OfficerStore, AnalyticsStore):
     def __init__(self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None):
         self.url = url
         args = dict(connect_args or {})

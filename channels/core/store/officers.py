@@ -17,6 +17,7 @@ class OfficerView:
     id: int
     username: str
     display_name: str
+    supervisor: bool = False     # sees the dashboard, reviews knowledge drafts
 
 
 def _hash_token(token: str) -> str:
@@ -62,11 +63,11 @@ class OfficerStore:
     def officer_credentials(self, username: str) -> tuple[OfficerView, str] | None:
         with self._sessions() as s:
             o = s.scalars(select(Officer).where(Officer.username == username, Officer.active.is_(True))).first()
-            return (OfficerView(o.id, o.username, o.display_name), o.password_hash) if o else None
+            return (OfficerView(o.id, o.username, o.display_name, bool(o.supervisor)), o.password_hash) if o else None
 
     def officers(self) -> list[OfficerView]:
         with self._sessions() as s:
-            return [OfficerView(o.id, o.username, o.display_name)
+            return [OfficerView(o.id, o.username, o.display_name, bool(o.supervisor))
                     for o in s.scalars(select(Officer).order_by(Officer.id))]
 
     def create_session(self, officer_id: int, ttl: timedelta) -> tuple[str, str]:
@@ -89,7 +90,7 @@ class OfficerStore:
             sess, o = row
             if aware(sess.expires_at) <= utcnow() or not o.active:
                 return None
-            return OfficerView(o.id, o.username, o.display_name), sess.csrf_token
+            return OfficerView(o.id, o.username, o.display_name, bool(o.supervisor)), sess.csrf_token
 
     def delete_session(self, token: str) -> None:
         with self._sessions.begin() as s:

@@ -20,7 +20,7 @@ from sqlalchemy import (JSON, Boolean, DateTime, Engine, ForeignKey, Index, Inte
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIGRATE_LOCK_KEY = 7_412_300_112  # PostgreSQL advisory lock held while migrating
 
 logger = logging.getLogger(__name__)
@@ -157,6 +157,8 @@ class Officer(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # v6: sees the supervisor dashboard and reviews knowledge drafts
+    supervisor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class OfficerSession(Base):
@@ -189,6 +191,7 @@ MIGRATIONS: dict[int, Callable[[Engine], None]] = {
     3: lambda engine: _v3(engine),
     4: lambda engine: _v4(engine),
     5: lambda engine: _v5(engine),
+    6: lambda engine: _v6(engine),
 }
 
 
@@ -213,6 +216,16 @@ def _v5(engine: Engine) -> None:
         logger.warning("no trigram index for the console search: %s", exc.__class__.__name__)
 
 
+def _v6(engine: Engine) -> None:
+    """Analytics (issue 16): the officers' supervisor flag, and the indexes the dashboard reads by;
+    its new tables (answer events, feedback, ticket outcomes, knowledge drafts) come from create_all."""
+    false = "FALSE" if engine.dialect.name == "postgresql" else "0"
+    _add_column(engine, "officers", "supervisor", f"BOOLEAN NOT NULL DEFAULT {false}")
+    with engine.begin() as conn:
+        for ddl in ANALYTICS_INDEXES:
+            conn.execute(text(ddl))
+
+
 def _v3(engine: Engine) -> None:
     timestamp = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
     _add_column(engine, "messages", "claimed_by", "VARCHAR(80)")
@@ -229,6 +242,16 @@ def _v4(engine: Engine) -> None:
     _add_column(engine, "tickets", "spam", "BOOLEAN NOT NULL DEFAULT FALSE")
     with engine.begin() as conn:
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_conversations_origin ON conversations (origin)"))
+
+
+# on tables older than v6 (created before this version, so not by create_all's Index objects)
+ANALYTICS_INDEXES = (
+    # covering: the dashboard's scans of a period read the index only
+    "CREATE INDEX IF NOT EXISTS ix_messages_created ON messages (created_at, direction, conversation_id)",
+    "CREATE INDEX IF NOT EXISTS ix_messages_officer ON messages (ticket_id, created_at) WHERE author = 'officer'",
+    "CREATE INDEX IF NOT EXISTS ix_tickets_created ON tickets (created_at)",
+    "CREATE INDEX IF NOT EXISTS ix_conversations_created ON conversations (created_at)",
+)
 
 
 def migrate(engine: Engine, sessions: sessionmaker[Session]) -> int:
@@ -254,6 +277,7 @@ def migrate(engine: Engine, sessions: sessionmaker[Session]) -> int:
 
 
 def _migrate(engine: Engine, sessions: sessionmaker[Session]) -> int:
+    from . import analytics_schema  # noqa: F401  (the v6 tables, in Base.metadata)
     Base.metadata.create_all(engine)
     with sessions.begin() as s:
         current = s.scalar(select(func.max(SchemaVersion.version))) or 0

@@ -31,6 +31,8 @@
     return new URL("/", location.href).href;
   })();
   var API = new URL("api/widget/messages", BASE).href;
+  var FEEDBACK_API = new URL("api/widget/feedback", BASE).href;
+  var CSAT_API = new URL("api/widget/csat", BASE).href;
   var STORAGE_SESSION = "hotline-widget:session";
   var STORAGE_OPEN = "hotline-widget:open";
   var POLL_OPEN_MS = 2500;
@@ -89,7 +91,9 @@
       colon: "：",
       separator: "；"
     },
-    unread: "則新訊息"
+    unread: "則新訊息",
+    feedback: { ask: "這個回答有幫助嗎？", up: "有幫助", down: "沒幫助" },
+    csat: { comment: "其他意見（選填）", send: "送出意見" }
   };
 
   // ------------------------------------------------------------------ storage and ids
@@ -395,7 +399,100 @@
       node.appendChild(chips);
       shown = true;
     }
+    if (shown && author === "bot" && payload.answer && payload.answer.rate && typeof m.id === "number") {
+      node.appendChild(feedbackRow(m));
+    }
+    if (custom && typeof custom === "object" && custom.type === "csat" && typeof custom.ticket_id === "number") {
+      node.appendChild(csatBlock(custom));
+      shown = true;
+    }
     return shown ? node : null;
+  }
+
+  // ------------------------------------------------------------------ feedback (never through the chat)
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (d) { return { ok: res.ok, data: d || {} }; });
+    });
+  }
+  /** 👍/👎 under a rated answer (knowledge answer or calculation result); 👎 offers optional reasons. */
+  function feedbackRow(m) {
+    var row = el("div", { "class": "hw-feedback", "data-testid": "feedback" });
+    row.appendChild(el("span", { "class": "hw-feedback-ask" }, T.feedback.ask));
+    var up = el("button", { type: "button", "class": "hw-fb", "data-testid": "feedback-up", "aria-pressed": "false",
+                            "aria-label": T.feedback.up, title: T.feedback.up }, "👍 " + T.feedback.up);
+    var down = el("button", { type: "button", "class": "hw-fb", "data-testid": "feedback-down", "aria-pressed": "false",
+                              "aria-label": T.feedback.down, title: T.feedback.down }, "👎 " + T.feedback.down);
+    var note = el("div", { "class": "hw-feedback-note", "data-testid": "feedback-note", "aria-live": "polite" });
+    var reasons = el("div", { "class": "hw-chips hw-feedback-reasons" });
+    function rate(score, reason) {
+      var body = { session_id: sessionId, message_id: m.id, score: score };
+      if (reason) { body.reason = reason; }
+      return postJson(FEEDBACK_API, body).then(function (res) {
+        note.textContent = res.ok ? (res.data.text || "") : (res.data.detail || "");
+        if (!res.ok) { return; }
+        up.setAttribute("aria-pressed", score === "up" ? "true" : "false");
+        down.setAttribute("aria-pressed", score === "down" ? "true" : "false");
+        reasons.textContent = "";
+        (res.data.reasons || []).forEach(function (r) {
+          var chip = el("button", { type: "button", "class": "hw-chip", "data-testid": "feedback-reason",
+                                    "data-reason": r.value }, r.label);
+          chip.addEventListener("click", function () { rate("down", r.value); });
+          reasons.appendChild(chip);
+        });
+      }).catch(function () { note.textContent = T.failed; });
+    }
+    up.addEventListener("click", function () { rate("up", null); });
+    down.addEventListener("click", function () { rate("down", null); });
+    row.appendChild(up);
+    row.appendChild(down);
+    row.appendChild(note);
+    row.appendChild(reasons);
+    return row;
+  }
+  /** The satisfaction question after a person helped: 1–5 or skip, then an optional comment. */
+  function csatBlock(c) {
+    var box = el("div", { "class": "hw-csat", "data-testid": "csat" });
+    var choices = el("div", { "class": "hw-chips" });
+    var note = el("div", { "class": "hw-feedback-note", "data-testid": "csat-note", "aria-live": "polite" });
+    function answer(score, comment) {
+      return postJson(CSAT_API, { session_id: sessionId, ticket_id: c.ticket_id, score: score, comment: comment })
+        .then(function (res) {
+          note.textContent = res.ok ? (res.data.text || "") : (res.data.detail || "");
+          if (!res.ok) { choices.textContent = ""; return; }
+          choices.textContent = "";
+          if (score !== null) { box.appendChild(commentForm()); }
+        }).catch(function () { note.textContent = T.failed; });
+    }
+    function commentForm() {
+      var f = el("div", { "class": "hw-csat-comment" });
+      var area = el("textarea", { "data-testid": "csat-comment", maxlength: "1000", rows: "2",
+                                  placeholder: T.csat.comment, "aria-label": T.csat.comment });
+      var go = el("button", { type: "button", "class": "hw-chip", "data-testid": "csat-comment-send" }, T.csat.send);
+      go.addEventListener("click", function () {
+        var text = area.value.trim();
+        if (!text) { return; }
+        answer(null, text).then(function () { f.remove(); });
+      });
+      f.appendChild(area);
+      f.appendChild(go);
+      return f;
+    }
+    (c.options || []).forEach(function (o) {
+      var b = el("button", { type: "button", "class": "hw-chip", "data-testid": "csat-score",
+                             "data-score": String(o.score) }, String(o.label));
+      b.addEventListener("click", function () { answer(o.score, null); });
+      choices.appendChild(b);
+    });
+    var skip = el("button", { type: "button", "class": "hw-chip", "data-testid": "csat-skip" }, String(c.skip || ""));
+    skip.addEventListener("click", function () { answer(null, null); });
+    choices.appendChild(skip);
+    box.appendChild(choices);
+    box.appendChild(note);
+    return box;
   }
 
   function describeHandoff(h) {
