@@ -74,6 +74,9 @@ COOKIE_PATH = "/console"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_TEXT = 2000
 MAX_BODY_BYTES = 64 * 1024
+# a refused login (locked out, or the password pool full) is answered after this pause: a client
+# hammering the login costs the gateway one cheap answer a second, not hundreds (tests may set 0)
+LOGIN_REFUSAL_DELAY_S = 1.0
 MAX_PAGE = 200          # tickets per page of the queue
 MAX_OFFSET = 100_000
 MAX_BULK = 100          # tickets per bulk action
@@ -295,8 +298,10 @@ def router(ctx: Context, *, throttle: LoginGuard | None = None, passwords: Passw
         address = client_address(request)
         wait = throttle.locked_for(address, username)
         if wait:
+            await asyncio.sleep(LOGIN_REFUSAL_DELAY_S)
             raise ApiError(429, labels.MSG_THROTTLED.format(seconds=wait), headers={"Retry-After": str(wait)})
         if passwords.full:   # refused before any database call: a flood costs next to nothing
+            await asyncio.sleep(LOGIN_REFUSAL_DELAY_S)
             raise ApiError(429, labels.MSG_LOGIN_BUSY, headers={"Retry-After": "2"})
         found = await db(store.officer_credentials, username)
         try:
