@@ -45,12 +45,15 @@ _LINE_USER = re.compile(r"(?<![A-Za-z0-9])U[0-9a-f]{32}(?![0-9a-f])")
 # with spaces, dashes, dots or parentheses between the groups
 _PHONE = re.compile(r"(?<!\d)(?:\+?886[\s-]?\(?0?|\(?0)\d{1,3}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?!\d)")
 MASK = "***"
+# a conversation id written into a message ("web:<session id>", "line:<user id>"): its hash instead
+_CONVERSATION_ID = re.compile(r"(?<![A-Za-z0-9])((?:web|line):[A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_-])")
 
 
 def mask(text: str) -> str:
     """``text`` with national ids, e-mail addresses, phone numbers and LINE user ids replaced."""
     if not text:
         return text
+    text = _CONVERSATION_ID.sub(lambda m: "conversation " + (conversation_ref(m.group(1)) or ""), text)
     text = _EMAIL.sub(MASK, text)
     text = _LINE_USER.sub(MASK, text)
     text = _NATIONAL_ID.sub(MASK, text)

@@ -139,6 +139,12 @@ def test_mask_hides_personal_data(text, hidden):
     assert hidden not in mask(text) and "***" in mask(text)
 
 
+def test_conversation_ids_written_into_a_message_become_their_hash():
+    sid = "3f9c2a7e5b1d4c8fa0e1b2c3"
+    masked = mask(f"message 7 of web:{sid} stays pending")
+    assert sid not in masked and conversation_ref(f"web:{sid}") in masked
+
+
 @pytest.mark.parametrize("text", ["補助上限 5000000 元", "2026-12-31 截止", "員工 25 人", "案號 112001234"])
 def test_mask_keeps_programme_figures(text):
     assert mask(text) == text
