@@ -165,3 +165,4 @@ def setup(service: str, level: int = logging.INFO, *, loggers: tuple[str, ...] =
         lg.propagate = True
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)   # Python warnings as JSON lines too (logger py.warnings)
