@@ -40,10 +40,15 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{6,64}$")
 
 # --- masking: what counts as personal data has one home, observe/pii.py ---------------------------
 MASK = REDACTED
+# a conversation id written into a message ("web:<session id>", "line:<user id>"): its hash instead
+_CONVERSATION_ID = re.compile(r"(?<![A-Za-z0-9])((?:web|line):[A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_-])")
 
 
 def mask(text: str) -> str:
     """``text`` with national ids, e-mail addresses, phone numbers and LINE user ids replaced."""
+    if not text:
+        return text
+    text = _CONVERSATION_ID.sub(lambda m: "conversation " + (conversation_ref(m.group(1)) or ""), text)
     return redact(text)
 
 
@@ -152,3 +157,4 @@ def setup(service: str, level: int = logging.INFO, *, loggers: tuple[str, ...] =
         lg.propagate = True
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)   # Python warnings as JSON lines too (logger py.warnings)

@@ -107,7 +107,8 @@ def test_one_message_followed_across_the_three_services_without_personal_data(st
     while time.monotonic() < deadline:
         found = {name: [r for r in log_lines(logs_dir / f"{name}.log") if r.get("request_id") == request_id]
                  for name in ("gateway", "rasa", "actions")}
-        if all(found.values()):
+        # the gateway's HTTP line is written once the response has gone: wait for it too
+        if all(found.values()) and any(r.get("event") == "http" for r in found["gateway"]):
             break
         time.sleep(0.5)
     assert all(found.values()), {k: len(v) for k, v in found.items()}
@@ -139,6 +140,45 @@ def test_mask_hides_personal_data(text, hidden):
     assert hidden not in mask(text) and "***" in mask(text)
 
 
+def test_conversation_ids_written_into_a_message_become_their_hash():
+    sid = "3f9c2a7e5b1d4c8fa0e1b2c3"
+    masked = mask(f"message 7 of web:{sid} stays pending")
+    assert sid not in masked and conversation_ref(f"web:{sid}") in masked
+
+
 @pytest.mark.parametrize("text", ["補助上限 5000000 元", "2026-12-31 截止", "員工 25 人", "案號 112001234"])
 def test_mask_keeps_programme_figures(text):
     assert mask(text) == text
+
+
+# ---------------------------------------------------------------- in process (FakeRasa)
+def test_rasa_failures_and_answer_kinds_are_counted_in_process(tmp_path):
+    from test_widget import Widget
+
+    from channels.metrics import answer_kinds
+
+    assert answer_kinds([{"text": "x"}, {"custom": {"type": "outcome", "kind": "not_found"}}]) == {"not_found"}
+    assert answer_kinds([{"custom": {"type": "calc_result", "card": {}}}]) == {"calculation"}
+    assert answer_kinds([{"text": "x"}, {"custom": {"type": "handoff", "reason": "requested"}},
+                         {"custom": {"type": "outcome", "kind": "cited_answer"}}]) == {"handoff", "cited_answer"}
+    assert answer_kinds([{"text": "hi"}, {"custom": {"type": "outcome", "kind": "made-up"}}]) == {"other"}
+
+    replies: list[list[dict]] = [[]]
+    w = Widget(tmp_path, script=lambda sender, message: replies[0])
+    sid = w.new_session()
+    w.send(sid, "第一個問題")                      # Rasa answers [] (the action server down behind it)
+    w.rasa.down = True
+    w.send(sid, "第二個問題")                      # Rasa unreachable
+    w.rasa.down = False
+    replies[0] = [{"text": "答案"}, {"custom": {"type": "outcome", "kind": "cited_answer"}}]
+    body = w.send(sid, "第三個問題")
+    assert [m["text"] for m in body["messages"]][-1] == "答案"
+    assert all((m["payload"] or {}).get("custom", {}).get("type") != "outcome" for m in body["messages"])
+    text = w.client.get("/metrics").text
+    values = {m.group(1) + (m.group(2) or ""): float(m.group(3)) for m in map(SAMPLE.match, text.splitlines()) if m}
+    assert values['hotline_rasa_errors_total{reason="empty_reply"}'] >= 1
+    assert values['hotline_rasa_errors_total{reason="http"}'] >= 1
+    # the third message first answers the two left pending: three cited answers
+    assert values['hotline_answers_total{channel="web",kind="cited_answer"}'] == 3
+    assert values['hotline_messages_total{channel="web"}'] == 3
+    assert values['hotline_queue_tickets{state="waiting"}'] == 0

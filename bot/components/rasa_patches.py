@@ -212,6 +212,7 @@ def _root_to_json() -> None:
             if isinstance(h, logging.StreamHandler):
                 root.removeHandler(h)
         root.addHandler(json_handlers[0])
+        logging.captureWarnings(True)
 
 
 def apply() -> None:
