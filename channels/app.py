@@ -102,8 +102,10 @@ async def probe_bot(settings: Settings, on_probe=None) -> dict[str, Any]:
     with nothing. ``on_probe(service, ok, seconds)`` records each probe (the gateway's metrics)."""
     async with httpx.AsyncClient(timeout=settings.upstream_timeout_s) as client:
         rasa, actions = await asyncio.gather(
-            _probe(client, f"{settings.rasa_url}/status", _rasa_check, _token(settings), "rasa", on_probe),
-            _probe(client, f"{settings.action_server_url}/health", _action_check, "action_server", on_probe),
+            _probe(client, f"{settings.rasa_url}/status", _rasa_check, _token(settings), service="rasa",
+                   on_probe=on_probe),
+            _probe(client, f"{settings.action_server_url}/health", _action_check, service="action_server",
+                   on_probe=on_probe),
         )
     return {"ok": rasa["ok"] and actions["ok"], "rasa": rasa, "action_server": actions}
 

@@ -190,7 +190,8 @@ def test_make_run_brings_back_rasa_and_the_action_server_after_kill_9(tmp_path):
     work = Path(tempfile.mkdtemp(prefix="hotline-run-"))
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bot'}",
            "HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
-           "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00", "AGENT_ASSIST": "false"}
+           "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00", "AGENT_ASSIST": "false",
+           "RASA_TOKEN": "supervision-test-token"}   # make run's Rasa API needs its token (issue 13)
     env.pop("RASA_URLS", None)
     run = subprocess.Popen(
         [sys.executable, "-m", "scripts.run", "--rasa-port", str(ports["rasa"]),
@@ -236,13 +237,13 @@ def test_make_run_brings_back_rasa_and_the_action_server_after_kill_9(tmp_path):
 
     try:
         t0 = time.monotonic()
-        while not (ready(f"{rasa}/status", b"hotline") and ready(f"{gateway}/health")):
+        while not (ready(f"{rasa}/status?token=supervision-test-token", b"hotline") and ready(f"{gateway}/health")):
             assert run.poll() is None, run.stdout.read()
             assert time.monotonic() - t0 < 400, "the stack did not start"
             time.sleep(1)
         assert ask("你好")
 
-        back = outage("rasa", f"{rasa}/status", b"hotline")
+        back = outage("rasa", f"{rasa}/status?token=supervision-test-token", b"hotline")
         assert ask("你好")                                        # Rasa answers again
         assert re.search(r"rasa exited with code -9 after \d+s; restarting in 1s", supervisor_log.read_text())
 
