@@ -294,3 +294,20 @@ def test_the_kinds_of_the_action_servers_own_answers():
     drafts = _one_tag_per_result([Draft("bot", text, {"answer": classify(text)}),
                                   Draft("bot", "", {"custom": card, "answer": classify("", None, card)})])
     assert drafts[0].payload is None and drafts[1].payload["answer"]["kind"] == "calc"   # rated once
+
+
+def test_the_feedback_routes_refuse_odd_input_like_the_message_route(env):
+    """Issue 13's input rules on the issue-16 routes: ids that overflow the column, a session id with a
+    trailing newline, a lone surrogate, deep nesting and an oversized body get a 422, never a 500."""
+    _, app, _ = env
+    c = TestClient(app, raise_server_exceptions=False)
+    for path, key in (("/api/widget/feedback", "message_id"), ("/api/widget/csat", "ticket_id")):
+        base = {"session_id": SESSION, key: 1, "score": "up" if key == "message_id" else 3}
+        for bad in ({key: 2**63}, {key: 0}, {key: True}, {"session_id": SESSION + "\n"}):
+            assert c.post(path, json={**base, **bad}).status_code == 422, (path, bad)
+        raw = '{"session_id": "%s", "%s": 1, "comment": "\\ud800"}' % (SESSION, key)
+        assert c.post(path, content=raw, headers={"content-type": "application/json"}).status_code == 422
+        assert c.post(path, content="[" * 5000 + "]" * 5000,
+                      headers={"content-type": "application/json"}).status_code == 422
+        assert c.post(path, content=b"{" + b" " * 20_000 + b"}",
+                      headers={"content-type": "application/json"}).status_code == 422

@@ -20,10 +20,17 @@ from fastapi.responses import JSONResponse, Response
 from .. import texts
 from ..context import Context
 from ..core.store.analytics import FEEDBACK_REASONS, CsatRefused, FeedbackRefused
+from ..core.textsafe import MAX_DB_ID, TooLarge, is_poison, parse_json, read_limited
 from .api import CHANNEL, CORS_HEADERS, SESSION_RE, _error, _ok
 
 MAX_COMMENT = 1000
+MAX_BODY = 16 * 1024
 SCORES = {"up": 1, "down": -1}
+
+
+def is_db_id(value: Any) -> bool:
+    """A JSON integer that can be a row id (not a bool, 1..2³¹−1: a larger one overflows the column)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DB_ID
 
 
 def router(ctx: Context) -> APIRouter:
@@ -31,14 +38,17 @@ def router(ctx: Context) -> APIRouter:
     store, hub = ctx.store, ctx.hub
 
     async def body_of(request: Request) -> dict[str, Any] | None:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > 16 * 1024:
-            return None
+        """The JSON object of a request, read as the widget's message route reads it (streamed byte
+        limit, bounded nesting, no NUL or lone surrogate anywhere), or None."""
         try:
-            body = await request.json()
-        except Exception:
+            body = parse_json(await read_limited(request, MAX_BODY))
+        except (TooLarge, ValueError):
             return None
-        return body if isinstance(body, dict) else None
+        return body if isinstance(body, dict) and not is_poison(body) else None
+
+    def session_of(body: dict[str, Any]) -> str | None:
+        session_id = body.get("session_id")
+        return session_id if isinstance(session_id, str) and SESSION_RE.fullmatch(session_id) else None
 
     for path in ("/api/widget/feedback", "/api/widget/csat"):
         r.add_api_route(path, lambda: Response(status_code=204, headers=CORS_HEADERS), methods=["OPTIONS"],
@@ -49,11 +59,11 @@ def router(ctx: Context) -> APIRouter:
         body = await body_of(request)
         if body is None:
             return _error(422, texts.WIDGET_ERR_JSON)
-        session_id, message_id = body.get("session_id"), body.get("message_id")
-        if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
+        session_id, message_id = session_of(body), body.get("message_id")
+        if session_id is None:
             return _error(422, texts.WIDGET_ERR_SESSION)
         score, reason = SCORES.get(body.get("score")), body.get("reason")
-        if not isinstance(message_id, int) or isinstance(message_id, bool) or score is None \
+        if not is_db_id(message_id) or score is None \
                 or (reason is not None and reason not in FEEDBACK_REASONS):
             return _error(422, texts.WIDGET_ERR_FEEDBACK_VALUE)
         try:
@@ -72,11 +82,11 @@ def router(ctx: Context) -> APIRouter:
         body = await body_of(request)
         if body is None:
             return _error(422, texts.WIDGET_ERR_JSON)
-        session_id, ticket_id = body.get("session_id"), body.get("ticket_id")
-        if not isinstance(session_id, str) or not SESSION_RE.match(session_id):
+        session_id, ticket_id = session_of(body), body.get("ticket_id")
+        if session_id is None:
             return _error(422, texts.WIDGET_ERR_SESSION)
         score, comment = body.get("score"), body.get("comment")
-        if not isinstance(ticket_id, int) or isinstance(ticket_id, bool) \
+        if not is_db_id(ticket_id) \
                 or not (score is None or (isinstance(score, int) and not isinstance(score, bool) and 1 <= score <= 5)) \
                 or not (comment is None or (isinstance(comment, str) and len(comment) <= MAX_COMMENT)):
             return _error(422, texts.WIDGET_ERR_CSAT_VALUE)
