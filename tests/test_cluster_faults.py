@@ -207,7 +207,8 @@ def _sessions_per_replica(cfg, n: int) -> list[str]:
 
 def test_killing_one_rasa_replica_under_load_loses_nothing(cluster, store):
     cfg = cluster.cluster
-    load = Load(cfg.gateway_urls(), messages=6, failover=True, timeout_s=RASA_TIMEOUT_S + 60,
+    # 10 messages per conversation: on a quiet machine 6 were done within 2 s of the kill
+    load = Load(cfg.gateway_urls(), messages=10, failover=True, timeout_s=RASA_TIMEOUT_S + 60,
                 sessions=_sessions_per_replica(cfg, 3))
     load.start()
     load.wait_ok(6)
@@ -216,7 +217,7 @@ def test_killing_one_rasa_replica_under_load_loses_nothing(cluster, store):
     load.join()
     assert time.monotonic() - killed_at > 2       # the load went on after the kill
     waited = wait_all_answered(store, 150)
-    assert check_answered_once_in_order(store, load) == 36
+    assert check_answered_once_in_order(store, load) == 60
     assert load.failed == 0 and load.server_errors == 0
     _nothing_lost_in_trackers(cfg, load)
     delays = _answer_delays(store, load)
