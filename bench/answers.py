@@ -1,8 +1,8 @@
 """What strangers' questions get: the answering decision on the blind question set and the old set.
 
-    make bench-answers                          # blind dev, blind test, old set (dev and test splits)
-    make bench-answers ARGS="--sets dev --by-kind --show-misses"   # tuning view: DEV ONLY
-    make bench-answers ARGS=--tune              # grid over the decision settings on dev + old-dev
+    make bench-answers                          # blind dev/test, blind dev2/test2, old set (dev and test splits)
+    make bench-answers ARGS="--sets dev --by-kind --show-misses"   # tuning view: DEV SETS ONLY
+    make bench-answers ARGS=--tune              # grid over the decision settings on dev + dev2 + old-dev
 
 Every question goes through ``knowledge.answering.decide`` — the very function
 ``action_answer_question`` acts on, in the bot's order: first a direct answer with the user's own
@@ -12,9 +12,11 @@ split). No servers run, so Rasa's intent step before it is not included: an out-
 Rasa would have caught is judged here by the answering decision alone (the harder case).
 
 Sets: bench/blind/dev.yml and bench/blind/test.yml (written from the brief only, by someone who had
-not seen the knowledge entries; each item: q, kind, expect [entry ids], figures, note) and the old
-labelled set bench/questions.yml (entry + also → expect). Tune on the blind dev set and the old set
-only; the blind test set is for reporting (``--show-misses`` refuses it).
+not seen the knowledge entries; each item: q, kind, expect [entry ids], figures, note), a second
+independent blind set bench/blind/dev2.yml and bench/blind/test2.yml (same format, see
+bench/blind/README.md), and the old labelled set bench/questions.yml (entry + also → expect). Tune on
+the blind dev sets (dev, dev2) and the old set only; the blind test sets (test, test2) are for
+reporting (``--show-misses`` refuses them).
 
 Figures, per set, over the answerable questions (expect not empty; kinds other than unanswerable and
 out_of_scope), as shares of them — the first five add up to 100 %:
@@ -69,13 +71,16 @@ BLIND_DIR = ROOT / "bench" / "blind"
 HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
 NOT_ANSWERABLE = frozenset({"unanswerable", "out_of_scope"})
 OWN_NUMBERS = frozenset({"numbers", "calculate"})
-SETS = ("dev", "test", "old-dev", "old-test")
+BLIND_SETS = ("dev", "test", "dev2", "test2")
+HELD_OUT = frozenset({"test", "test2"})  # reporting only: no --show-misses, no tuning
+SETS = (*BLIND_SETS, "old-dev", "old-test")
+TUNE_SETS = ("dev", "dev2", "old-dev")
 CHECK_INPUT = "check_input"  # a direct reply asking the user to check a figure: not an answer
 
 
 def load_set(name: str) -> list[dict]:
     """Items as {q, kind, expect}: the blind set as written, the old set converted."""
-    if name in ("dev", "test"):
+    if name in BLIND_SETS:
         items = yaml.safe_load((BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
         return [{"q": str(i["q"]), "kind": str(i["kind"]), "expect": list(i.get("expect") or [])} for i in items]
     split = name.removeprefix("old-")
@@ -237,12 +242,12 @@ TUNE_GRID = {
 
 
 def tune(retriever: Retriever) -> None:
-    """Grid over the decision settings on the blind DEV set and the old set's dev split (never the
-    blind test set). Cost: a wrong direct answer 4, a refusal 1.5, a menu 1, a partial two-topic
+    """Grid over the decision settings on the blind DEV sets (dev, dev2) and the old set's dev split
+    (never the blind test sets). Cost: a wrong direct answer 4, a refusal 1.5, a menu 1, a partial two-topic
     answer 0.5, an unrefused must-not-answer question 2 — per question, averaged per set."""
     retriever.features = functools.lru_cache(maxsize=None)(retriever.features)
     retriever.corrected = functools.lru_cache(maxsize=None)(retriever.corrected)
-    sets = {name: load_set(name) for name in ("dev", "old-dev")}
+    sets = {name: load_set(name) for name in TUNE_SETS}
     base = retriever.settings
     rows = []
     keys = list(TUNE_GRID)
@@ -260,25 +265,26 @@ def tune(retriever: Retriever) -> None:
         rows.append((cost, values, figs))
     retriever.settings = base
     rows.sort(key=lambda row: row[0])
-    print("cost   " + " ".join(f"{k[:12]:>12}" for k in keys) + " | dev right/wrong/menu/refusal/refused"
-          " | old-dev right/wrong/menu/refusal/refused")
+    print("cost   " + " ".join(f"{k[:12]:>12}" for k in keys)
+          + "".join(f" | {name} right/wrong/menu/refusal/refused" for name in TUNE_SETS))
     for cost, values, figs in rows[:20]:
         f = lambda r: "/".join(f"{100 * r[k]:.0f}" for k in ("right", "wrong", "menu", "refusal", "refused"))  # noqa: E731
-        print(f"{cost:6.3f} " + " ".join(f"{v:12.2f}" for v in values) + f" | {f(figs['dev'])} | {f(figs['old-dev'])}")
+        print(f"{cost:6.3f} " + " ".join(f"{v:12.2f}" for v in values)
+              + "".join(f" | {f(figs[name])}" for name in TUNE_SETS))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, from {SETS}")
     ap.add_argument("--by-kind", action="store_true", help="a line per kind of question")
-    ap.add_argument("--show-misses", action="store_true", help="list what went wrong (not for the blind test set)")
-    ap.add_argument("--tune", action="store_true", help="grid-search the decision settings on dev + old-dev")
+    ap.add_argument("--show-misses", action="store_true", help="list what went wrong (not for the blind test sets)")
+    ap.add_argument("--tune", action="store_true", help="grid-search the decision settings on dev + dev2 + old-dev")
     args = ap.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
     if bad := [s for s in sets if s not in SETS]:
         ap.error(f"unknown set(s) {bad}")
-    if args.show_misses and "test" in sets:
-        ap.error("--show-misses is not available for the blind test set (it is kept out of tuning)")
+    if args.show_misses and (held := [s for s in sets if s in HELD_OUT]):
+        ap.error(f"--show-misses is not available for the blind test set(s) {held} (they are kept out of tuning)")
     t0 = time.perf_counter()
     retriever = Retriever.from_env()
     decide("補助上限多少", retriever)  # warm the lazy parts (jieba, pinyin) out of the timings
@@ -288,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         tune(retriever)
         return 0
     for name in sets:
-        if name in ("dev", "test") and not (BLIND_DIR / f"{name}.yml").exists():
+        if name in BLIND_SETS and not (BLIND_DIR / f"{name}.yml").exists():
             print(f"{name}: {BLIND_DIR / name}.yml missing", file=sys.stderr)
             continue
         rows = run_set(retriever, name)
