@@ -109,3 +109,44 @@ def test_a_wrong_model_index_stops_the_supervising_process_without_loading_a_mod
     (bad / "meta.json").write_text(json.dumps(meta), "utf-8")
     out = _import_kb(HOTLINE_INDEX_DIR=str(bad))
     assert out.returncode != 0 and "IndexModelMismatch" in out.stderr
+
+
+# ---------------------------------------------------------------- agent assist through the action server
+
+def test_agent_assist_from_the_action_server_ranks_like_the_retriever(stack, retriever):
+    import asyncio
+
+    from channels.core.assist import AgentAssist
+
+    assist = AgentAssist(action_url=stack.cfg.action_url)
+    assert assist.remote
+    for question in ("診斷輔導要多少錢？", "貸款利息補貼怎麼申請", "我們公司想做低碳化"):
+        got = asyncio.run(assist.suggest(question, k=3))
+        _, _, ranked = retriever.rank(question)
+        assert [e["id"] for e in got] == [c.entry.id for c in ranked[:3]]
+        assert [e["text"] for e in got] == [c.entry.reply_text() for c in ranked[:3]]
+        assert all(abs(e["score"] - c.score) < 1e-6 for e, c in zip(got, ranked))
+        assert assist.error is None
+    assert asyncio.run(assist.suggest("   ")) == []
+
+
+def test_agent_assist_with_the_action_server_down_is_unavailable_then_recovers(stack):
+    import asyncio
+    import socket
+
+    from channels.core.assist import AgentAssist
+
+    with socket.socket() as s:          # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    assist = AgentAssist(action_url=closed, timeout=2.0)
+    assert asyncio.run(assist.suggest("診斷輔導要多少錢？")) == [] and assist.error
+    assist._action_url = stack.cfg.action_url
+    assert asyncio.run(assist.suggest("診斷輔導要多少錢？")) and assist.error is None
+
+
+def test_the_gateway_holds_no_embedding_model(stack):
+    maps = Path(f"/proc/{stack.procs['gateway'].pid}/maps").read_text()
+    assert "e5-small" not in maps and "_swigfaiss" not in maps
+    actions = Path(f"/proc/{stack.procs['actions'].pid}/maps").read_text()
+    assert "e5-small" not in actions     # the supervising process; its Sanic worker holds the model
