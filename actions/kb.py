@@ -68,11 +68,26 @@ def _check_only() -> None:
 # the index and the entries here and loads the retriever on first use, so the supervising process
 # does not hold a second copy (~200 MB, docs/performance.md). Either way a missing, stale or
 # wrong-model index stops the server at start with a message saying how to fix it.
+def _allow_slow_worker_start(seconds: int = 120) -> None:
+    """Sanic's supervisor shuts the server down when its worker has not started within 30 s (a
+    constant, not a setting); the worker loads the model and builds the retriever first, which on
+    a loaded 2-core machine can take longer (observed: killed at 30 s during a load bench)."""
+    try:
+        from sanic.worker.manager import WorkerManager
+        from sanic.worker.process import WorkerProcess
+    except ImportError:   # another server (gRPC): nothing supervises the start
+        return
+    for cls in (WorkerManager, WorkerProcess):
+        if isinstance(getattr(cls, "THRESHOLD", None), int):
+            cls.THRESHOLD = max(cls.THRESHOLD, seconds * 10)   # in tenths of a second
+
+
 RETRIEVER = cast(Retriever, _Once())
 if os.environ.get("SANIC_WORKER_NAME"):
     cast(_Once, RETRIEVER).load()
 else:
     _check_only()
+    _allow_slow_worker_start()
 
 
 def answers(text: str) -> bool:
