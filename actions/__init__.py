@@ -4,7 +4,7 @@ Run with ``python -m rasa_sdk --actions actions``; rasa_sdk imports every module
 
 - knowledge_actions.py  Action classes that answer programme questions and hand over to a person
 - forms.py              Action classes of the guided calculations (validation, questions, results)
-- kb.py                 the retriever (loaded once, at import), answering one entry, topic/person buttons
+- kb.py                 the retriever (loaded once, in the serving process), answering one entry, topic/person buttons
 - handoff.py            the officer's summary, the ``handoff`` payload, counting unanswered questions
 - form_spec.py          what each form asks and how answers are read (pure)
 - form_step.py          one turn of a form: facts, misunderstood answers, 不知道, stop, questions (pure)

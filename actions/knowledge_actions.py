@@ -133,3 +133,25 @@ class ActionRequestHuman(Action):
                 return [SlotSet("last_entry_id", entry.id), SlotSet("misunderstood", 0)]
             events += answer_entry(dispatcher, RETRIEVER.get(CASE_STATUS_ENTRY))
         return events + hand_off(dispatcher, tracker, reason)
+
+
+class ActionAgentAssist(Action):
+    """Agent assist for the officer console (channels/core/assist.py): the entries that best match
+    a question, ranked by the retriever this server already holds, so the gateway does not load a
+    second copy of the model and index. Called by the gateway only (not in the Rasa domain); the
+    question is the tracker's latest message text; the reply is one json_message
+    ``{"type": "assist", "entries": [...]}``. Says nothing to the user, sets nothing."""
+
+    def name(self) -> str:
+        return "action_agent_assist"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        question = str(tracker.latest_message.get("text") or "").strip()
+        k = tracker.latest_message.get("assist_k")
+        k = k if isinstance(k, int) and 0 < k <= 10 else 3
+        _, _, ranked = RETRIEVER.rank(question) if question else (None, None, [])
+        dispatcher.utter_message(json_message={"type": "assist", "entries": [
+            {"id": c.entry.id, "title": c.entry.title, "citation": c.entry.citation,
+             "score": float(c.score), "text": c.entry.reply_text()} for c in ranked[:k]]})
+        return []

@@ -62,7 +62,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None, store: Stor
               bot_healthy=lambda: bot_healthy(settings),
               open_tickets_per_origin=settings.handoff_open_per_address)
     hub.metrics.watch_queue(store.queue_stats, utcnow, [state.value for state in OPEN_STATES])
-    return Context(settings, store, hub, hours, clock, assist or AgentAssist(settings.assist_enabled))
+    return Context(settings, store, hub, hours, clock,
+                   assist or AgentAssist(settings.assist_enabled, action_url=settings.action_server_url))
 
 
 def _token(settings: Settings) -> dict[str, str]:

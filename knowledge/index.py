@@ -102,16 +102,23 @@ def read_meta(index_dir: Path) -> dict:
     return json.loads(path.read_text("utf-8"))
 
 
-def open_index(index_dir: Path, kb: KnowledgeBase, embedder: Embedder) -> DenseIndex:
+def check_index(index_dir: Path, kb: KnowledgeBase, model_id: str) -> dict:
+    """The index's meta.json if the index is usable with these knowledge files and this model;
+    raises otherwise (the message says how to fix it). Reads neither the vectors nor the model."""
     meta = read_meta(index_dir)
     if meta.get("format") != FORMAT:
         raise IndexStale(f"index format {meta.get('format')} != {FORMAT}: run `make index`")
-    if meta["model_id"] != embedder.model_id:
+    if meta["model_id"] != model_id:
         raise IndexModelMismatch(
             f"index in {index_dir} was built with {meta['model_id']!r}, "
-            f"refusing to query it with {embedder.model_id!r}: rebuild it with `make index`")
+            f"refusing to query it with {model_id!r}: rebuild it with `make index`")
     if meta["knowledge_digest"] != kb.digest:
         raise IndexStale(f"index in {index_dir} was built from other knowledge files: run `make index`")
+    return meta
+
+
+def open_index(index_dir: Path, kb: KnowledgeBase, embedder: Embedder) -> DenseIndex:
+    meta = check_index(index_dir, kb, embedder.model_id)
     index = faiss.read_index(str(Path(index_dir) / "dense.faiss"))
     if index.d != embedder.dim or index.ntotal != len(meta["rows"]):
         raise IndexStale(f"index in {index_dir} is inconsistent with its meta.json: run `make index`")

@@ -119,8 +119,8 @@ def router(ctx: Context) -> APIRouter:
             return {}
 
     def embedder() -> Callable[[list[str]], Any] | None:
-        retriever = ctx.assist._load() if ctx.assist.enabled else None
-        return retriever.embedder.embed_queries if retriever is not None else None
+        embedder = ctx.assist.embedder()
+        return embedder.embed_queries if embedder is not None else None
 
     def groups(d: metrics.Dashboard) -> tuple[list[dict[str, Any]], bool]:
         embed = None

@@ -20,7 +20,8 @@ WORKDIR /app
 COPY requirements/app.lock requirements/app.lock
 RUN pip install --require-hashes -r requirements/app.lock
 
-# agent assist (knowledge suggestions in the console) uses the retrieval index too
+# the knowledge files (answer classification) and the embedding model (the dashboard's grouping);
+# agent assist asks the action server (ACTION_SERVER_URL), or ranks here when given a retriever
 COPY knowledge knowledge
 COPY channels channels
 COPY observe observe
