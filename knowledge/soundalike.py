@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from .glossary import load_glossary
-from .textnorm import USERDICT, _jieba, _t2s, is_cjk, normalize, to_traditional
+from .textnorm import USERDICT, _jieba, is_cjk, normalize, t2s, to_traditional
 
 _FOLD_INITIAL = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FOLD_FINAL = (("ing", "in"), ("eng", "en"), ("ang", "an"))
@@ -87,7 +87,7 @@ class SoundAlike:
     def _is_word(span: str) -> bool:
         tok = _jieba()
         tok.check_initialized()
-        return bool(tok.FREQ.get(_t2s().convert(span)) or tok.FREQ.get(span))
+        return bool(tok.FREQ.get(t2s(span)) or tok.FREQ.get(span))
 
     def corrections(self, text: str) -> list[Correction]:
         norm = normalize(text)
@@ -142,7 +142,7 @@ class SoundAlike:
 def _word_bounds(chunk: str) -> set[int]:
     """Offsets where jieba's dictionary words start and end (no HMM guessing, so an unknown
     typo such as 以大代小 stays in single characters instead of being glued to its neighbours)."""
-    simp = _t2s().convert(chunk)
+    simp = t2s(chunk)
     if len(simp) != len(chunk):
         simp = chunk
     bounds = {0, len(chunk)}

@@ -28,10 +28,29 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+#: Converted texts kept per process: the pure-Python OpenCC port is the largest cost after the query
+#: encoding in the action server (~14 conversions of the same few strings per message, issue 14)
+#: and hotline questions repeat. Bounded; the functions are pure, so a cache cannot change a result.
+CONVERT_CACHE = 8192
+
+
+@functools.lru_cache(maxsize=CONVERT_CACHE)
 def to_traditional(text: str) -> str:
     """Simplified → Traditional characters; keeps length, falls back to the input if not."""
     converted = _s2t().convert(text)
     return converted if len(converted) == len(text) else text
+
+
+@functools.lru_cache(maxsize=CONVERT_CACHE)
+def t2s(text: str) -> str:
+    """Traditional → Simplified as OpenCC gives it (the length may change)."""
+    return _t2s().convert(text)
+
+
+def _to_simplified(text: str) -> str:
+    """Traditional → Simplified (for jieba's dictionary); the input when the length would change."""
+    simp = t2s(text)
+    return simp if len(simp) == len(text) else text
 
 
 def normalize(text: str) -> str:
@@ -80,9 +99,7 @@ def segment(text: str) -> list[tuple[str, int]]:
     jieba's dictionary is Simplified, so segmentation runs on a Simplified copy of the text
     (same length) and the spans are cut from the original: 製造業 segments like 制造业.
     """
-    simp = _t2s().convert(text)
-    if len(simp) != len(text):
-        simp = text
+    simp = _to_simplified(text)
     return [(text[start:end], start) for _, start, end in _jieba().tokenize(simp)]
 
 
