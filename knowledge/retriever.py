@@ -56,6 +56,7 @@ class Settings:
     likely_threshold: float = 1.01     # ≥ this, not dominant, no tie with another topic: answer + alternatives
     tie_margin: float = 0.0            # a runner-up of another topic this close is a real tie (menu)
     lead_margin: float = 0.0           # …and the best must lead any runner-up by this much to be answered
+    same_topic_margin: float | None = None  # the lead needed over a runner-up of the SAME topic (None: lead_margin)
     alternatives_window: float = 0.0   # runner-ups this close to the best are offered as alternatives
     max_alternatives: int = 2
     latin_dense_weight: float | None = None  # fusion weight of the dense score for English questions
@@ -241,7 +242,14 @@ class Retriever:
             return Status.ANSWER, kept
         tie = any(c.entry.topic != best.entry.topic and best.score - c.score < s.tie_margin
                   for c in ranked[1 : s.max_suggestions])
-        if best.score >= s.likely_threshold and not tie and best.score - runner_up >= s.lead_margin:
+        # Related entries of the same topic close behind the best are not a tie between different
+        # things (補助上限 / 政府補助比例): the best is answered and they are offered next to it.
+        # Only a runner-up of another topic needs the full lead.
+        same_margin = s.lead_margin if s.same_topic_margin is None else s.same_topic_margin
+        other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
+        same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
+        leads = best.score - other >= s.lead_margin and best.score - same >= same_margin
+        if best.score >= s.likely_threshold and not tie and leads:
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)
