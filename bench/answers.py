@@ -229,10 +229,8 @@ def show_misses(rows: list[Row]) -> None:
 
 TUNE_GRID = {
     "likely_threshold": [0.36, 0.40],
-    "tie_margin": [0.0, 0.02, 0.04],
-    "lead_margin": [0.02, 0.04, 0.06],
-    "same_topic_margin": [0.0, 0.01, 0.02, 0.04],
-    "answer_margin": [0.04, 0.06],
+    "lead_margin": [0.03, 0.04, 0.05],
+    "same_topic_margin": [0.0, 0.01, 0.02, 0.03],
 }
 
 

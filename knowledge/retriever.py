@@ -230,8 +230,11 @@ class Retriever:
         text, truncated, ranked, _ = self._rank(query)
         return text, truncated, ranked
 
-    def decide(self, ranked: list[Candidate], settings: Settings | None = None) -> tuple[Status, tuple[Candidate, ...]]:
-        """The decision for one question from its ranking: (status, the candidates it keeps)."""
+    def decide(self, ranked: list[Candidate], settings: Settings | None = None,
+               latin: bool = False) -> tuple[Status, tuple[Candidate, ...]]:
+        """The decision for one question from its ranking: (status, the candidates it keeps).
+        ``latin``: an English question, whose lexical side sees only the glossary's terms — the
+        same-topic relaxation is not applied to it (every runner-up needs lead_margin)."""
         s = settings or self.settings
         if not ranked or ranked[0].score < s.suggest_threshold:
             return Status.NONE, ()
@@ -245,7 +248,8 @@ class Retriever:
         # Related entries of the same topic close behind the best are not a tie between different
         # things (補助上限 / 政府補助比例): the best is answered and they are offered next to it.
         # Only a runner-up of another topic needs the full lead.
-        same_margin = s.lead_margin if s.same_topic_margin is None else s.same_topic_margin
+        relaxed = s.same_topic_margin is not None and not latin
+        same_margin = s.same_topic_margin if relaxed else s.lead_margin
         other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
         same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
         leads = best.score - other >= s.lead_margin and best.score - same >= same_margin
@@ -257,7 +261,7 @@ class Retriever:
 
     def search(self, query: str) -> RetrievalResult:
         text, truncated, ranked, fixes = self._rank(query)
-        status, kept = self.decide(ranked)
+        status, kept = self.decide(ranked, latin=is_latin_question(text))
         return RetrievalResult(query=text, status=status, candidates=kept, truncated=truncated,
                                corrections=fixes)
 
@@ -272,13 +276,13 @@ class Retriever:
         s = self.settings
         text, truncated, ranked, fixes = self._rank(query)
         latin = is_latin_question(text)
-        status, kept = self.decide(ranked)
+        status, kept = self.decide(ranked, latin=latin)
         parts = self.split(self.corrected(text)[0]) if ranked else []
         if len(parts) >= 2:
             picked: list[Candidate] = []
             answered_parts: list[str] = []
             for part in parts:
-                p_status, p_kept = self.decide(self.scores(part))
+                p_status, p_kept = self.decide(self.scores(part), latin=is_latin_question(part))
                 if p_status.answers and p_kept[0].score >= s.split_threshold \
                         and all(c.entry.id != p_kept[0].entry.id for c in picked):
                     picked.append(p_kept[0])
