@@ -39,7 +39,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
 # Where a message that asks two things is cut: sentence ends and the words that join questions.
 _QUESTION_SPLIT = re.compile(
     r"[。！？!?；;\n]+|[，,、\s]*(?:還有|另外|以及|此外|順便問一下|順便問|順便|再問一下|再請問|也想問|也想知道)[，,、\s]*"
-    r"|\b(?:and also|also|as well as)\b")
+    r"|\b(?:and also|also|as well as)\b|,\s*(?:and|plus)\s+(?=(?:is|are|do|does|can|could|what|how|who|where|when|which|will)\b)")
 
 
 @dataclass(frozen=True)

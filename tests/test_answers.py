@@ -192,6 +192,10 @@ def test_correction_changes_nothing_for_questions_without_typos(retriever, quest
     ("上課要錢嗎？另外診斷輔導一案多少錢？", ["training_free", "diagnosis_cost"]),
     ("新設備可以補幾成？委託研究費又可以補幾成？", ["subsidy_new_equipment", "subsidy_commissioned_research"]),
     ("信保基金電話幾號，還有疫後振興貸款最多借多少", ["loan_credit_guarantee", "loan_recovery_general"]),
+    # English: ", and" before a new question (are/what/who…) joins two questions
+    ("How much does the diagnosis cost, and are the courses free?", ["diagnosis_cost", "training_free"]),
+    ("What is the interest rate of the post-pandemic loan, and who can apply for the transformation loan?",
+     ["loan_recovery_general", "loan_transformation"]),
 ])
 def test_two_questions_in_one_message_get_both_answers(retriever, question, entry_ids):
     plan = retriever.plan(question)
