@@ -233,11 +233,9 @@ def show_misses(rows: list[Row]) -> None:
 
 
 TUNE_GRID = {
-    "likely_threshold": [0.30, 0.33, 0.35, 0.40],
-    "tie_margin": [0.0, 0.01, 0.02],
-    "lead_margin": [0.0, 0.01, 0.02, 0.04],
-    "split_threshold": [0.40, 0.50],
-    "latin_dense_weight": [0.6, 0.8],
+    "likely_threshold": [0.36, 0.40],
+    "lead_margin": [0.03, 0.04, 0.05],
+    "same_topic_margin": [0.0, 0.01, 0.02, 0.03],
 }
 
 

@@ -39,7 +39,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
 # Where a message that asks two things is cut: sentence ends and the words that join questions.
 _QUESTION_SPLIT = re.compile(
     r"[。！？!?；;\n]+|[，,、\s]*(?:還有|另外|以及|此外|順便問一下|順便問|順便|再問一下|再請問|也想問|也想知道)[，,、\s]*"
-    r"|\b(?:and also|also|as well as)\b")
+    r"|\b(?:and also|also|as well as)\b|,\s*(?:and|plus)\s+(?=(?:is|are|do|does|can|could|what|how|who|where|when|which|will)\b)")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Settings:
     likely_threshold: float = 1.01     # ≥ this, not dominant, no tie with another topic: answer + alternatives
     tie_margin: float = 0.0            # a runner-up of another topic this close is a real tie (menu)
     lead_margin: float = 0.0           # …and the best must lead any runner-up by this much to be answered
+    same_topic_margin: float | None = None  # the lead needed over a runner-up of the SAME topic (None: lead_margin)
     alternatives_window: float = 0.0   # runner-ups this close to the best are offered as alternatives
     max_alternatives: int = 2
     latin_dense_weight: float | None = None  # fusion weight of the dense score for English questions
@@ -229,8 +230,11 @@ class Retriever:
         text, truncated, ranked, _ = self._rank(query)
         return text, truncated, ranked
 
-    def decide(self, ranked: list[Candidate], settings: Settings | None = None) -> tuple[Status, tuple[Candidate, ...]]:
-        """The decision for one question from its ranking: (status, the candidates it keeps)."""
+    def decide(self, ranked: list[Candidate], settings: Settings | None = None,
+               latin: bool = False) -> tuple[Status, tuple[Candidate, ...]]:
+        """The decision for one question from its ranking: (status, the candidates it keeps).
+        ``latin``: an English question, whose lexical side sees only the glossary's terms — the
+        same-topic relaxation is not applied to it (every runner-up needs lead_margin)."""
         s = settings or self.settings
         if not ranked or ranked[0].score < s.suggest_threshold:
             return Status.NONE, ()
@@ -241,7 +245,15 @@ class Retriever:
             return Status.ANSWER, kept
         tie = any(c.entry.topic != best.entry.topic and best.score - c.score < s.tie_margin
                   for c in ranked[1 : s.max_suggestions])
-        if best.score >= s.likely_threshold and not tie and best.score - runner_up >= s.lead_margin:
+        # Related entries of the same topic close behind the best are not a tie between different
+        # things (補助上限 / 政府補助比例): the best is answered and they are offered next to it.
+        # Only a runner-up of another topic needs the full lead.
+        relaxed = s.same_topic_margin is not None and not latin
+        same_margin = s.same_topic_margin if relaxed else s.lead_margin
+        other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
+        same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
+        leads = best.score - other >= s.lead_margin and best.score - same >= same_margin
+        if best.score >= s.likely_threshold and not tie and leads:
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)
@@ -249,7 +261,7 @@ class Retriever:
 
     def search(self, query: str) -> RetrievalResult:
         text, truncated, ranked, fixes = self._rank(query)
-        status, kept = self.decide(ranked)
+        status, kept = self.decide(ranked, latin=is_latin_question(text))
         return RetrievalResult(query=text, status=status, candidates=kept, truncated=truncated,
                                corrections=fixes)
 
@@ -264,13 +276,13 @@ class Retriever:
         s = self.settings
         text, truncated, ranked, fixes = self._rank(query)
         latin = is_latin_question(text)
-        status, kept = self.decide(ranked)
+        status, kept = self.decide(ranked, latin=latin)
         parts = self.split(self.corrected(text)[0]) if ranked else []
         if len(parts) >= 2:
             picked: list[Candidate] = []
             answered_parts: list[str] = []
             for part in parts:
-                p_status, p_kept = self.decide(self.scores(part))
+                p_status, p_kept = self.decide(self.scores(part), latin=is_latin_question(part))
                 if p_status.answers and p_kept[0].score >= s.split_threshold \
                         and all(c.entry.id != p_kept[0].entry.id for c in picked):
                     picked.append(p_kept[0])

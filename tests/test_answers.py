@@ -121,6 +121,26 @@ def test_decision_rules(retriever):
     assert decide(("diagnosis_cost", 0.2), ("diagnosis_overview", 0.1)) == (Status.NONE, ())
 
 
+def test_a_close_runner_up_of_the_same_topic_is_not_a_tie(retriever):
+    # issue 11: related entries of one topic (補助上限 / 政府補助比例) close behind the best are
+    # offered next to its answer; only an entry of ANOTHER topic that close makes the menu
+    s = replace(retriever.settings, answer_threshold=0.5, answer_margin=0.1, likely_threshold=0.35,
+                suggest_threshold=0.3, tie_margin=0.0, lead_margin=0.05, same_topic_margin=0.02,
+                alternatives_window=0.15, max_alternatives=2)
+    decide = lambda *pairs: retriever.decide(_ranked(retriever, *pairs), s)  # noqa: E731
+    status, kept = decide(("subsidy_caps", 0.45), ("subsidy_gov_share", 0.42), ("training_free", 0.38))
+    assert status is Status.ANSWER_WITH_ALTERNATIVES
+    assert [c.entry.id for c in kept] == ["subsidy_caps", "subsidy_gov_share", "training_free"]
+    # the same lead over another topic's entry is a tie: the menu
+    assert decide(("subsidy_caps", 0.45), ("training_free", 0.42))[0] is Status.SUGGEST
+    # and a same-topic runner-up closer than same_topic_margin is still the menu
+    assert decide(("subsidy_caps", 0.45), ("subsidy_gov_share", 0.44))[0] is Status.SUGGEST
+    # without same_topic_margin the old rule (lead_margin over any runner-up) holds
+    old = replace(s, same_topic_margin=None)
+    assert retriever.decide(_ranked(retriever, ("subsidy_caps", 0.45), ("subsidy_gov_share", 0.42)),
+                            old)[0] is Status.SUGGEST
+
+
 # --- real questions through the real index ---------------------------------------------------------
 
 
@@ -172,6 +192,10 @@ def test_correction_changes_nothing_for_questions_without_typos(retriever, quest
     ("上課要錢嗎？另外診斷輔導一案多少錢？", ["training_free", "diagnosis_cost"]),
     ("新設備可以補幾成？委託研究費又可以補幾成？", ["subsidy_new_equipment", "subsidy_commissioned_research"]),
     ("信保基金電話幾號，還有疫後振興貸款最多借多少", ["loan_credit_guarantee", "loan_recovery_general"]),
+    # English: ", and" before a new question (are/what/who…) joins two questions
+    ("How much does the diagnosis cost, and are the courses free?", ["diagnosis_cost", "training_free"]),
+    ("What is the interest rate of the post-pandemic loan, and who can apply for the transformation loan?",
+     ["loan_recovery_general", "loan_transformation"]),
 ])
 def test_two_questions_in_one_message_get_both_answers(retriever, question, entry_ids):
     plan = retriever.plan(question)

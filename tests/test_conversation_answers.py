@@ -25,6 +25,20 @@ def test_english_question_is_answered_in_chinese_with_its_citation(chat):
     assert "I am a bot" not in reply and "不在我能協助的範圍" not in reply
 
 
+def test_mixed_english_and_chinese_question_is_answered_with_its_citation(chat):
+    reply = text_of(chat.say("請問 diagnosis 一案要自付多少"))
+    assert "20萬" in reply and "4萬" in reply
+    assert re.search(r"（依據：[^）]*診斷輔導[^）]*）", reply), reply
+    assert msg.SUGGEST_INTRO not in reply and "不在我能協助的範圍" not in reply
+
+
+def test_two_questions_in_english_get_both_answers_in_chinese(chat):
+    reply = text_of(chat.say("How much does the diagnosis cost, and are the courses free?"))
+    assert msg.ANSWER_IN_CHINESE in reply and msg.TWO_TOPICS.format(count=2) in reply
+    assert "免費" in reply and "20萬" in reply
+    assert re.search(r"（依據：[^）]*人才培訓[^）]*）", reply) and re.search(r"（依據：[^）]*診斷輔導[^）]*）", reply)
+
+
 def test_homophone_typo_gets_the_same_answer_as_the_right_word(chat):
     reply = text_of(chat.say("診段輔導中小企業要付多少"))
     assert "20萬" in reply and "4萬" in reply
