@@ -83,7 +83,7 @@ print(json.dumps({"threshold": threshold, "out": out}, ensure_ascii=False))
 def test_nlu_model_trained_with_the_linear_pipeline_has_usable_confidences(tmp_path):
     proc = subprocess.run([str(ROOT / ".venv" / "rasa" / "bin" / "rasa"), "train", "nlu",
                            "--config", str(ROOT / "bot" / "config.linear.yml"), "--nlu", str(ROOT / "bot" / "data" / "nlu"),
-                           "--out", str(tmp_path), "--fixed-model-name", "linear"], cwd=ROOT,
+                           "--out", str(tmp_path), "--fixed-model-name", "linear"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=900, env=ENV)
     assert proc.returncode == 0, proc.stderr[-3000:]
     model = tmp_path / "linear.tar.gz"
