@@ -69,7 +69,7 @@ def _t(rule: str, key: str, **values: Any) -> str:
 
 _ASK = re.compile(r"多少|幾|最多|最高|上限|能補|可以補|可補|補到|拿到|能拿|可以拿|能借|可以借|額度|怎麼算|算|嗎|[?？]"
                   r"|哪|how\s*much|多大|可以貸|能貸|省")
-_CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我")
+_CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我|估一下|幫我估|幫忙估|估看看|估計一下")
 _SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy")
 _CAP = re.compile(r"上限|最多|最高|多少|幾百萬|幾萬|能拿|可以拿|拿多少|補多少|頂多|封頂|能補|可以補")
 _LOAN = re.compile(r"借|貸|融資|loan")
