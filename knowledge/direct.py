@@ -516,6 +516,8 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         if capital * loan.capital_max_tenths % 10:
             return None
         principal = capital * loan.capital_max_tenths // 10
+        if loan.estimate_principal_max and principal > loan.estimate_principal_max:
+            return None   # the subsidy on a capital loan above the brief's example is not stated: the loan finder says so
         capex_step = f"{wan(capital)} × {loan.capital_max_tenths}成 = {wan(principal)}"
         capex_line = _t("interest_subsidy", "capex", tenths=loan.capital_max_tenths, step=capex_step, amount=wan(principal))
     employees = None if q.staff is None else (q.staff.high if micro_fit else q.staff.low)
