@@ -21,7 +21,9 @@ reporting (``--show-misses`` refuses them).
 Figures, per set, over the answerable questions (expect not empty; kinds other than unanswerable and
 out_of_scope), as shares of them — the first five add up to 100 %:
 
-* direct-right: the reply answers directly (a direct computation citing an expected entry first, or a plan
+* direct-right: the reply answers directly (a direct computation citing an expected entry first and
+  stating every figure the item lists — bench/figures.py: 萬/万, 元, commas, NT$ compared by value,
+  rounding only for a figure its note calls an estimate — or a plan
   answering directly (answer, answer + alternatives, or several answers) and
   the first answer is an expected entry; for kind two_topics, at least two expected entries (all of
   them when fewer) are among the answers (a direct computation counts the entries it cites);
@@ -33,7 +35,9 @@ out_of_scope), as shares of them — the first five add up to 100 %:
 * hit@1 / hit@3: an expected entry first / among the first three of the ranking (a direct
   computation's cited entries, then the plan's: answers first, then the other entries best first),
   whatever the decision;
-* direct computations: share of the questions answered by knowledge/direct.py;
+* direct computations: share of the questions answered by knowledge/direct.py; "wrong figure": share of
+  the answerable questions answered by a direct computation missing an expected figure (counted in
+  direct-wrong);
 * alternatives offered: share of the answered questions that also got 「您可能也想問」 buttons.
 
 Over the questions that must not be answered from the entries (kind unanswerable or out_of_scope;
@@ -66,6 +70,7 @@ from knowledge.answering import Reply, decide
 from knowledge.retriever import Retriever, Status
 
 from .common import ROOT, load_questions, percentile
+from .figures import missing_figures
 
 BLIND_DIR = ROOT / "bench" / "blind"
 HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
@@ -82,7 +87,9 @@ def load_set(name: str) -> list[dict]:
     """Items as {q, kind, expect}: the blind set as written, the old set converted."""
     if name in BLIND_SETS:
         items = yaml.safe_load((BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
-        return [{"q": str(i["q"]), "kind": str(i["kind"]), "expect": list(i.get("expect") or [])} for i in items]
+        return [{"q": str(i["q"]), "kind": str(i["kind"]), "expect": list(i.get("expect") or []),
+                 "figures": [str(f) for f in i.get("figures") or []], "note": str(i.get("note") or "")}
+                for i in items]
     split = name.removeprefix("old-")
     out = []
     for i in load_questions(split):
@@ -110,6 +117,14 @@ def reply_kind(reply: Reply) -> str:
     return "menu" if reply.plan.status is Status.SUGGEST else "answer"
 
 
+def wrong_figure(item: dict, reply: Reply) -> bool:
+    """A direct computation that does not state every figure the item expects (bench/figures.py):
+    a computed answer with a wrong or missing figure is wrong, whatever entry it cites."""
+    if reply.direct is None or reply.direct.rule == CHECK_INPUT or not item.get("figures"):
+        return False
+    return bool(missing_figures(item["figures"], reply.direct.text, item.get("note", "")))
+
+
 def outcome(item: dict, reply: Reply) -> str:
     """right | partial | wrong | menu | refusal for an answerable item; refused | menu | answered
     for one that must not be answered."""
@@ -123,6 +138,8 @@ def outcome(item: dict, reply: Reply) -> str:
         return "refusal"
     if kind == "menu":
         return "menu"
+    if wrong_figure(item, reply):
+        return "wrong"
     expect = set(item["expect"])
     first_ok = answered[0] in expect
     if item["kind"] == "two_topics":
@@ -162,6 +179,7 @@ def summarise(rows: list[Row]) -> dict:
     answered = [r.reply for r in ans if reply_kind(r.reply) == "answer"]
     alts = sum(bool(p.plan and p.plan.alternatives) for p in answered)
     direct = sum(r.reply.direct is not None for r in rows)
+    fig_wrong = sum(wrong_figure(r.item, r.reply) for r in ans)
     ooc = Counter(outcome(r.item, r.reply) for r in other)
     oos = [r for r in other if r.item["kind"] == "out_of_scope"]
     oos_fig = sum(reply_kind(r.reply) == "answer" and figure_in_answer(r.reply)
@@ -174,6 +192,7 @@ def summarise(rows: list[Row]) -> dict:
         "hit1": h1 / n if n else float("nan"), "hit3": h3 / n if n else float("nan"),
         "alts": alts / len(answered) if answered else float("nan"),
         "direct": direct / len(rows) if rows else float("nan"),
+        "fig_wrong": fig_wrong / n if n else float("nan"),
         "m": m, "refused": rate("refused", ooc, m), "other_menu": rate("menu", ooc, m),
         "n_oos": len(oos), "oos_figure": oos_fig / len(oos) if oos else float("nan"),
         "p50": percentile(lat, 50), "p95": percentile(lat, 95),
@@ -185,7 +204,7 @@ def fmt(name: str, r: dict) -> str:
     return (f"{name:<24} n={r['n']:3d} | right {pct(r['right'])} partial {pct(r['partial'])} "
             f"wrong {pct(r['wrong'])} menu {pct(r['menu'])} refusal {pct(r['refusal'])} | "
             f"hit@1 {pct(r['hit1'])} hit@3 {pct(r['hit3'])} | alt offered {pct(r['alts'])} "
-            f"direct computations {pct(r['direct'])} | "
+            f"direct computations {pct(r['direct'])} (wrong figure {pct(r['fig_wrong'])}) | "
             f"not answerable n={r['m']:3d}: refused/handed off {pct(r['refused'])} menu {pct(r['other_menu'])}"
             f" | out-of-scope n={r['n_oos']} with figure {pct(r['oos_figure'])}"
             f" | p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms")
@@ -229,6 +248,8 @@ def show_misses(rows: list[Row]) -> None:
             got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in reply.plan.ranked[:3])
             how = reply.plan.status.value
         ans = "+".join(answered_ids(reply))
+        if wrong_figure(item, reply):
+            how += " missing " + ",".join(missing_figures(item["figures"], reply.direct.text, item.get("note", "")))
         print(f"   {o:8} [{item['kind']}] {item['q']!r} want {item['expect']} | {how} {ans} | {got}")
 
 

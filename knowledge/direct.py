@@ -17,6 +17,7 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,9 @@ from .calc.diagnosis import calculate_diagnosis
 from .calc.loans import LoanInput, find_loans, interest_subsidy, rate_text
 from .calc.numbers import clean_text, find_amounts, find_counts, parse_numeral
 from .calc.params import Loan, Parameters, parameters
-from .calc.result import approx_wan, pct, wan
+from .calc.result import approx_wan, money, pct, wan
 from .calc.sme import is_sme
-from .calc.subsidy import SubsidyInput, tier_for
+from .calc.subsidy import TRACK_LABEL, SubsidyInput, Track, calculate_subsidy, tier_for
 from .loader import KnowledgeBase
 
 TEMPLATES_FILE = Path(__file__).resolve().parent / "direct.yml"
@@ -68,7 +69,7 @@ def _t(rule: str, key: str, **values: Any) -> str:
 
 _ASK = re.compile(r"多少|幾|最多|最高|上限|能補|可以補|可補|補到|拿到|能拿|可以拿|能借|可以借|額度|怎麼算|算|嗎|[?？]"
                   r"|哪|how\s*much|多大|可以貸|能貸|省")
-_CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我")
+_CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我|估一下|幫我估|幫忙估|估看看|估計一下")
 _SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy")
 _CAP = re.compile(r"上限|最多|最高|多少|幾百萬|幾萬|能拿|可以拿|拿多少|補多少|頂多|封頂|能補|可以補")
 _LOAN = re.compile(r"借|貸|融資|loan")
@@ -79,20 +80,32 @@ _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|
 # "may we apply?" without asking an amount: an eligibility question, answered by the entry's conditions
 _ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請|資格|符合")
 _AMOUNT_ASKED = re.compile(r"多少|幾萬|費用|錢|付|自籌|負擔|how\s*much", re.I)
+_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)")
+_SELF_PAY = re.compile(r"自籌|自付|自己出|自己要出|要出多少|負擔|配合款")
+_CAPEX = re.compile(r"設備|機器|機台|機臺|廠房|資本性|買")
+_WORKING = re.compile(r"週轉|周轉|營運資金")
+# a comparison (「非中小企業和中小企業差多少」) is no one-kind computation
+_COMPARE = re.compile(r"差多少|差別|差在|相差|比較|差幾")
+_TAKE = re.compile(r"能拿|可以拿|拿多少|拿到|分到")
 _MICRO_WORDS = re.compile(r"小規模|微型|稅籍|未滿5人|不到5人|400萬那")
 _TRANSFORM = re.compile(r"轉型發展|轉型")
 # "政府能補多少" with no item named in the asking clause: the whole subsidy (several facts → the form)
-_SUBSIDY_OVERALL = re.compile(r"政府|總共|全部|整個|一共")
+# (「政府最多出多少」 after naming an item without its amount asks about that item)
+_SUBSIDY_OVERALL = re.compile(r"總共|全部|整個|一共|整案|合計")
 
 ITEM_WORDS = {
     "new_equipment": ("全新設備", "新設備", "新機器", "新機台", "買設備", "買機器", "買機台", "買新", "購置",
-                      "機械手臂", "設備購置", "新的設備", "新的機器", "添購", "採購設備"),
+                      "機械手臂", "設備購置", "新的設備", "新的機器", "添購", "採購設備", "設備補助", "設備的補助",
+                      "設備能補", "設備可以補", "設備可補", "設備最多"),
     "commissioned_research": ("委託研究", "委外研究", "委託驗證", "驗證費", "委託", "研究費", "驗證"),
 }
+# the cleaned text has 臺 for 台 (Simplified→Traditional): 新機台 is read as 新機臺
+ITEM_WORDS = {item: tuple(dict.fromkeys(w2 for w in words for w2 in (w, w.replace("台", "臺"))))
+              for item, words in ITEM_WORDS.items()}
 ITEM_ENTRY = {"new_equipment": "subsidy_new_equipment", "commissioned_research": "subsidy_commissioned_research"}
 # Words naming what an amount is, looked for before it in the same clause.
 _TOTAL_WORDS = ("總經費", "總預算", "計畫經費", "計畫總", "總額", "整個計畫", "計畫", "計劃", "專案", "案子", "總共", "總計")
-_GENERIC_BUDGET = ("預算", "經費", "投資")
+_GENERIC_BUDGET = ("預算", "經費", "投資", "投入", "投")
 _LOAN_WORDS = ("借款", "貸款", "借", "貸", "融資")
 _TARGET_WORDS = ("補貼", "補助", "補到", "拿到", "補", "拿", "自付", "自籌")
 _CAPITAL_WORDS = ("資本額", "實收資本", "資本")
@@ -148,8 +161,14 @@ class StaffRange:
         return self.low if self.low == self.high else None
 
 
+# after 「N個」: what is counted when it is not people (一個案子, 三個廠區, 兩個月)
+_NOT_PEOPLE = re.compile(r"(案|廠|工廠|公司|據點|分店|月|年|星期|禮拜|小時|計畫|計劃|項|部|台|臺|家|階段|問題|產線|地方)")
+
+
 def staff_range(text: str) -> StaffRange | None:
-    counts = find_counts(text)
+    t = clean_text(text)
+    counts = [c for c in find_counts(text)
+              if not (t[c[1] - 1] == "個" and _NOT_PEOPLE.match(t[c[1]:c[1] + 2]))]
     if len(counts) != 1:
         return None
     start, end, n = counts[0]
@@ -237,7 +256,7 @@ def _item_answer(q: Question, p: Parameters, item: str, total: int) -> tuple[str
     cap = total * share // 100          # the subsidy calculator's own step (calc/subsidy.py)
     formula = f"{wan(total)} × {share}% = {wan(cap)}"
     lines = [_t(item, "lead", pct=share), formula]
-    cost = q.one(item)
+    cost = q.one(item) if len(q.roles.get(item, [])) == 1 and "各" not in q.text else None
     if cost is not None and cost <= total:
         allowed = min(cost, cap)
         excess = cost - allowed
@@ -247,7 +266,18 @@ def _item_answer(q: Question, p: Parameters, item: str, total: int) -> tuple[str
     else:
         lines.append(_t(item, "result", amount=wan(cap)))
     lines.append(_t(item, "note", gov_pct=p.gov_share_below_pct))
+    tier = _staff_tier(q, p)
+    if tier is not None:
+        key = "tier_binds" if tier.cap < min(cap, cost if cost is not None and cost <= total else cap) else "tier"
+        lines.append(_t("item_tier", key, employees=q.staff.text, tier=tier.label, cap=wan(tier.cap)))
     return formula, lines
+
+
+def _staff_tier(q: Question, p: Parameters):
+    """The tier of an exact head-count stated in the question (not a lead factory), else None."""
+    if q.staff is None or q.staff.exact is None or q.staff.exact < 1 or q.facts.lead_factory or q.facts.sme is False:
+        return None
+    return tier_for(SubsidyInput(manufacturing=True, sme=True, employees=q.staff.exact, total_budget=1), p)
 
 
 def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
@@ -279,10 +309,15 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
         lines += item_lines
     # one note about the whole plan is enough
     note = _t(asked[0], "note", gov_pct=p.gov_share_below_pct)
-    lines = [line for line in lines if line != note] + [note]
+    lines = [line for line in dict.fromkeys(lines) if line != note] + [note]
     figures = {"total_budget": total, **{item: q.one(item) for item in asked if q.one(item) is not None}}
-    return _compose(kb, asked[0], lines, tuple(ITEM_ENTRY[i] for i in asked), SUBSIDY_FORM, figures,
-                    "；".join(formulas), f"計畫總經費{wan(total)}")
+    entries = tuple(ITEM_ENTRY[i] for i in asked)
+    prefill = f"計畫總經費{wan(total)}"
+    if _staff_tier(q, p) is not None:
+        entries += ("subsidy_caps",)
+        figures["employees"] = q.staff.exact
+        prefill = f"{q.staff.text}，{prefill}"
+    return _compose(kb, asked[0], lines, entries, SUBSIDY_FORM, figures, "；".join(formulas), prefill)
 
 
 def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
@@ -311,31 +346,79 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
 
 
 def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
-    """The subsidy cap of the head-count's tier (製造業9人以下 / 10人以上)."""
+    """The subsidy cap of the head-count's tier (製造業9人以下 / 10人以上) or of a lead factory's
+    track (以大帶小 1+4 / 1+10); with the plan's total also the < 50 % share, and the lower of the
+    two — the subsidy calculator's own steps (calc/subsidy.py), nothing else asked."""
     f = q.facts
-    # an exact head-count only: a bound (10人以上, 不到5人) restates the rule, which the knowledge answer gives
-    if (q.staff is None or q.staff.exact is None or not _SUBSIDY.search(q.text) or not _CAP.search(q.text)
-            or _LOAN.search(q.text) or _CALC_VERB.search(q.text) or q.roles.get("total") or f.manufacturing is False or f.sme is False
-            or f.lead_factory or _INTEREST.search(q.text.replace("補助", ""))):
+    total = q.one("total")
+    other_amounts = [r for r in q.roles if r != "total"]
+    if (not (_SUBSIDY.search(q.text) or (total is not None and _TAKE.search(q.text))) or not _CAP.search(q.text)
+            or _LOAN.search(q.text) or _CALC_VERB.search(q.text)
+            or other_amounts or (q.roles.get("total") and total is None) or f.manufacturing is False
+            or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
         return None
-    if q.staff.exact == 0:
-        return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM, n=q.staff.exact)
-
-    def tier(n: int):
-        return tier_for(SubsidyInput(manufacturing=True, sme=True, employees=n, total_budget=1), p)
-
-    low = tier(q.staff.exact)
-    if low is None:
-        return None
-    step = _t("tier_cap", "step", employees=q.staff.text, tier=low.label, cap=wan(low.cap))
-    lines = [_t("tier_cap", "lead"), step + _t("tier_cap", "share", gov_pct=p.gov_share_below_pct)]
-    # the conditions are another rule's: cited on their own line, the cap on the last
-    lines.append(_t("tier_cap", "note_small" if low.id == "small" else "note_medium") + _cite(kb, "subsidy_eligibility"))
-    if q.staff.low >= p.sme_employees_below and f.sme is None:
+    if f.lead_factory:
+        track = Track(f.track) if f.track else None
+        if track is None or q.staff is not None or total is None:
+            return None   # 「智慧化1+4最高補多少」 without the plan's total restates the rule: the entry answers
+        tier = tier_for(SubsidyInput(manufacturing=True, sme=True, employees=0, total_budget=1, lead_factory=True,
+                                     track=track), p)
+        partners = re.search(r"帶\s*(\d+|[一二兩三四五六七八九十]+)\s*家", q.text)
+        if tier is None or (partners and parse_numeral(partners.group(1)) != tier.partners):
+            return None   # 「帶2家」: whether fewer partners qualify the brief does not say
+        step = _t("tier_cap", "step_lead", tier=tier.label, partners=tier.partners, cap=wan(tier.cap))
+        prefill = f"以大帶小，{TRACK_LABEL[track]}"
+        entries: tuple[str, ...] = ("subsidy_lead_factory", "subsidy_caps")
+        note = _t("tier_cap", "note_lead")
+    else:
+        # an exact head-count only: a bound (10人以上, 不到5人) restates the rule, which the knowledge answer gives
+        if q.staff is None or q.staff.exact is None or f.sme is False:
+            return None
+        if q.staff.exact == 0:
+            return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM, n=q.staff.exact)
+        tier = tier_for(SubsidyInput(manufacturing=True, sme=True, employees=q.staff.exact, total_budget=1), p)
+        if tier is None:
+            return None
+        step = _t("tier_cap", "step", employees=q.staff.text, tier=tier.label, cap=wan(tier.cap))
+        prefill, entries = q.staff.text, ("subsidy_caps",)
+        # the conditions are another rule's: cited on their own line, the cap on the last
+        note = _t("tier_cap", "note_small" if tier.id == "small" else "note_medium") + _cite(kb, "subsidy_eligibility")
+    figures: dict[str, Any] = {"employees": q.staff.exact} if q.staff else {"tier": tier.id}
+    if total is None:
+        lines = [_t("tier_cap", "lead_lead" if tier.lead_factory else "lead"),
+                 step + _t("tier_cap", "share", gov_pct=p.gov_share_below_pct), note]
+        formula = step
+    else:
+        if total > IMPLAUSIBLE_AMOUNT:
+            return None   # 「計畫預算有110億」: the programme's budget, not the plan's
+        result = calculate_subsidy(SubsidyInput(manufacturing=True, sme=True, employees=q.staff.exact if q.staff else 0,
+                                                total_budget=total, lead_factory=tier.lead_factory,
+                                                track=Track(tier.track) if tier.track else None), p)
+        share = money(result.bound_value()) if result.bound_exclusive else None
+        half = Fraction(total * p.gov_share_below_pct, 100)
+        share_step = f"{wan(total)} × {p.gov_share_below_pct}% = {money(half)}"
+        if result.bound_exclusive:
+            outcome = _t("tier_cap", "result_share", bound=share, cap=wan(tier.cap))
+        else:
+            outcome = _t("tier_cap", "result_cap", cap=wan(tier.cap), half=money(half))
+        lines = [_t("tier_cap", "lead_total", gov_pct=p.gov_share_below_pct), step,
+                 _t("tier_cap", "share_step", step=share_step), outcome, note]
+        if "subsidy_gov_share" not in entries:
+            entries = entries + ("subsidy_gov_share",)
+        figures["total_budget"] = total
+        formula = f"{step}；{share_step}"
+        prefill = f"{prefill}，計畫總經費{wan(total)}"
+        if _SELF_PAY.search(q.text):
+            if result.bound_exclusive:
+                lines.insert(4, _t("tier_cap", "self_pay", half=money(half)))
+            else:
+                rest = f"{wan(total)} − {wan(tier.cap)} = {wan(total - tier.cap)}"
+                lines.insert(4, _t("tier_cap", "self_pay_cap", step=rest))
+                formula = f"{formula}；{rest}"
+    if q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
         lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
-    entries = ("subsidy_caps",)
-    return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, {"employees": q.staff.exact}, step, q.staff.text)
+    return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, figures, formula, prefill)
 
 
 def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
@@ -351,7 +434,7 @@ def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
 
 
 # "5 people counting me": the loan classes count employees without the owner (不含負責人)
-_OWNER_INCLUDED = re.compile(r"(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)")
+_OWNER_INCLUDED = re.compile(r"(?<![不沒未])(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)")
 
 
 def _without_owner(q: Question) -> StaffRange | None:
@@ -424,19 +507,36 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     loan: Loan = micro if micro_fit else (transform if _TRANSFORM.search(q.text) else general)
     if principal > IMPLAUSIBLE_AMOUNT:
         return _check(kb, "too_large", "loan_interest_subsidy", LOAN_FORM, value=wan(principal))
+    capex_line = capex_step = None
+    if loan is transform and _CAPEX.search(q.text):
+        # 「設備3,000萬」: the amount is the capital spending, the loan at most its 8成 (calc/loans.py's step)
+        if _WORKING.search(q.text) or len(q.roles.get("loan", []) + q.roles.get("unknown", [])) != 1:
+            return None   # capital and working capital, or several amounts: the loan finder asks
+        capital = principal
+        if capital * loan.capital_max_tenths % 10:
+            return None
+        principal = capital * loan.capital_max_tenths // 10
+        if loan.estimate_principal_max and principal > loan.estimate_principal_max:
+            return None   # the subsidy on a capital loan above the brief's example is not stated: the loan finder says so
+        capex_step = f"{wan(capital)} × {loan.capital_max_tenths}成 = {wan(principal)}"
+        capex_line = _t("interest_subsidy", "capex", tenths=loan.capital_max_tenths, step=capex_step, amount=wan(principal))
     employees = None if q.staff is None else (q.staff.high if micro_fit else q.staff.low)
     result = find_loans(LoanInput(sme=True, employees=employees, tax_registration_only=bool(micro_fit and by_staff is None),
                                   transformation_plan=loan is transform, amount_wanted=principal), p)
     option = next(o for o in result.extra["options"] if o["loan"] == loan.id)
     used = option["principal"]
     years = loan.subsidy_years
-    lines = [_t("interest_subsidy", "lead", label=loan.label)]
+    lines = [_t("interest_subsidy", "lead", label=loan.label), capex_line]
     if q.years is not None and q.years < loan.subsidy_years:
         years = q.years
     estimate = interest_subsidy(used, replace(loan, subsidy_years=years))
     formula = f"{wan(used)} × {pct(loan.subsidy_rate_milli_pct)} × {years}年 = {wan(estimate)}"
     lines.append(formula)
+    if capex_step:
+        formula = f"{capex_step}；{formula}"
     lines.append(_t("interest_subsidy", "result", approx=approx_wan(estimate).removeprefix("約")))
+    if used == loan.example_principal and years == loan.subsidy_years:
+        lines.append(_t("interest_subsidy", "brief", principal=wan(used), brief=loan.brief_estimate))
     if used < principal:
         lines.append(_t("interest_subsidy", "capped", wanted=wan(principal), max=wan(used)))
     if q.years is not None and q.years > loan.subsidy_years:
@@ -458,6 +558,8 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         return None
     if _ELIGIBILITY.search(q.text) and not _AMOUNT_ASKED.search(q.text):
         return None  # 「我們8個人，可以申請診斷嗎」: who may apply, not what it costs
+    if _SEVERAL_CASES.search(q.text) or _COMPARE.search(q.text):
+        return None  # 「三個廠區都做診斷，總共多少」: whether several cases are allowed the brief does not say
     f = q.facts
     by_staff = False
     if f.lead_factory:

@@ -90,6 +90,26 @@ WITH_FIGURES = [
     ("我們是以大帶小，診斷費用我們要負擔多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "以大帶小"),
     ("我們公司50人，診斷要自付多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "依員工50人（未滿200人）認定為中小企業"),
     ("资本额5000万的公司做诊断要付多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
+    # ---- head-count (or a lead factory's track) with the plan's total: the cap and the < 50 % share, the lower
+    ("我們工廠12個人，計畫經費600萬，補助最多多少", "tier_cap",
+     "員工12人 → 製造業10人以上，補助上限每案500萬元；600萬元 × 50% = 300萬元", "政府補助款須低於300萬元"),
+    ("我們員工6個人，計畫700萬，最多補多少？", "tier_cap",
+     "員工6人 → 製造業9人以下，補助上限每案300萬元；700萬元 × 50% = 350萬元", "政府補助款最多300萬元"),
+    ("以大帶小低碳化1+10，總經費7,000萬，政府最多補多少？我們至少要自己出多少？", "tier_cap",
+     "製造業以大帶小（低碳化1+10） → 每案最高3,000萬元；7,000萬元 × 50% = 3,500萬元；7,000萬元 − 3,000萬元 = 4,000萬元",
+     "業者自籌至少7,000萬元 − 3,000萬元 = 4,000萬元"),
+    ("1+4 智慧化，總經費3,000萬，補助抓多少？", "tier_cap",
+     "製造業以大帶小（智慧化1+4） → 每案最高2,000萬元；3,000萬元 × 50% = 1,500萬元", "政府補助款須低於1,500萬元"),
+    # ---- an item with a head-count: the tier's per-case cap beside the item limit
+    ("我們是7個人的小工廠，計畫總經費1,100萬，新機台最多補多少？", "new_equipment", "1,100萬元 × 30% = 330萬元",
+     "整案補助上限每案300萬元，所以這個科目實際最多也只能補助300萬元"),
+    ("我們預計投560萬做產線自動化，新設備最多拿到幾萬？", "new_equipment", "560萬元 × 30% = 168萬元", "補助168萬元"),
+    # ---- 不含負責人 is not 含負責人; the brief's own estimate for its example; 轉型發展's 8成 of capital spending
+    ("員工5個人（不含我這個負責人），可以借400萬那種嗎？", "loan_class",
+     "員工5人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元", "在此類額度上限3,500萬元以內"),
+    ("借滿3,500萬，一年利息補貼大概多少？", "interest_subsidy", "3,500萬元 × 1.595% × 1年 = 558,250元", "「1年約55萬」"),
+    ("轉型發展貸款，設備3,000萬貸8成，第一年利息補貼估多少？", "interest_subsidy",
+     "3,000萬元 × 8成 = 2,400萬元；2,400萬元 × 1.595% × 1年 = 382,800元", "約38.3萬元"),
 ]
 
 FORM_OF_RULE = {"new_equipment": "subsidy_form", "commissioned_research": "subsidy_form", "gov_share": "subsidy_form",
@@ -103,7 +123,8 @@ def test_question_with_its_own_figures_gets_the_rule_applied(question, rule, for
     assert isinstance(answer, DirectAnswer), question
     assert answer.rule == rule
     assert answer.formula == formula
-    assert formula in answer.text and result in answer.text, answer.text
+    # a formula of several steps ("；") shows each on its own line
+    assert all(step in answer.text for step in formula.split("；")) and result in answer.text, answer.text
     assert answer.form == FORM_OF_RULE[rule]
     citation = KB.get(answer.entry_id).citation
     assert answer.text.endswith(templates()["citation"].format(citations="；".join(
@@ -217,6 +238,13 @@ PLAIN_RULE_QUESTIONS = [
     "自籌4萬是每案嗎",
     "課程要錢嗎",
     "智慧化1+4最高補多少",
+    "以大帶小低碳化最多補多少",
+    "我們中心廠只想帶2家協力廠，做智慧化，總經費3000萬，上限多少",
+    "我們三個廠區都做診斷（中小企業），政府總共出多少",
+    "非中小企業的診斷費用和中小企業差多少",
+    "诊断辅导一个案子多少钱，企业自己出多少",
+    "轉型發展貸款，設備1,200萬，另外再借週轉金500萬，利息補貼多少",
+    "轉型發展貸款，廠房5000萬，利息補貼多少",   # 8成 = 4,000萬: above the brief's estimate example
     "單一設備有沒有補助上限",
     "疫後振興貸款最多可以借多少？",
     "資本性支出可以貸到幾成",
@@ -228,7 +256,6 @@ PLAIN_RULE_QUESTIONS = [
     "估算利息補貼",
     "我們是25人的製造業中小企業，總經費800萬，新設備500萬，幫我算補助",
     "計畫總經費1000萬，買新設備400萬，政府能補多少",
-    "我們工廠12個人，計畫經費600萬，補助最多多少",
     "我們是10人的製造業中小企業，幫我算補助",
     "我們是中心廠，想用以大帶小做智慧化，總經費五千萬，幫我算補助",
     "買一台500萬的機器可以補多少",

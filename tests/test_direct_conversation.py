@@ -119,3 +119,30 @@ def test_diagnosis_split_for_the_kind_given_then_the_full_calculation(chat):
     result = chat.say(full_calculation(replies)["payload"])
     cards = [c for c in custom_of(result) if c.get("type") == "calc_result"]
     assert cards and cards[-1]["result"]["extra"]["firm"] == 40_000, text_of(result)
+
+
+def test_head_count_and_total_are_answered_in_one_turn_with_both_steps(chat):
+    replies = chat.say("我們員工6個人，計畫700萬，最多補多少？")
+    text = text_of(replies)
+    assert "員工6人 → 製造業9人以下，補助上限每案300萬元" in text
+    assert "700萬元 × 50% = 350萬元" in text and "政府補助款最多300萬元" in text
+    assert "（依據：升級轉型補助．補助上限；升級轉型補助．政府補助比例）" in text
+    assert "是依法登記的製造業嗎" not in text  # answered, not the six-question form
+    button = full_calculation(replies)
+    assert json.loads(button["payload"].removeprefix("/calc_subsidy")) == {"facts": "員工6人，計畫總經費700萬元"}
+
+
+def test_an_interest_estimate_from_a_first_message_with_amount_and_years(chat):
+    replies = chat.say("幫我估算利息補貼：我們3個人，借300萬，借1年")
+    text = text_of(replies)
+    # the user's amount and years, the micro class's rate from parameters.yml, the step shown
+    assert "300萬元 × 1.5% × 1年 = 45,000元" in text and "估算" in text
+    assert "（依據：低利貸款．利息補貼估算" in text
+    started = text_of(chat.say(full_calculation(replies)["payload"]))
+    assert "借款300萬元" in started and "員工3人" in started
+
+
+def test_years_beyond_the_subsidised_period_are_said_and_not_computed_with(chat):
+    text = text_of(chat.say("借500萬，借3年，利息補貼大概多少"))
+    assert "500萬元 × 1.595% × 1年 = 79,750元" in text
+    assert "您提到3年" in text and "以1年估算" in text

@@ -26,7 +26,8 @@ _FORMAL = str.maketrans({"壹": "一", "貳": "二", "贰": "二", "貮": "二",
 
 # one numeral: Arabic (with thousands commas / decimals) and/or Chinese numeral characters; 多 inside
 # (七百多萬) marks an approximation
-_NUMERAL = rf"(?:\d[\d,]*(?:\.\d+)?|[{_CN}])[\d,.{_CN}多]*"
+# (a comma only between digits: 「3,500萬，一年」 is normalised to 「3,500萬,一年」, two figures)
+_NUMERAL = rf"(?:\d[\d,]*(?:\.\d+)?|[{_CN}])(?:[\d.{_CN}多]|(?<=\d),(?=\d))*"
 _AMOUNT = re.compile(rf"(?:nt\$|ntd|\$|新臺幣|新台幣)?\s*({_NUMERAL})(出頭|來)?\s*(元整|元|塊錢|塊)?", re.I)
 _COUNT = re.compile(rf"({_NUMERAL})(出頭|來)?\s*(?:個人|個員工|名員工|位員工|人|名|位|個)")
 _RANGE = re.compile(r"([一二兩三四五六七八])([二三四五六七八九])(?=[十百千萬億])")
