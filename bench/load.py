@@ -520,6 +520,8 @@ async def choose_mix(args, rasas: list[RasaRest]) -> Mix:
         print(f"mix: cycle, {describe_mix(mix.texts, None)}", flush=True)
         return mix
     candidates = hotline_candidates()
+    if 0 < args.mix_size < len(candidates):   # a seeded sample: the same texts every run
+        candidates = random.Random(args.seed).sample(candidates, args.mix_size)
     kept = candidates
     for rasa in rasas:
         t0 = time.perf_counter()
@@ -531,7 +533,7 @@ async def choose_mix(args, rasas: list[RasaRest]) -> Mix:
         print("mix: no Rasa to probe (--rasa not given): the candidates are not checked", flush=True)
     if not kept:
         raise SystemExit("no candidate text was answered by the bot")
-    mix = Mix(kept, zipf_weights(len(kept), args.zipf))
+    mix = Mix(kept, zipf_weights(len(kept), args.zipf, args.seed))
     print(f"mix: hotline, {describe_mix(mix.texts, mix.weights)} (Zipf s={args.zipf})", flush=True)
     return mix
 
@@ -561,7 +563,7 @@ async def _measure(stack_name: str, gateway: str | None, rasa: str | None, pids:
         use = pids if t.name == "widget" else {n: p for n, p in pids.items() if n != "gateway"}
         res = await run_load(t, conversations=args.conversations, duration=args.duration, cap=args.cap,
                              pids=use, label=f"{stack_name} {t.name}".strip(), texts=mix.texts,
-                             weights=mix.weights)
+                             weights=mix.weights, seed=args.seed)
         s = res.summary()
         print_summary(s)
         out.append(s)
@@ -651,11 +653,13 @@ async def _vs_stock_rounds(ours_rasa: RasaRest, ours_pids: dict[str, int], stock
             if who == "ours":
                 res = await run_load(ours_rasa, conversations=args.conversations, duration=args.duration,
                                      cap=args.cap, pids=ours_pids, label=f"ours rasa r{rnd + 1}", texts=mix.texts,
-                                     weights=mix.weights)
+                                     weights=mix.weights, seed=args.seed + rnd)
             else:
                 res = await run_load(RasaRest(stock_url), conversations=args.conversations,
                                      duration=args.duration, cap=args.cap, pids=stock_pids,
-                                     label=f"stock rasa r{rnd + 1}", texts=STOCK_TEXTS)
+                                     label=f"stock rasa r{rnd + 1}", texts=STOCK_TEXTS,
+                                     weights=zipf_weights(len(STOCK_TEXTS), args.zipf, args.seed),
+                                     seed=args.seed + rnd)
             s = res.summary()
             print_summary(s)
             out.append(s)
@@ -736,9 +740,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="rounds per stack with --ab and --vs-stock")
     ap.add_argument("--mix", choices=("hotline", "cycle"), default="hotline",
                     help="hotline (default): the programme questions of bench/questions.yml and bench/blind/dev.yml "
-                         "that the bot answers (probed once first), drawn with Zipf weights; cycle: "
+                         "that the bot answers (probed once first, a sample of --mix-size), drawn with Zipf weights; cycle: "
                          "bench/questions.yml's non-handoff questions in turn")
     ap.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of the hotline mix")
+    ap.add_argument("--mix-size", type=int, default=120, metavar="N",
+                    help="probe a seeded sample of N of the hotline candidates (0: all ~500; the probe sends "
+                         "each once before the load)")
+    ap.add_argument("--seed", type=int, default=14, help="seed of the hotline mix's sample and draws")
     ap.add_argument("--texts", type=int, default=0, metavar="N",
                     help="cycle through only the first N questions of bench/questions.yml (implies --mix cycle)")
     ap.add_argument("--all-intents", action="store_true",

@@ -164,7 +164,7 @@ def test_stock_bot_takes_the_same_load_and_keeps_every_message(tmp_path):
     bot = StockBot(_stock_model(), 36085 + PORT_OFFSET + 7, tmp_path)
     bot.start()
     try:
-        bot.wait_ready(timeout=300)
+        bot.wait_ready(timeout=900)     # loading the model took > 300 s at load average ~18
         res = asyncio.run(load.run_load(load.RasaRest(bot.url), conversations=2, duration=3.0, cap=20,
                                         pids={"stock_rasa": bot.proc.pid}, texts=STOCK_TEXTS))
     finally:
