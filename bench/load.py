@@ -171,7 +171,8 @@ class Result:
             "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
             "p99_ms": round(percentile(lat, 99), 1),
             "checked": self.checked, "missing": self.missing,
-            # replies given while the conversation was with an officer (the bot was not asked)
+            # replies given once the conversation had been handed to an officer (widget: the bot was not
+            # asked; Rasa REST: after a reply that carried a handoff payload)
             "in_handoff": sum(1 for s in self.ok if s.handoff),
             "cpu_ms_per_msg": {name: round(sec * 1000 / n_ok, 1) if n_ok else None
                                for name, sec in self.cpu.items()},

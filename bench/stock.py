@@ -126,12 +126,13 @@ class StockBot:
             import signal
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=30)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                try:   # Rasa did not stop within 30 s of SIGTERM (a loaded machine): kill it
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+                self.proc.wait(timeout=30)
 
 
 if __name__ == "__main__":
