@@ -79,7 +79,7 @@ bench-intent: setup $(MODEL)
 	$(APP_PY) -m bench.intent $(ARGS)
 bench-latency: setup $(INDEX) $(MODEL)
 	$(APP_PY) -m bench.latency $(ARGS)
-bench-load: setup $(INDEX) $(MODEL)   ## closed-loop load on the widget API and Rasa REST (ARGS="-c 16 -d 60", "--long 200")
+bench-load: setup $(INDEX) $(MODEL)   ## closed-loop load on the widget API and Rasa REST (ARGS="-c 16 -d 60", "--vs-stock", "--startup 1", "--long 200")
 	$(APP_PY) -m bench.load $(ARGS)
 
 officer: setup                 ## create an officer account: make officer LOGIN=lin NAME=林專員 (asks the password)

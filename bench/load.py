@@ -1,14 +1,17 @@
 """Bounded closed-loop load on the widget API and Rasa's REST channel, loopback only.
 
     make bench-load                                   # own stack on spare ports, 16 conversations, 60 s
-    make bench-load ARGS="-c 8 -d 20 --target rasa"
+    make bench-load ARGS="-c 16 -d 60 --target widget"
+    make bench-load ARGS="-c 16 -d 60 --vs-stock"     # ours and a stock `rasa init` bot on Rasa REST,
+                                                      # rounds interleaved; ratio ours/stock
+    make bench-load ARGS="--startup 3"                # make run-style start until all three are ready
     make bench-load ARGS="--long 200"                 # one conversation, 200 turns, p50 per 25 turns
     make bench-load ARGS="--soak 600 --window 60 -c 4 --target rasa"
                                                       # 10 min of load; RSS of each server after every
                                                       # minute and its growth over the second half
     make bench-load ARGS="--ab HOTLINE_QUERY_CACHE=0,HOTLINE_NLU_CACHE=0 -d 30"
                                                       # two stacks (A: those env vars, B: defaults), rounds
-                                                      # interleaved A,B,A,B so both see the same machine load
+                                                      # interleaved A,B,B,A so both see the same machine load
     .venv/app/bin/python -m bench.load --gateway http://127.0.0.1:8000 --rasa http://127.0.0.1:5005
 
 Closed loop: each of N conversations sends its next message when the reply to the previous one
@@ -17,9 +20,19 @@ prints messages/s, p50/p95/p99 latency and errors, then reads the stored history
 ``GET /api/widget/messages``; Rasa: ``GET /conversations/<id>/tracker``) and counts every message that
 got a 200 but is not there ("missing"). CPU per message for each server process comes from
 /proc/<pid>/stat (utime+stime of the process and its children) before and after; the pids are the
-stack's own or, for a running stack, the ones listening on the URLs' ports.
+stack's own or, for a running stack, the ones listening on the URLs' ports. At the end: each
+server's resident memory and their sum.
 
-Not done yet (issue 14): the stock ``rasa init`` bot side by side.
+The question mix (``--mix hotline``, the default): the programme questions of bench/questions.yml
+(those a knowledge entry answers) and of the blind dev set, each sent once first through Rasa REST
+(a fresh conversation each) to keep the ones the bot answers, then drawn at random with Zipf weights
+(a few asked very often, a long tail). Two unanswered questions in a row hand a widget conversation
+to an officer (reason misunderstood), after which the widget load would measure the gateway's handoff
+path; ``in_handoff`` counts replies given in such conversations and should be ~0. ``--mix cycle``,
+``--texts N`` and ``--all-intents`` keep the old mix (bench/questions.yml's questions in turn).
+
+``--vs-stock``: the stock bot is ``rasa init --no-prompt`` built once into build/stock-rasa/ with the
+same Rasa (bench/stock.py), served with the in-memory tracker store and no action server.
 """
 from __future__ import annotations
 
@@ -27,6 +40,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import tempfile
 import time
 import uuid
@@ -157,7 +171,8 @@ class Result:
             "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
             "p99_ms": round(percentile(lat, 99), 1),
             "checked": self.checked, "missing": self.missing,
-            # replies given while the conversation was with an officer (the bot was not asked)
+            # replies given once the conversation had been handed to an officer (widget: the bot was not
+            # asked; Rasa REST: after a reply that carried a handoff payload)
             "in_handoff": sum(1 for s in self.ok if s.handoff),
             "cpu_ms_per_msg": {name: round(sec * 1000 / n_ok, 1) if n_ok else None
                                for name, sec in self.cpu.items()},
@@ -224,8 +239,17 @@ class Widget(Target):
 class RasaRest(Target):
     name = "rasa"
 
+    def __init__(self, base: str, token: str | None = None) -> None:
+        super().__init__(base, token)
+        # conversations whose reply carried a handoff payload (through the gateway, an officer would
+        # take them over; on Rasa REST the bot goes on answering)
+        self.handoff_conversations: set[str] = set()
+
     async def send(self, client, conversation, text):
         r = await client.post(f"{self.base}/webhooks/rest/webhook", json={"sender": conversation, "message": text})
+        if r.status_code == 200 and b'"handoff"' in r.content:
+            if any((m.get("custom") or {}).get("type") == "handoff" for m in r.json()):
+                self.handoff_conversations.add(conversation)
         return r.status_code, None
 
     async def missing(self, client, conversation, sent):
@@ -242,10 +266,82 @@ class RasaRest(Target):
         return missing
 
 
+# ---------------------------------------------------------------- the hotline question mix
+BLIND_DEV = Path(__file__).resolve().parent / "blind" / "dev.yml"
+ANSWERED = {"cited_answer", "calculation"}     # knowledge/contract.py outcome kinds that answer the question
+BLIND_UNANSWERED_KINDS = {"out_of_scope", "unanswerable"}
+
+
+def hotline_candidates() -> list[str]:
+    """The programme questions a hotline gets: bench/questions.yml's questions that a knowledge entry
+    answers (not the greetings, thanks, out-of-scope or officer-handoff ones) and the blind dev set's
+    answerable questions (bench/blind/dev.yml), each text once."""
+    import yaml
+
+    texts = [q["q"] for q in load_questions() if q.get("entry") and q.get("intent") not in HANDOFF_INTENTS]
+    blind = yaml.safe_load(BLIND_DEV.read_text("utf-8"))["questions"]
+    texts += [q["q"] for q in blind if q.get("kind") not in BLIND_UNANSWERED_KINDS and q.get("expect")]
+    return list(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
+
+
+async def probe_answered(rasa: "RasaRest", texts: list[str], *, concurrency: int = 4,
+                         timeout: float = 60.0) -> tuple[list[str], dict[str, int]]:
+    """Each text once, in a fresh conversation, through Rasa REST; keep the ones the bot answers
+    (an outcome of ``ANSWERED`` and no handoff). Two unanswered questions in a row hand a widget
+    conversation to an officer (reason misunderstood), after which the widget load would measure the
+    gateway's handoff path, not the bot. Also warms the caches (every kept text has been asked once)."""
+    outcome: dict[str, str] = {}
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        async def one(i: int, text: str) -> None:
+            async with sem:
+                try:
+                    r = await client.post(f"{rasa.base}/webhooks/rest/webhook",
+                                          json={"sender": f"probe-{uuid.uuid4().hex[:16]}", "message": text})
+                    body = r.json() if r.status_code == 200 else []
+                except (httpx.HTTPError, ValueError):
+                    outcome[text] = "error"
+                    return
+            custom = [m.get("custom") or {} for m in body]
+            if any(c.get("type") == "handoff" for c in custom):
+                outcome[text] = "handoff"
+                return
+            kinds = {c.get("kind") for c in custom if c.get("type") == "outcome"}
+            outcome[text] = "answered" if kinds and kinds <= ANSWERED else (",".join(sorted(map(str, kinds))) or "none")
+        await asyncio.gather(*(one(i, t) for i, t in enumerate(texts)))
+    kept = [t for t in texts if outcome.get(t) == "answered"]
+    counts: dict[str, int] = {}
+    for v in outcome.values():
+        counts[v] = counts.get(v, 0) + 1
+    return kept, counts
+
+
+def zipf_weights(n: int, s: float = 1.0, seed: int = 14) -> list[float]:
+    """Zipf weights (rank r gets 1/r^s) over ``n`` texts, the ranks shuffled with a fixed seed: a few
+    questions asked very often, a long tail asked rarely, as on a hotline."""
+    ranks = list(range(1, n + 1))
+    random.Random(seed).shuffle(ranks)
+    return [1.0 / r ** s for r in ranks]
+
+
+def describe_mix(texts: list[str], weights: list[float] | None) -> str:
+    if not weights:
+        return f"{len(texts)} distinct texts, each in turn"
+    total = sum(weights)
+    top = sorted(weights, reverse=True)
+    return (f"{len(texts)} distinct texts, Zipf draws: the most asked {100 * top[0] / total:.0f}% of messages, "
+            f"the top 10 {100 * sum(top[:10]) / total:.0f}%, the top 50 {100 * sum(top[:50]) / total:.0f}%")
+
+
 async def run_load(target: Target, *, conversations: int, duration: float, cap: int,
                    pids: dict[str, int] | None = None, label: str | None = None,
-                   texts: list[str] | None = None, timeout: float = 30.0) -> Result:
-    """N closed-loop conversations until ``duration`` seconds or ``cap`` messages; then the history check."""
+                   texts: list[str] | None = None, timeout: float = 30.0,
+                   weights: list[float] | None = None, seed: int = 14) -> Result:
+    """N closed-loop conversations until ``duration`` seconds or ``cap`` messages; then the history check.
+
+    Without ``weights`` each conversation goes through ``texts`` in turn (starting at a different
+    one); with them each conversation draws its next text at random with those weights (seeded per
+    conversation: the same run draws the same sequences)."""
     texts = texts or [q["q"] for q in load_questions()]
     pids = pids or {}
     result = Result(label or target.name, conversations, 0.0)
@@ -259,9 +355,10 @@ async def run_load(target: Target, *, conversations: int, duration: float, cap: 
         async def conversation(i: int) -> None:
             conv = target.new_conversation(f"load{i}")
             k = i * 7  # each conversation starts at a different question
+            rng = random.Random(seed * 1000 + i)
             while time.perf_counter() < deadline and budget["left"] > 0:
                 budget["left"] -= 1
-                text = texts[k % len(texts)]
+                text = rng.choices(texts, weights)[0] if weights else texts[k % len(texts)]
                 k += 1
                 t = time.perf_counter()
                 try:
@@ -385,12 +482,12 @@ def print_summary(s: dict) -> None:
           f"CPU ms/msg: {cpu}", flush=True)
 
 
-def _own_stack(offset: int, env: dict[str, str]):
+def _own_stack(offset: int, env: dict[str, str], token: str | None = None):
     from scripts.stack import Stack, StackConfig
 
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     cfg = StackConfig(rasa_port=36005 + offset, action_port=36055 + offset, gateway_port=39000 + offset,
-                      var_dir=work, log_dir=work / "logs",
+                      action_metrics_port=39155 + offset, var_dir=work, log_dir=work / "logs", rasa_token=token,
                       extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
                                  "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00",
                                  "WIDGET_RATE_PER_ADDRESS": "0", "WIDGET_RATE_PER_SESSION": "0", **env})
@@ -401,34 +498,73 @@ def _parse_env(spec: str) -> dict[str, str]:
     return dict(kv.split("=", 1) for kv in spec.split(",") if kv)
 
 
+@dataclass
+class Mix:
+    texts: list[str]
+    weights: list[float] | None = None      # None: each text in turn
+
+    def ordered(self) -> "Mix":            # for the long mode: every kept text once, in turn
+        return Mix(self.texts, None)
+
+
+def _cycle_texts(args) -> list[str]:
+    texts = [q["q"] for q in load_questions() if args.all_intents or q.get("intent") not in HANDOFF_INTENTS]
+    return texts[:args.texts] if args.texts else texts
+
+
+async def choose_mix(args, rasas: list[RasaRest]) -> Mix:
+    """``--mix hotline`` (default): the programme questions, probed once on each given Rasa (those
+    every one of them answers are kept), drawn with Zipf weights. ``--mix cycle``, ``--texts N`` or
+    ``--all-intents``: bench/questions.yml's questions in turn, as before."""
+    if args.mix == "cycle" or args.texts or args.all_intents:
+        mix = Mix(_cycle_texts(args))
+        print(f"mix: cycle, {describe_mix(mix.texts, None)}", flush=True)
+        return mix
+    candidates = hotline_candidates()
+    if 0 < args.mix_size < len(candidates):   # a seeded sample: the same texts every run
+        candidates = random.Random(args.seed).sample(candidates, args.mix_size)
+    kept = candidates
+    for rasa in rasas:
+        t0 = time.perf_counter()
+        ok, counts = await probe_answered(rasa, candidates)
+        print(f"mix probe on {rasa.base}: {len(candidates)} candidate texts, outcomes {counts} "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        kept = [t for t in kept if t in set(ok)]
+    if not rasas:
+        print("mix: no Rasa to probe (--rasa not given): the candidates are not checked", flush=True)
+    if not kept:
+        raise SystemExit("no candidate text was answered by the bot")
+    mix = Mix(kept, zipf_weights(len(kept), args.zipf, args.seed))
+    print(f"mix: hotline, {describe_mix(mix.texts, mix.weights)} (Zipf s={args.zipf})", flush=True)
+    return mix
+
+
 async def _measure(stack_name: str, gateway: str | None, rasa: str | None, pids: dict[str, int],
-                   args, token: str | None) -> list[dict]:
+                   args, token: str | None, mix: Mix) -> list[dict]:
     out = []
     targets: list[Target] = []
     if gateway and args.target in ("widget", "both"):
         targets.append(Widget(gateway))
     if rasa and args.target in ("rasa", "both"):
         targets.append(RasaRest(rasa, token))
-    # questions that hand the conversation to an officer (after which the bot no longer answers it)
-    # are left out unless asked for: the load is on the bot's path
-    texts = [q["q"] for q in load_questions() if args.all_intents or q.get("intent") not in HANDOFF_INTENTS]
-    if args.texts:
-        texts = texts[:args.texts]
     for t in targets:
         if args.soak:
             r = await run_soak(t, seconds=args.soak, window=args.window, conversations=args.conversations,
-                               pids=pids, texts=texts, label=f"{stack_name} {t.name}".strip())
+                               pids=pids, texts=mix.texts, label=f"{stack_name} {t.name}".strip())
             print(json.dumps(r, ensure_ascii=False), flush=True)
             out.append(r)
             continue
         if args.long:
-            r = await run_long(t, turns=args.long, texts=texts, pids=pids)
+            r = await run_long(t, turns=args.long, texts=mix.texts, pids=pids)
             r["label"] = f"{stack_name} {r['label']}".strip()
             print(json.dumps(r, ensure_ascii=False), flush=True)
             out.append(r)
             continue
+        # the widget's CPU is the whole stack's; Rasa REST does not pass the gateway
+        use = pids if t.name == "widget" else {n: p for n, p in pids.items() if n != "gateway"}
         res = await run_load(t, conversations=args.conversations, duration=args.duration, cap=args.cap,
-                             pids=pids, label=f"{stack_name} {t.name}".strip(), texts=texts)
+                             pids=use, label=f"{stack_name} {t.name}".strip(), texts=mix.texts,
+                             weights=mix.weights, seed=args.seed)
         s = res.summary()
         print_summary(s)
         out.append(s)
@@ -444,18 +580,141 @@ def _long_targets(name: str, gateway: str | None, rasa: str | None, args) -> lis
     return out
 
 
-async def _long_side_by_side(stacks: dict, args) -> list[dict]:
-    texts = [q["q"] for q in load_questions() if args.all_intents or q.get("intent") not in HANDOFF_INTENTS]
-    if args.texts:
-        texts = texts[:args.texts]
+async def _long_side_by_side(stacks: dict, args, mix: Mix) -> list[dict]:
     runs = []
     for name, st in stacks.items():
         pids = {n: p.pid for n, p in st.procs.items() if n != "gateway" or args.target != "rasa"}
         runs += [(label, t, pids) for label, t in _long_targets(name, st.cfg.gateway_url, st.cfg.rasa_url, args)]
-    out = await run_long_interleaved(runs, turns=args.long, texts=texts)
+    out = await run_long_interleaved(runs, turns=args.long, texts=mix.texts)
     for r in out:
         print(json.dumps(r, ensure_ascii=False), flush=True)
     return out
+
+
+def print_rss(name: str, pids: dict[str, int]) -> dict[str, float]:
+    rss = {n: round(rss_mb(p), 1) for n, p in pids.items()}
+    each = "  ".join(f"{n} {v:.0f} MB" for n, v in rss.items())
+    print(f"RSS {name}: {each}  (sum {sum(rss.values()):.0f} MB)", flush=True)
+    return rss
+
+
+# ---------------------------------------------------------------- make run-style readiness
+def measure_startup(offset: int, runs: int = 1) -> list[dict]:
+    """Time from starting the three servers (scripts/stack.py's Stack, what ``make run`` runs, with
+    a Rasa token as make run makes one) until each is ready: Rasa's /status with the model loaded,
+    the action server's /health 200 and the gateway's /health 200 (not degraded: it probes the other
+    two). The trained model and index must exist (``make train index``)."""
+    import secrets
+
+    from scripts.stack import _get, ready_checks
+
+    out = []
+    for i in range(runs):
+        stack = _own_stack(offset, {}, token=secrets.token_urlsafe(16))
+        checks = ready_checks(stack.cfg)
+        checks["gateway"] = lambda cfg=stack.cfg: _get(f"{cfg.gateway_url}/health")[0] == 200
+        ready: dict[str, float] = {}
+        la0 = load_average()
+        t0 = time.perf_counter()
+        try:
+            stack.start()
+            while len(ready) < len(checks) and time.perf_counter() - t0 < 600:
+                for name, check in checks.items():
+                    if name not in ready and check():
+                        ready[name] = round(time.perf_counter() - t0, 1)
+                for name, proc in stack.procs.items():
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"{name} exited ({proc.returncode}) during start; logs in {stack.cfg.log_dir}")
+                time.sleep(0.2)
+            r = {"label": f"startup {i + 1}", "ready_s": ready,
+                 "all_ready_s": max(ready.values()) if len(ready) == len(checks) else None,
+                 "load_average_before": la0, "load_average_after": load_average()}
+            r["rss_mb"] = {n: round(rss_mb(p.pid), 1) for n, p in stack.procs.items()}
+            print(json.dumps(r), flush=True)
+            out.append(r)
+        finally:
+            stack.stop()
+    return out
+
+
+# ---------------------------------------------------------------- ours vs a stock rasa init bot
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
+
+
+async def _vs_stock_rounds(ours_rasa: RasaRest, ours_pids: dict[str, int], stock_url: str,
+                           stock_pids: dict[str, int], args, mix: Mix) -> list[dict]:
+    from .stock import STOCK_TEXTS
+
+    out, pairs = [], []
+    for rnd in range(args.rounds):
+        order = ["ours", "stock"] if rnd % 2 == 0 else ["stock", "ours"]
+        row = {}
+        for who in order:
+            if who == "ours":
+                res = await run_load(ours_rasa, conversations=args.conversations, duration=args.duration,
+                                     cap=args.cap, pids=ours_pids, label=f"ours rasa r{rnd + 1}", texts=mix.texts,
+                                     weights=mix.weights, seed=args.seed + rnd)
+            else:
+                res = await run_load(RasaRest(stock_url), conversations=args.conversations,
+                                     duration=args.duration, cap=args.cap, pids=stock_pids,
+                                     label=f"stock rasa r{rnd + 1}", texts=STOCK_TEXTS,
+                                     weights=zipf_weights(len(STOCK_TEXTS), args.zipf, args.seed),
+                                     seed=args.seed + rnd)
+            s = res.summary()
+            print_summary(s)
+            out.append(s)
+            row[who] = s
+        pairs.append(row)
+        print(f"round {rnd + 1}: ours/stock messages/s {_ratio(row['ours']['msg_per_s'], row['stock']['msg_per_s'])}×, "
+              f"p50 {_ratio(row['ours']['p50_ms'], row['stock']['p50_ms'])}×, "
+              f"CPU ms/msg {_ratio(sum(v or 0 for v in row['ours']['cpu_ms_per_msg'].values()), sum(v or 0 for v in row['stock']['cpu_ms_per_msg'].values()))}×",
+              flush=True)
+    ours_ok = sum(p["ours"]["ok"] for p in pairs)
+    stock_ok = sum(p["stock"]["ok"] for p in pairs)
+    ours_s = sum(p["ours"]["seconds"] for p in pairs)
+    stock_s = sum(p["stock"]["seconds"] for p in pairs)
+    ours_cpu = sum(sum(v or 0 for v in p["ours"]["cpu_ms_per_msg"].values()) * p["ours"]["ok"] for p in pairs)
+    stock_cpu = sum(sum(v or 0 for v in p["stock"]["cpu_ms_per_msg"].values()) * p["stock"]["ok"] for p in pairs)
+    total = {"label": "ours/stock (all rounds)",
+             "ours_msg_per_s": round(ours_ok / ours_s, 2) if ours_s else 0.0,
+             "stock_msg_per_s": round(stock_ok / stock_s, 2) if stock_s else 0.0,
+             "ours_cpu_ms_per_msg": round(ours_cpu / ours_ok, 1) if ours_ok else None,
+             "stock_cpu_ms_per_msg": round(stock_cpu / stock_ok, 1) if stock_ok else None}
+    total["ratio_msg_per_s"] = _ratio(total["ours_msg_per_s"], total["stock_msg_per_s"])
+    print(json.dumps(total), flush=True)
+    out.append(total)
+    return out
+
+
+def run_vs_stock(args) -> list[dict]:
+    """Our stack and the stock bot up at the same time; rounds interleaved (ours, stock, then stock,
+    ours, …) on Rasa REST with the same number of conversations and the same duration and cap."""
+    from .stock import StockBot, ensure_stock_model
+
+    model = ensure_stock_model()          # cached under build/stock-rasa; trained once if missing
+    stack = _own_stack(args.port_offset, {})
+    stock = StockBot(model, 36085 + args.port_offset, stack.cfg.var_dir / "stock")
+    summaries: list[dict] = []
+    try:
+        t0 = time.perf_counter()
+        stack.start()
+        stock.start()
+        stack.wait_ready(timeout=600)
+        stock.wait_ready(timeout=600)
+        print(f"ours and the stock bot ready in {time.perf_counter() - t0:.0f}s", flush=True)
+        ours = RasaRest(stack.cfg.rasa_url, args.rasa_token)
+        mix = asyncio.run(choose_mix(args, [ours]))
+        ours_pids = {n: p.pid for n, p in stack.procs.items() if n != "gateway"}
+        stock_pids = {"stock_rasa": stock.proc.pid}
+        print(f"load average {load_average()} before the rounds", flush=True)
+        summaries += asyncio.run(_vs_stock_rounds(ours, ours_pids, stock.url, stock_pids, args, mix))
+        print_rss("ours", {n: p.pid for n, p in stack.procs.items()})
+        print_rss("stock", stock_pids)
+    finally:
+        stock.stop()
+        stack.stop()
+    return summaries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -473,19 +732,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rasa-token", default=os.environ.get("RASA_TOKEN"))
     ap.add_argument("--ab", metavar="K=V,...", help="start two stacks, A with these env vars, B without; "
                                                    "interleave rounds")
-    ap.add_argument("--rounds", type=int, default=2, help="rounds per stack with --ab")
+    ap.add_argument("--vs-stock", action="store_true",
+                    help="our stack and a stock `rasa init` bot (built once under build/stock-rasa) side by side "
+                         "on Rasa REST, rounds interleaved; prints the ratio ours/stock")
+    ap.add_argument("--startup", type=int, default=0, metavar="N",
+                    help="measure N times how long the stack (as make run starts it) takes until Rasa, the "
+                         "action server and the gateway are all ready; no load")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds per stack with --ab and --vs-stock")
+    ap.add_argument("--mix", choices=("hotline", "cycle"), default="hotline",
+                    help="hotline (default): the programme questions of bench/questions.yml and bench/blind/dev.yml "
+                         "that the bot answers (probed once first, a sample of --mix-size), drawn with Zipf weights; cycle: "
+                         "bench/questions.yml's non-handoff questions in turn")
+    ap.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of the hotline mix")
+    ap.add_argument("--mix-size", type=int, default=120, metavar="N",
+                    help="probe a seeded sample of N of the hotline candidates (0: all ~500; the probe sends "
+                         "each once before the load)")
+    ap.add_argument("--seed", type=int, default=14, help="seed of the hotline mix's sample and draws")
     ap.add_argument("--texts", type=int, default=0, metavar="N",
-                    help="use only the first N questions of bench/questions.yml (repeated questions, as on a "
-                         "hotline); default all 504, each distinct")
+                    help="cycle through only the first N questions of bench/questions.yml (implies --mix cycle)")
     ap.add_argument("--all-intents", action="store_true",
-                    help="also send the questions that hand the conversation to an officer")
+                    help="also send the questions that hand the conversation to an officer (implies --mix cycle)")
     ap.add_argument("--port-offset", type=int, default=0, help="added to the own stacks' ports (36005, 39000, …)")
     ap.add_argument("--json", type=Path, help="also write every summary to this file")
     args = ap.parse_args(argv)
 
     print(f"load average {load_average()} on {os.cpu_count()} CPUs", flush=True)
     summaries: list[dict] = []
-    if args.gateway or args.rasa:
+    if args.startup:
+        summaries += measure_startup(args.port_offset, args.startup)
+    elif args.vs_stock:
+        summaries += run_vs_stock(args)
+    elif args.gateway or args.rasa:
         pids = {}
         for name, url in (("gateway", args.gateway), ("rasa", args.rasa)):
             if url:
@@ -493,7 +770,8 @@ def main(argv: list[str] | None = None) -> int:
                 pid = pid_listening_on(urlparse(url).port or 80)
                 if pid:
                     pids[name] = pid
-        summaries += asyncio.run(_measure("", args.gateway, args.rasa, pids, args, args.rasa_token))
+        mix = asyncio.run(choose_mix(args, [RasaRest(args.rasa, args.rasa_token)] if args.rasa else []))
+        summaries += asyncio.run(_measure("", args.gateway, args.rasa, pids, args, args.rasa_token, mix))
     else:
         off = args.port_offset
         stacks = {"": _own_stack(off, {})} if not args.ab else {
@@ -505,19 +783,19 @@ def main(argv: list[str] | None = None) -> int:
             for st in stacks.values():
                 st.wait_ready(timeout=600)
             print(f"ready in {time.perf_counter() - t0:.0f}s", flush=True)
+            mix = asyncio.run(choose_mix(args, [RasaRest(st.cfg.rasa_url) for st in stacks.values()]))
             rounds = args.rounds if args.ab else 1
             if args.long:       # the stacks' long conversations side by side, turn by turn
                 rounds = 0
-                summaries += asyncio.run(_long_side_by_side(stacks, args))
+                summaries += asyncio.run(_long_side_by_side(stacks, args, mix.ordered()))
             for rnd in range(rounds):
                 order = list(stacks.items()) if rnd % 2 == 0 else list(reversed(stacks.items()))
                 for name, st in order:
                     pids = {n: p.pid for n, p in st.procs.items()}
                     summaries += asyncio.run(_measure(name, st.cfg.gateway_url, st.cfg.rasa_url, pids,
-                                                      args, args.rasa_token))
+                                                      args, args.rasa_token, mix))
             for name, st in stacks.items():
-                rss = "  ".join(f"{n} {rss_mb(p.pid):.0f} MB" for n, p in st.procs.items())
-                print(f"RSS {name or 'stack'}: {rss}", flush=True)
+                print_rss(name or "stack", {n: p.pid for n, p in st.procs.items()})
         finally:
             for st in stacks.values():
                 st.stop()

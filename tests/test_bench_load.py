@@ -83,3 +83,93 @@ def test_long_mode_interleaves_conversations_and_reports_cpu_per_turn_per_block(
         assert set(r["cpu_ms_per_turn_per_block"]) == {"rasa", "actions"}
         assert all(len(v) == 3 for v in r["cpu_ms_per_turn_per_block"].values())
         assert sum(r["cpu_ms_per_turn_per_block"]["rasa"]) > 0     # Rasa worked on those turns
+
+
+# ---------------------------------------------------------------- the hotline mix (issue 14, the widget on the bot path)
+def test_hotline_candidates_are_programme_questions_each_once():
+    texts = load.hotline_candidates()
+    assert len(texts) == len(set(texts)) > 300
+    labelled = {q["q"]: q for q in load.load_questions()}
+    for t in texts:
+        q = labelled.get(t)
+        if q is not None:     # from bench/questions.yml: answered by an entry, not a handoff intent
+            assert q["entry"] and q["intent"] not in load.HANDOFF_INTENTS, t
+    assert not any(labelled.get(t, {}).get("intent") in ("out_of_scope", "greet", "request_human") for t in texts)
+
+
+def test_zipf_weights_repeat_a_few_questions_and_keep_a_long_tail():
+    w = load.zipf_weights(400)
+    assert w == load.zipf_weights(400) and len(w) == 400           # seeded: the same mix every run
+    top10 = sum(sorted(w, reverse=True)[:10]) / sum(w)
+    assert 0.3 < top10 < 0.6                                       # s=1 over 400 texts: about 45%
+    assert "400 distinct texts" in load.describe_mix(["x"] * 400, w)
+
+
+def test_probe_keeps_answered_questions_and_drops_unanswered_ones(stack):
+    """The probe is what keeps the widget load on the bot's path; it must tell an answer from a
+    non-answer (a greeting, an out-of-scope question, a request for a person)."""
+    answered = load.hotline_candidates()[:12]
+    not_answered = ["你好", "今天台北天氣如何？", "轉人工"]
+    kept, counts = asyncio.run(load.probe_answered(load.RasaRest(stack.cfg.rasa_url), answered + not_answered))
+    assert not set(not_answered) & set(kept), counts
+    assert len(kept) >= 8, counts        # most programme questions are answered (the intent/answer benches)
+    assert counts.get("handoff", 0) >= 1  # 轉人工 hands over
+
+
+def test_widget_load_on_the_hotline_mix_stays_with_the_bot(stack):
+    target = load.Widget(stack.cfg.gateway_url)
+    kept, _ = asyncio.run(load.probe_answered(load.RasaRest(stack.cfg.rasa_url), load.hotline_candidates()[:20]))
+    pids = {name: proc.pid for name, proc in stack.procs.items()}
+    # the cap keeps the widget's per-address rate limit (shared with the other tests) out of reach
+    res = asyncio.run(load.run_load(target, conversations=2, duration=8.0, cap=10, pids=pids, texts=kept,
+                                    weights=load.zipf_weights(len(kept))))
+    s = res.summary()
+    assert s["errors"] == 0 and s["missing"] == 0 and s["ok"] > 0
+    assert s["in_handoff"] == 0 and not target.handoff_conversations
+    assert s["cpu_ms_per_msg"]["actions"] > 0        # the bot (retrieval) answered, not the handoff path
+
+
+def test_rasa_rest_target_notices_a_handoff(stack):
+    target = load.RasaRest(stack.cfg.rasa_url)
+    res = asyncio.run(load.run_load(target, conversations=1, duration=5.0, cap=2, texts=["轉人工"]))
+    assert res.ok and target.handoff_conversations == {res.sent[0].conversation}
+    assert res.summary()["in_handoff"] == len(res.ok)
+
+
+# ---------------------------------------------------------------- make run-style readiness
+def test_startup_measures_each_server_until_ready(stack):
+    """A second stack as make run starts it (the session's stays up): each server's time to ready."""
+    from testenv import PORT_OFFSET
+
+    (r,) = load.measure_startup(PORT_OFFSET + 7, runs=1)
+    assert set(r["ready_s"]) == {"actions", "rasa", "gateway"}
+    assert 0 < r["all_ready_s"] == max(r["ready_s"].values()) < 600
+    assert all(v > 50 for v in r["rss_mb"].values())
+
+
+# ---------------------------------------------------------------- the stock rasa init bot
+def _stock_model():
+    from bench.stock import cached_model
+    return cached_model()
+
+
+@pytest.mark.skipif(_stock_model() is None,
+                    reason="the stock rasa init bot is not built (build/stock-rasa: `python -m bench.stock`, "
+                           "a few minutes of training); not trained inside the test suite")
+def test_stock_bot_takes_the_same_load_and_keeps_every_message(tmp_path):
+    from testenv import PORT_OFFSET
+
+    from bench.stock import STOCK_TEXTS, StockBot
+
+    bot = StockBot(_stock_model(), 36085 + PORT_OFFSET + 7, tmp_path)
+    bot.start()
+    try:
+        bot.wait_ready(timeout=900)     # loading the model took > 300 s at load average ~18
+        res = asyncio.run(load.run_load(load.RasaRest(bot.url), conversations=2, duration=3.0, cap=20,
+                                        pids={"stock_rasa": bot.proc.pid}, texts=STOCK_TEXTS))
+    finally:
+        bot.stop()
+    s = res.summary()
+    assert s["errors"] == 0 and s["ok"] > 0 and s["missing"] == 0 and s["checked"] == s["ok"]
+    assert s["cpu_ms_per_msg"]["stock_rasa"] > 0
+    assert bot.proc.poll() is not None        # stopped
