@@ -115,6 +115,13 @@ def outcome_payload(kind: str) -> contract.OutcomePayload:
     return contract.OutcomePayload(type="outcome", kind=kind)
 
 
+def assist_payload(ranked: list[Any], k: int) -> contract.AssistPayload:
+    """Agent assist's answer to the gateway (channels/core/assist.py): the ``k`` best entries."""
+    return contract.AssistPayload(type=contract.ASSIST, entries=[
+        contract.AssistEntry(id=c.entry.id, title=c.entry.title, citation=c.entry.citation,
+                             score=float(c.score), text=c.entry.reply_text()) for c in ranked[:k]])
+
+
 def say_outcome(dispatcher: CollectingDispatcher, kind: str) -> None:
     from .metrics import METRICS   # the action server's own count of the same outcome
     METRICS.outcome(kind)

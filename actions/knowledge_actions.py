@@ -14,8 +14,8 @@ from knowledge.retriever import AnswerPlan, Status
 
 from . import messages as msg
 from .handoff import hand_off, is_general_timeline_question, not_understood, reason_for, will_hand_off
-from .kb import (CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, human_button, say_outcome, topic_button,
-                 topic_buttons)
+from .kb import (CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, assist_payload, human_button, say_outcome,
+                 topic_button, topic_buttons)
 from .metrics import METRICS
 from .direct import say_direct
 
@@ -151,7 +151,5 @@ class ActionAgentAssist(Action):
         k = tracker.latest_message.get("assist_k")
         k = k if isinstance(k, int) and 0 < k <= 10 else 3
         _, _, ranked = RETRIEVER.rank(question) if question else (None, None, [])
-        dispatcher.utter_message(json_message={"type": "assist", "entries": [
-            {"id": c.entry.id, "title": c.entry.title, "citation": c.entry.citation,
-             "score": float(c.score), "text": c.entry.reply_text()} for c in ranked[:k]]})
+        dispatcher.utter_message(json_message=assist_payload(ranked, k))
         return []

@@ -16,7 +16,8 @@ CALC_RESULT = "calc_result"      # bot → channels: a calculation result, drawn
 HANDOFF_STATE = "handoff_state"  # gateway → channels: the ticket's state changed (header label)
 OUTCOME = "outcome"              # bot → gateway: what this reply did, for the metrics (never stored or shown)
 CSAT = "csat"                    # gateway → channels: the satisfaction question after an officer resolved
-PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE, OUTCOME, CSAT)
+ASSIST = "assist"                # action server → gateway: agent assist's ranked entries (console only)
+PAYLOAD_KINDS: tuple[str, ...] = (HANDOFF, CALC_RESULT, HANDOFF_STATE, OUTCOME, CSAT, ASSIST)
 
 # An ``outcome`` payload's kind. Calculations (``calc_result``) and handoffs (``handoff``) are told
 # by their own payloads; a direct answer with the user's figures says ``calculation`` here.
@@ -31,6 +32,19 @@ OUTCOME_KINDS: tuple[str, ...] = (CITED_ANSWER, CHOICES_OFFERED, NOT_FOUND, REFU
 class OutcomePayload(TypedDict):
     type: Literal["outcome"]
     kind: str                   # one of OUTCOME_KINDS
+
+
+class AssistEntry(TypedDict):
+    id: str
+    title: str
+    citation: str
+    score: float
+    text: str                   # the entry's reply text, for the officer to adapt
+
+
+class AssistPayload(TypedDict):
+    type: Literal["assist"]
+    entries: list[AssistEntry]  # best first
 
 
 class HandoffSummary(TypedDict, total=False):

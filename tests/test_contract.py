@@ -69,7 +69,8 @@ def test_the_actions_spell_no_payload_kind_or_reason_code_themselves():
 
 
 def test_every_custom_payload_the_actions_send_is_built_by_a_contract_typed_builder():
-    builders = {"calc_payload": "render.py", "handoff_payload": "handoff.py", "outcome_payload": "kb.py"}
+    builders = {"calc_payload": "render.py", "handoff_payload": "handoff.py", "outcome_payload": "kb.py",
+                "assist_payload": "kb.py"}
     sent = []
     for name, tree in _sources().items():
         for node in ast.walk(tree):

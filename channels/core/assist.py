@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from knowledge import contract
+
 logger = logging.getLogger(__name__)
 
 ACTION_NAME = "action_agent_assist"
@@ -87,7 +89,7 @@ class AgentAssist:
             resp.raise_for_status()
             replies = resp.json().get("responses") or []
             found = next(r["custom"] for r in replies
-                         if isinstance(r.get("custom"), dict) and r["custom"].get("type") == "assist")
+                         if isinstance(r.get("custom"), dict) and r["custom"].get("type") == contract.ASSIST)
         except (httpx.HTTPError, ValueError, KeyError, StopIteration, AttributeError) as exc:
             logger.warning("agent assist: the action server did not answer: %s", exc)
             self.error = f"action server: {type(exc).__name__}"
