@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from .scope import SLOTS
+
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 ENTRIES_DIR = KNOWLEDGE_DIR / "entries"
 
@@ -43,6 +45,9 @@ class Entry:
     source: Source
     file: str
     intent: str = "ask_programme"
+    # the kinds of detail (knowledge/scope.py SLOTS: when, duration, documents, …) this entry's text
+    # answers; a question asking for another kind is answered by a not_in_brief entry instead
+    details: frozenset[str] = frozenset()
 
     def reply_text(self) -> str:
         """The answer as the user sees it, with its citation line."""
@@ -87,8 +92,12 @@ def _parse_entry(raw: dict, file: str) -> Entry:
     _require(isinstance(quotes, list) and len(quotes) >= 1, where, "source.quotes needs ≥1 quote")
     intent = str(raw.get("intent") or "ask_programme")
     _require(intent in INTENTS, where, f"intent must be one of {INTENTS}")
+    details = raw.get("details") or []
+    _require(isinstance(details, list) and all(d in SLOTS for d in details), where,
+             f"details must be a list of {sorted(SLOTS)}")
     return Entry(
         intent=intent,
+        details=frozenset(map(str, details)),
         id=str(raw["id"]),
         topic=str(raw["topic"]),
         title=str(raw["title"]).strip(),

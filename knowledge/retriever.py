@@ -31,6 +31,7 @@ from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .glossary import Glossary, is_latin_question, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
+from .scope import HANDOFF_ENTRIES, scope_miss
 from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, lexical_tokens
 
@@ -262,6 +263,9 @@ class Retriever:
     def search(self, query: str) -> RetrievalResult:
         text, truncated, ranked, fixes = self._rank(query)
         status, kept = self.decide(ranked, latin=is_latin_question(text))
+        handoff = self._out_of_scope(text, status, kept)
+        if handoff is not None:
+            status, kept = Status.ANSWER, (handoff,)
         return RetrievalResult(query=text, status=status, candidates=kept, truncated=truncated,
                                corrections=fixes)
 
@@ -283,10 +287,13 @@ class Retriever:
             answered_parts: list[str] = []
             for part in parts:
                 p_status, p_kept = self.decide(self.scores(part), latin=is_latin_question(part))
-                if p_status.answers and p_kept[0].score >= s.split_threshold \
-                        and all(c.entry.id != p_kept[0].entry.id for c in picked):
-                    picked.append(p_kept[0])
-                    answered_parts.append(part)
+                if p_status.answers and p_kept[0].score >= s.split_threshold:
+                    # a part asking for a detail its entry does not state is answered by the
+                    # not_in_brief entry that says so
+                    best = self._out_of_scope(part, p_status, p_kept) or p_kept[0]
+                    if all(c.entry.id != best.entry.id for c in picked):
+                        picked.append(best)
+                        answered_parts.append(part)
             if len(picked) >= 2:
                 picked = picked[: s.max_topics]
                 ids = {c.entry.id for c in picked}
@@ -296,12 +303,34 @@ class Retriever:
         if status is Status.NONE:
             return AnswerPlan(query=text, status=status, answers=(), alternatives=(), menu=(),
                               ranked=tuple(ranked), latin=latin, truncated=truncated)
+        handoff = self._out_of_scope(text, status, kept)
+        if handoff is not None:
+            return AnswerPlan(query=text, status=Status.ANSWER, answers=(handoff,), alternatives=(), menu=(),
+                              ranked=(handoff, *(c for c in ranked if c.entry.id != handoff.entry.id)),
+                              latin=latin, truncated=truncated)
         if status is Status.SUGGEST:
             return AnswerPlan(query=text, status=status, answers=(), alternatives=(), menu=kept,
                               ranked=tuple(ranked), latin=latin, truncated=truncated)
         return AnswerPlan(query=text, status=status, answers=kept[:1],
                           alternatives=kept[1:] if status is Status.ANSWER_WITH_ALTERNATIVES else (),
                           menu=(), ranked=tuple(ranked), latin=latin, truncated=truncated)
+
+    def _out_of_scope(self, text: str, status: Status, kept: tuple[Candidate, ...]) -> Candidate | None:
+        """The not_in_brief entry to answer with when ``text`` asks for a kind of detail (a date, a
+        duration, forms, tax, …; knowledge/scope.py) that the entry it would be answered with does not
+        state — or, for a menu, that none of the offered entries states. None: keep the decision."""
+        if status is Status.NONE or not kept:
+            return None
+        # a menu is judged by its programme entries: a not_in_brief entry on it is the answer
+        # itself when none of the others states what is asked
+        offered = kept[:1] if status.answers else [c for c in kept if c.entry.id not in HANDOFF_ENTRIES]
+        misses = [scope_miss(text, c.entry.details, c.entry.id) for c in offered]
+        if not misses or any(m is None for m in misses):
+            return None
+        entry = self._by_id.get(misses[0].handoff)
+        if entry is None:
+            return None
+        return Candidate(entry, kept[0].score, kept[0].dense, kept[0].lexical)
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)

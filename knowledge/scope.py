@@ -1,0 +1,106 @@
+"""What a question asks for, and whether the matched entry can say it (issue 11: refuse what the
+brief does not answer instead of answering with a neighbouring entry).
+
+A question about a detail the brief never states — a deadline, how long the review takes, which
+forms to download, whether the subsidy is taxed, another ministry's programme — shares its words
+with a real entry's topic (補助, 貸款, 申請), so retrieval finds that entry and would answer with it.
+The fix is not a score threshold (those did not carry from dev to test) but a type check: each
+question is read for the *kinds of detail* it asks (the slots below), and each entry declares in
+its YAML (``details:``) which of those kinds its text actually answers. When the question asks for a
+kind the best entry does not answer, the bot answers with the entry that says the brief does not
+state it and gives the hotline (``not_in_brief_*``) instead.
+
+Slots are about the domain, not about any question set: they list the ways people ask for things
+the programme brief (a slide deck: amounts, shares, targets, course outlines, phone numbers) has no
+room for. Pure Python, no I/O.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .textnorm import normalize
+
+#: slot → what it means; the names are the values an entry may list under ``details:``.
+SLOTS: dict[str, str] = {
+    "when": "a date, deadline, opening time or round (什麼時候、截止、幾月、梯次)",
+    "duration": "how long something takes or lasts (多久、幾天、期間、幾年)",
+    "documents": "documents, forms, formats, where to download or apply online (文件、表格、網址)",
+    "review": "how applications are reviewed, by whom, pass rates, review results (審查、委員)",
+    "payment": "when and how money is paid out (撥款、入帳、頭期款、分期)",
+    "closing": "closing, reporting and audits after the project (結案、成果報告、查核)",
+    "tax": "tax and accounting treatment (所得稅、課稅、會計、認列)",
+    "loan_terms": "loan terms the brief does not give: collateral, guarantors, fixed or floating rate, "
+                  "tenor, grace period (擔保品、保證人、固定利率、寬限期)",
+    "other_programme": "another ministry's, agency's or local government's programme, or personal loans "
+                       "(勞動部、環境部、SBIR、台電、房貸)",
+    "future": "whether the programme continues or comes back (明年還會有嗎、下一期)",
+    "headcount_rule": "how head count or capital is measured (勞保人數、投保、計算方式)",
+}
+
+# Patterns on normalize(text): traditional characters, half-width, lower case.
+_PATTERNS: dict[str, str] = {
+    "when": r"什麼時候|甚麼時候|什麼時間|何時|哪一?天|幾月幾號|幾號(?:截止|前|之前|開始|結束|收件|受理)|幾月|日期|截止|期限|來得及|來不及|梯次|哪個月"
+            r"|\bdeadline|\bwhen\b|\bdue date|\bclosing date",
+    "duration": r"多久|幾天|多少天|幾個月|多少個?月|幾年|多少年|多長|期間|時程|工作天|天數|年限|期限多長"
+                r"|\bhow long\b|\bhow many (?:days|months|years|weeks)\b|\bduration\b",
+    "documents": r"文件|表格|表單|格式|材料|附件|資料要|準備哪些|準備什麼|計畫書|申請書|下載|網址|網站|網頁|線上申請|申請系統|官網|填寫"
+                 r"|\bdocuments?\b|\bforms?\b|\bdownload|\bwebsite|\burl\b|\bportal\b|\bpaperwork\b",
+    "review": r"審查|審核|委員|評審|評分|通過率|核准率|錄取|會不會過|能不能過|有沒有過|有沒有通過|沒過|被退"
+              r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單"
+              r"|\breview(?:ed|er|ers)?\b|\bapproval rate\b|\bapproved\b",
+    "payment": r"撥款|撥下來|撥付|入帳|頭期款|預撥|先撥|分期撥|請款|核銷|墊付|少撥|多撥"
+               r"|\bdisburse|\bpaid out\b|\bpayment schedule\b|\badvance payment\b",
+    "closing": r"結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核"
+               r"|\bclose[- ]?out\b|\bfinal report\b|\baudit",
+    "tax": r"所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|會計|認列|帳務|入帳科目|發票"
+           r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",
+    "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限期|還款期|還款方式|貸款期限|借幾年|可以借多久|本金攤還"
+                  r"|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
+    "other_programme": r"勞動部|環境部|環保署|能源署|國發會|國科會|農業部|農委會|衛福部|交通部|文化部|數位部|台電|臺電"
+                       r"|(?:縣市政府|地方政府|市政府|縣政府)的?(?:補助|獎勵|獎助|計畫|貸款)|sbir|siir|碳費|碳權|就業保險|僱用獎助|雇用獎助|房貸|房屋貸款|購屋貸款|車貸|汽車貸款|信貸|信用貸款|學貸|個人貸款"
+                       r"|定存|定儲|股價|匯率|\bministry of labo",
+    "future": r"明年還|明年會不會|明年有沒有|還會不會有|下一期|下一年度|下一梯|第二梯|延續|會延長|延長辦理|還會再辦|會不會再辦|持續辦理"
+              r"|\bnext year\b|\bcontinue next\b",
+    "headcount_rule": r"勞保|投保|保險人數|怎麼算人數|人數怎麼算|人數是看|員工數是看|怎麼認定人數|兼職|工讀生|外勞|移工|派遣",
+}
+_COMPILED = {slot: re.compile(p) for slot, p in _PATTERNS.items()}
+
+#: The handoff entries: they answer every slot (by saying the brief does not state it).
+HANDOFF_DEADLINE = "not_in_brief_deadline"
+HANDOFF_CASE = "not_in_brief_case_status"
+HANDOFF_OTHER = "not_in_brief_other"
+HANDOFF_ENTRIES = (HANDOFF_DEADLINE, HANDOFF_CASE, HANDOFF_OTHER)
+
+
+def asked_slots(text: str) -> frozenset[str]:
+    """The kinds of detail ``text`` asks for (empty for most programme questions)."""
+    norm = normalize(text)
+    return frozenset(slot for slot, rx in _COMPILED.items() if rx.search(norm))
+
+
+@dataclass(frozen=True)
+class ScopeMiss:
+    """The question asks for ``missing`` details the entry does not answer; ``handoff`` says so."""
+    missing: frozenset[str]
+    handoff: str
+
+
+def handoff_for(missing: frozenset[str]) -> str:
+    """Which not_in_brief entry answers a question asking for ``missing`` details."""
+    if "review" in missing or ("payment" in missing and "duration" not in missing):
+        return HANDOFF_CASE      # review results, a case, money paid out: an officer knows
+    if "when" in missing:
+        return HANDOFF_DEADLINE  # dates and deadlines
+    return HANDOFF_OTHER
+
+
+def scope_miss(text: str, answers: frozenset[str], entry_id: str) -> ScopeMiss | None:
+    """None when the entry (answering the slots ``answers``) can answer ``text``; else what it
+    lacks and the handoff entry to answer with."""
+    if entry_id in HANDOFF_ENTRIES:
+        return None
+    missing = asked_slots(text) - answers
+    if not missing:
+        return None
+    return ScopeMiss(missing=missing, handoff=handoff_for(missing))
