@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .direct import DirectAnswer, direct_answer
 from .retriever import AnswerPlan, Retriever
+from .scope import asked_slots
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,22 @@ class Reply:
 def decide(text: str, retriever: Retriever) -> Reply:
     """What the bot says first to ``text`` (a free-text question, not a button payload)."""
     direct = direct_answer(text, retriever.kb)
-    if direct is not None:
+    if direct is not None and not _asks_beyond(text, direct, retriever):
         return Reply(text=text, direct=direct)
     return Reply(text=text, plan=retriever.plan(text))
+
+
+def _asks_beyond(text: str, direct: DirectAnswer, retriever: Retriever) -> bool:
+    """The message carries figures a rule can compute with but asks for a kind of detail
+    (knowledge/scope.py: when, tax, documents, …) that none of the entries the computation cites
+    states — 「借3500萬，利息補貼什麼時候入帳」: the retrieval plan answers it (with the not_in_brief
+    entry that says the brief does not state it), not the computation."""
+    asked = asked_slots(text)
+    if not asked or direct.rule == "check_input":
+        return False
+    stated: set[str] = set()
+    for entry_id in direct.citations or (direct.entry_id,):
+        entry = retriever.get(entry_id)
+        if entry is not None:
+            stated |= entry.details
+    return not asked <= stated

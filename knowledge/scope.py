@@ -36,33 +36,50 @@ SLOTS: dict[str, str] = {
                        "(勞動部、環境部、SBIR、台電、房貸)",
     "future": "whether the programme continues or comes back (明年還會有嗎、下一期)",
     "headcount_rule": "how head count or capital is measured (勞保人數、投保、計算方式)",
+    "quota": "how many firms or people are accepted, places per class (名額、錄取幾家)",
+    "location": "where a course or service takes place, online or on site (上課地點、線上還是實體)",
+    "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
+    "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
+    "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
 }
 
 # Patterns on normalize(text): traditional characters, half-width, lower case.
 _PATTERNS: dict[str, str] = {
     "when": r"什麼時候|甚麼時候|什麼時間|何時|哪一?天|幾月幾號|幾號(?:截止|前|之前|開始|結束|收件|受理)|幾月|日期|截止|期限|來得及|來不及|梯次|哪個月"
-            r"|\bdeadline|\bwhen\b|\bdue date|\bclosing date",
-    "duration": r"多久|幾天|多少天|幾個月|多少個?月|幾年|多少年|多長|期間|時程|工作天|天數|年限|期限多長"
+            r"|\bdeadline|^\W*when\b|\bwhen (?:is|are|does|do|will|can|could|should|must|did|would)\b|\bby when\b|\bdue date|\bclosing date",
+    "duration": r"多久|幾天|多少天|幾個月|多少個?月|幾年|多少年|多長|(?<!疫情)期間|時程|工作天|天數|年限|期限多長"
                 r"|\bhow long\b|\bhow many (?:days|months|years|weeks)\b|\bduration\b",
-    "documents": r"文件|表格|表單|格式|材料|附件|資料要|準備哪些|準備什麼|計畫書|申請書|下載|網址|網站|網頁|線上申請|申請系統|官網|填寫"
-                 r"|\bdocuments?\b|\bforms?\b|\bdownload|\bwebsite|\burl\b|\bportal\b|\bpaperwork\b",
+    "documents": r"文件|表格|表單|格式|(?<![原器])材料(?!費)|附件|資料要|準備哪些|準備什麼|計畫書|申請書|下載|網址|網站|網頁|線上申請|申請系統|官網|填寫"
+                 r"|\bdocuments?\b|\b(?:application|download|which|fill (?:in|out) the) forms?\b|\bwhat forms? (?:do|should|must|are needed|are required)\b|\bdownload|\bwebsite|\burl\b|\bportal\b|\bpaperwork\b",
     "review": r"審查|審核|委員|評審|評分|通過率|核准率|錄取|會不會過|能不能過|有沒有過|有沒有通過|沒過|被退"
-              r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單"
+              r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單|審覈|案件進度|申請進度|審核進度|進度到哪|核貸|機會過|會過嗎"
               r"|\breview(?:ed|er|ers)?\b|\bapproval rate\b|\bapproved\b",
     "payment": r"撥款|撥下來|撥付|入帳|頭期款|預撥|先撥|分期撥|請款|核銷|墊付|少撥|多撥"
                r"|\bdisburse|\bpaid out\b|\bpayment schedule\b|\badvance payment\b",
     "closing": r"結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核"
                r"|\bclose[- ]?out\b|\bfinal report\b|\baudit",
-    "tax": r"所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|會計|認列|帳務|入帳科目|發票"
+    "tax": r"所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
            r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",
-    "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限期|還款期|還款方式|貸款期限|借幾年|可以借多久|本金攤還"
+    "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限期|還款期|還款方式|貸款期限|借幾年|可以借多久|本金攤還|手續費|規費"
                   r"|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
-    "other_programme": r"勞動部|環境部|環保署|能源署|國發會|國科會|農業部|農委會|衛福部|交通部|文化部|數位部|台電|臺電"
+    "other_programme": r"其他部會|別的部會|其他政府|別的政府|其他計畫|別的計畫|其他補助計畫|勞動部|環境部|環保署|能源署|國發會|國科會|農業部|農委會|衛福部|交通部|文化部|數位部|台電|臺電"
                        r"|(?:縣市政府|地方政府|市政府|縣政府)的?(?:補助|獎勵|獎助|計畫|貸款)|sbir|siir|碳費|碳權|就業保險|僱用獎助|雇用獎助|房貸|房屋貸款|購屋貸款|車貸|汽車貸款|信貸|信用貸款|學貸|個人貸款"
                        r"|定存|定儲|股價|匯率|\bministry of labo",
     "future": r"明年還|明年會不會|明年有沒有|還會不會有|下一期|下一年度|下一梯|第二梯|延續|會延長|延長辦理|還會再辦|會不會再辦|持續辦理"
               r"|\bnext year\b|\bcontinue next\b",
-    "headcount_rule": r"勞保|投保|保險人數|怎麼算人數|人數怎麼算|人數是看|員工數是看|怎麼認定人數|兼職|工讀生|外勞|移工|派遣",
+    "quota": r"名額|錄取幾家|錄取率|核定幾家|補助幾家|幾家會過|會補助幾家|每班幾人|一班幾個?人|一班多少人|額滿"
+             r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b",
+    "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市"
+                r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
+    "certificate": r"證書|結業證明|結訓證明|上課證明|時數證明|證照|學分"
+                   r"|\bcertificate",
+    "retroactive": r"已經買|已經購買|已經採購|已購置|之前買|去年買|上個月買|先買後|先買再|追溯|事後申請|買了才"
+                   r"|\balready (?:bought|purchased)\b|\bretroactive",
+    "bank": r"哪家銀行|哪間銀行|哪些銀行|哪個銀行|承貸銀行|承辦銀行|合作銀行|配合銀行|指定銀行"
+            r"|\bwhich banks?\b",
+    "headcount_rule": r"(?:勞保|投保|兼職|工讀生?|外勞|移工|派遣)[^，。？?]{0,6}(?:算不算|算嗎|要算|也算|計入|算進|列入)"
+                      r"|(?:算不算|是否計入|要不要算)[^，。？?]{0,6}(?:員工|人數)|人數(?:怎麼|如何)(?:算|計算|認定)|怎麼(?:算|認定)人數"
+                      r"|(?:員工數|人數)是看|看勞保|以勞保|依勞保|勞保人數還是",
 }
 _COMPILED = {slot: re.compile(p) for slot, p in _PATTERNS.items()}
 
