@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge import contract
 from knowledge.answering import decide
 from knowledge.retriever import AnswerPlan, Status
+from knowledge.scope import HANDOFF_ENTRIES
 
 from . import messages as msg
 from .handoff import hand_off, is_general_timeline_question, not_understood, reason_for, will_hand_off
@@ -25,9 +26,14 @@ def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict
     things), then offer the runner-ups as 「您可能也想問」 buttons when the answer was likely, not sure."""
     if len(plan.answers) > 1:
         dispatcher.utter_message(text=msg.TWO_TOPICS.format(count=len(plan.answers)))
+    # only "the brief does not say" (a not_in_brief entry, knowledge/scope.py): offer a person too
+    person = [{"title": msg.ASK_PERSON, "payload": "/request_human"}] \
+        if all(c.entry.id in HANDOFF_ENTRIES for c in plan.answers) and not plan.alternatives else None
     for i, cand in enumerate(plan.answers):
         text = cand.entry.reply_text()
-        dispatcher.utter_message(text=f"{msg.ANSWER_IN_CHINESE}\n{text}" if plan.latin and i == 0 else text)
+        last = i == len(plan.answers) - 1
+        dispatcher.utter_message(text=f"{msg.ANSWER_IN_CHINESE}\n{text}" if plan.latin and i == 0 else text,
+                                 buttons=person if last else None)
     if plan.alternatives:
         dispatcher.utter_message(text=msg.ALSO_ASKED, buttons=[topic_button(c.entry) for c in plan.alternatives])
     say_outcome(dispatcher, contract.CITED_ANSWER)
@@ -123,7 +129,7 @@ class ActionRequestHuman(Action):
             text = (tracker.latest_message.get("text") or "").strip()
             result = RETRIEVER.search(text) if text and not text.startswith("/") else None
             if result is not None and result.status is Status.ANSWER \
-                    and result.candidates[0].entry.id != CASE_STATUS_ENTRY:
+                    and result.candidates[0].entry.id not in (CASE_STATUS_ENTRY, *HANDOFF_ENTRIES):
                 return answer_entry(dispatcher, result.candidates[0].entry)
             if is_general_timeline_question(text):
                 # nobody asked for a person: say the brief does not state it and who knows (issue 15)

@@ -31,7 +31,7 @@ from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .glossary import Glossary, is_latin_question, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
-from .scope import HANDOFF_ENTRIES, scope_miss
+from .scope import HANDOFF_ENTRIES, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, lexical_tokens
 
@@ -324,10 +324,13 @@ class Retriever:
         # a menu is judged by its programme entries: a not_in_brief entry on it is the answer
         # itself when none of the others states what is asked
         offered = kept[:1] if status.answers else [c for c in kept if c.entry.id not in HANDOFF_ENTRIES]
-        misses = [scope_miss(text, c.entry.details, c.entry.id) for c in offered]
-        if not misses or any(m is None for m in misses):
-            return None
-        entry = self._by_id.get(misses[0].handoff)
+        if not offered:  # a menu of not_in_brief entries only: pick the one for what is asked
+            asked = asked_slots(text)
+            handoff = handoff_for(asked) if asked else None
+        else:
+            misses = [scope_miss(text, c.entry.details, c.entry.id) for c in offered]
+            handoff = None if any(m is None for m in misses) else misses[0].handoff
+        entry = self._by_id.get(handoff) if handoff else None
         if entry is None:
             return None
         return Candidate(entry, kept[0].score, kept[0].dense, kept[0].lexical)

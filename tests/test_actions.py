@@ -115,6 +115,20 @@ def test_two_unanswered_questions_in_a_row_hand_over_as_misunderstood(act):
     assert payload["type"] == contract.HANDOFF and payload["reason"] == contract.MISUNDERSTOOD
 
 
+def test_a_detail_the_brief_does_not_state_is_refused_with_the_hotline_and_a_person(act):
+    """Issue 11 (knowledge/scope.py): 「補助款要不要繳所得稅」 overlaps the subsidy entries' words but
+    the brief says nothing about tax: the reply says so, gives the hotline and offers a person."""
+    *_, knowledge_actions, _ = act
+    messages, events = run(knowledge_actions.ActionAnswerQuestion, tracker("升級轉型補助拿到的錢要繳所得稅嗎", "ask_programme"))
+    [answer] = [m for m in messages if m.get("text")]
+    assert "簡報沒有相關資料" in answer["text"] and "0800-000-257" in answer["text"]
+    assert [b["payload"] for b in answer["buttons"]] == ["/request_human"]
+    assert slot_events(events)["last_entry_id"] == "not_in_brief_other"
+    # an answer the brief does give carries no person button
+    messages, _ = run(knowledge_actions.ActionAnswerQuestion, tracker("種子培訓班要上幾天", "ask_programme"))
+    assert not [m for m in messages if m.get("text")][0].get("buttons")
+
+
 def test_the_form_validation_adapter_turns_one_step_into_events(act):
     forms, *_ = act
     text = "我們是25人的製造業中小企業，總經費800萬，新設備500萬，幫我算補助"

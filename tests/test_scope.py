@@ -1,0 +1,127 @@
+"""Issue 11: a question asking for a detail the brief does not state (a deadline, how long the review
+takes, forms, tax, collateral, another ministry's programme) is answered with the not_in_brief entry
+that says so and gives the hotline — not with the programme entry its words overlap — while questions
+the entries do answer (course days, when the window opened, subsidy years) are still answered.
+
+The questions here are written for this test (not taken from the bench sets)."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.answering import decide
+from knowledge.loader import KnowledgeError, _parse_entry
+from knowledge.retriever import Status
+from knowledge.scope import HANDOFF_ENTRIES, SLOTS, asked_slots, handoff_for, scope_miss
+
+
+def test_every_entry_answers_its_own_example_questions(kb):
+    """An entry's example questions may only ask for the kinds of detail the entry declares:
+    otherwise the bot would refuse the very questions the entry was written for."""
+    bad = [(e.id, q, sorted(asked_slots(q) - e.details))
+           for e in kb.entries if e.id not in HANDOFF_ENTRIES
+           for q in e.questions if not asked_slots(q) <= e.details]
+    assert not bad, bad
+
+
+def test_declared_details_are_known_slots_and_backed_by_the_answer(kb):
+    for e in kb.entries:
+        assert e.details <= set(SLOTS), e.id
+    # an entry claiming to answer "when" or "how long" must state a time in its text
+    for e in kb.entries:
+        if {"when", "duration"} & e.details:
+            assert any(w in e.answer for w in ("年", "天", "月", ":", "：")), e.id
+
+
+def test_loader_rejects_an_unknown_detail():
+    raw = {"id": "x_entry", "topic": "總覽", "title": "t", "citation": "c", "answer": "a",
+           "questions": ["q1", "q2", "q3"], "details": ["weather"],
+           "source": {"doc": "seed", "section": "s", "quotes": ["q"]}}
+    with pytest.raises(KnowledgeError, match="details"):
+        _parse_entry(raw, "x.yml")
+
+
+@pytest.mark.parametrize("question, slot", [
+    ("補助最晚要在哪一天前送件？", "when"),
+    ("When does the loan application close?", "when"),
+    ("核定後多久可以拿到錢", "duration"),
+    ("計畫書有沒有範本可以下載", "documents"),
+    ("What documents do we need for the loan?", "documents"),
+    ("評分標準是什麼？誰來審？", "review"),
+    ("補助款是一次撥還是分期撥？", "payment"),
+    ("做完之後要不要交成果報告", "closing"),
+    ("補助收入要不要課稅", "tax"),
+    ("轉型貸款要找保證人嗎", "loan_terms"),
+    ("Is the recovery loan rate fixed or floating?", "loan_terms"),
+    ("經濟部以外，勞動部也有補助嗎", "other_programme"),
+    ("這個方案後年還會不會有？下一期什麼時候", "future"),
+    ("每班名額多少人", "quota"),
+    ("課程是線上還是實體", "location"),
+    ("上完課有結業證書嗎", "certificate"),
+    ("今年初已經買的機台可以補助嗎", "retroactive"),
+    ("貸款要去哪家銀行辦", "bank"),
+])
+def test_asked_slots_reads_what_is_asked(question, slot):
+    assert slot in asked_slots(question)
+
+
+@pytest.mark.parametrize("question", [
+    "我是會計，想問補助上限多少",              # an accountant's voice is not a tax question
+    "What is the cap when we have 45 staff?",   # a conditional "when"
+    "原材料費可以用補助款嗎",                   # a cost item, not application materials
+    "只有稅籍登記可以貸款嗎",                   # 稅籍 is in the brief
+    "Our shop only has a tax registration, can we borrow?",
+    "經地方政府核定改善計畫的納管工廠可以貸嗎",   # in the brief
+    "疫情期間受影響的公司可以借多少",
+    "疫後振興貸款額度上限多少",
+    "客服電話幾號",                             # 幾號 of a phone number is not a date
+    "What forms of support does the programme offer?",
+])
+def test_asked_slots_ignores_programme_questions(question):
+    assert asked_slots(question) == frozenset()
+
+
+def test_handoff_entry_per_kind():
+    assert handoff_for(frozenset({"when"})) == "not_in_brief_deadline"
+    assert handoff_for(frozenset({"review"})) == "not_in_brief_case_status"
+    assert handoff_for(frozenset({"payment", "when"})) == "not_in_brief_case_status"
+    assert handoff_for(frozenset({"tax"})) == "not_in_brief_other"
+    assert handoff_for(frozenset({"duration", "payment"})) == "not_in_brief_other"
+    assert scope_miss("補助什麼時候截止", frozenset(), "not_in_brief_deadline") is None
+    assert scope_miss("補助什麼時候截止", frozenset({"when"}), "one_stop_window") is None
+
+
+@pytest.mark.parametrize("question, handoff", [
+    ("升級轉型補助的申請期限到幾月？", "not_in_brief_deadline"),
+    ("補助申請書的格式去哪裡找", "not_in_brief_other"),
+    ("升級轉型補助的補助款要不要報所得稅", "not_in_brief_other"),
+    ("疫後振興貸款需要擔保品嗎", "not_in_brief_other"),
+    ("補助審查要跑多久", "not_in_brief_case_status"),
+    ("我們去年已經買的設備，能不能申請補助", "not_in_brief_other"),
+])
+def test_unstated_details_are_handed_off(retriever, question, handoff):
+    reply = decide(question, retriever)
+    assert reply.direct is None
+    assert [c.entry.id for c in reply.plan.answers] == [handoff], \
+        [(c.entry.id, c.score) for c in reply.plan.ranked[:3]]
+    result = retriever.search(question)   # the case-status action's path agrees
+    assert result.status is Status.ANSWER and result.best.entry.id == handoff
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("種子培訓班要上幾天", "training_classes"),
+    ("單一服務窗口什麼時候開始收件", "one_stop_window"),
+    ("小規模企業的利息補貼補幾年", "loan_interest_subsidy"),
+])
+def test_stated_details_are_still_answered(retriever, question, entry_id):
+    reply = decide(question, retriever)
+    assert reply.plan is not None and reply.plan.status.answers
+    assert reply.plan.answers[0].entry.id == entry_id
+
+
+def test_a_computation_is_not_given_to_a_question_about_timing(retriever):
+    """Figures a rule could compute with do not make a timing question a calculation."""
+    reply = decide("我們貸了3500萬，利息補貼什麼時候會入帳？", retriever)
+    assert reply.direct is None
+    assert reply.plan.answers[0].entry.id in HANDOFF_ENTRIES
+    assert "0800-000-257" in reply.plan.answers[0].entry.answer
+    assert decide("總經費800萬，買全新設備最多補多少", retriever).direct is not None
