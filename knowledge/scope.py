@@ -41,6 +41,7 @@ SLOTS: dict[str, str] = {
     "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
     "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
     "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
+    "combine": "whether the subsidy and a loan can be combined or stacked (補助跟貸款可以同時申請嗎)",
 }
 
 # Patterns on normalize(text): traditional characters, half-width, lower case.
@@ -83,6 +84,14 @@ _PATTERNS: dict[str, str] = {
 }
 _COMPILED = {slot: re.compile(p) for slot, p in _PATTERNS.items()}
 
+# "combine": the subsidy and a loan both named, with a word that stacks them
+_SUBSIDY = re.compile(r"補助(?!款?比例)|\bsubsid(?:y|ies)\b|\bgrant\b")
+_LOAN = re.compile(r"貸款|借款|\bloans?\b")
+_STACK = re.compile(r"同時|一起|兩個都|兩者|都申請|都能申請|都可以申請|都拿|併用|合併|重複|兼得|疊加|又申請|再申請|也申請|也能申請|也可以申請|還能申請|還可以申請"
+                    r"|\bboth\b|\bat the same time\b|\bcombine|\bstack|\btogether\b")
+# …asked as a yes/no question (「我想同時申請補助跟貸款，要找哪個窗口」 asks for the window)
+_MAY = re.compile(r"可以|可不可以|能不能|能否|可否|是否|行不行|會不會|嗎|\bcan\b|\bmay\b|\bis it possible\b|\ballowed\b")
+
 #: The handoff entries: they answer every slot (by saying the brief does not state it).
 HANDOFF_DEADLINE = "not_in_brief_deadline"
 HANDOFF_CASE = "not_in_brief_case_status"
@@ -93,7 +102,10 @@ HANDOFF_ENTRIES = (HANDOFF_DEADLINE, HANDOFF_CASE, HANDOFF_OTHER)
 def asked_slots(text: str) -> frozenset[str]:
     """The kinds of detail ``text`` asks for (empty for most programme questions)."""
     norm = normalize(text)
-    return frozenset(slot for slot, rx in _COMPILED.items() if rx.search(norm))
+    found = {slot for slot, rx in _COMPILED.items() if rx.search(norm)}
+    if _SUBSIDY.search(norm) and _LOAN.search(norm) and _STACK.search(norm) and _MAY.search(norm):
+        found.add("combine")
+    return frozenset(found)
 
 
 @dataclass(frozen=True)

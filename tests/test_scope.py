@@ -59,6 +59,8 @@ def test_loader_rejects_an_unknown_detail():
     ("上完課有結業證書嗎", "certificate"),
     ("今年初已經買的機台可以補助嗎", "retroactive"),
     ("貸款要去哪家銀行辦", "bank"),
+    ("拿了升級轉型補助，還可以申請轉型發展貸款嗎", "combine"),
+    ("Can we get both the subsidy and the loan?", "combine"),
 ])
 def test_asked_slots_reads_what_is_asked(question, slot):
     assert slot in asked_slots(question)
@@ -75,6 +77,8 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "疫後振興貸款額度上限多少",
     "客服電話幾號",                             # 幾號 of a phone number is not a date
     "What forms of support does the programme offer?",
+    "我想同時申請補助跟貸款，要找哪個窗口",        # asks for the window, which the brief gives
+    "疫後振興兩類貸款可以同時申請嗎",              # 擇一類別 is in the brief
 ])
 def test_asked_slots_ignores_programme_questions(question):
     assert asked_slots(question) == frozenset()
