@@ -99,6 +99,11 @@ HANDOFF_OTHER = "not_in_brief_other"
 HANDOFF_ENTRIES = (HANDOFF_DEADLINE, HANDOFF_CASE, HANDOFF_OTHER)
 
 
+#: What each handoff entry's text speaks of (not_in_brief_other speaks of anything else).
+HANDOFF_SPEAKS_OF = {HANDOFF_DEADLINE: frozenset({"when", "future"}),
+                     HANDOFF_CASE: frozenset({"review", "payment"})}
+
+
 def asked_slots(text: str) -> frozenset[str]:
     """The kinds of detail ``text`` asks for (empty for most programme questions)."""
     norm = normalize(text)
@@ -128,7 +133,13 @@ def scope_miss(text: str, answers: frozenset[str], entry_id: str) -> ScopeMiss |
     """None when the entry (answering the slots ``answers``) can answer ``text``; else what it
     lacks and the handoff entry to answer with."""
     if entry_id in HANDOFF_ENTRIES:
-        return None
+        # retrieval picked a "not in the brief" entry: keep it unless it speaks of another kind
+        # (「貸款要準備什麼資料」 matched to the deadline entry → the one for documents)
+        asked = asked_slots(text)
+        speaks = HANDOFF_SPEAKS_OF.get(entry_id)
+        if not asked or speaks is None or asked & speaks or handoff_for(asked) == entry_id:
+            return None
+        return ScopeMiss(missing=asked, handoff=handoff_for(asked))
     missing = asked_slots(text) - answers
     if not missing:
         return None
