@@ -1,5 +1,5 @@
-"""The linear intent classifier (bot/components/linear_intent.py, pipeline bot/config.linear.yml): its
-features are scikit-learn's, its probabilities are the trained LogisticRegression's, and an NLU model
+"""The linear intent classifier (bot/components/linear_intent.py; bot/config.yml, the default pipeline since
+issue 14): its features are scikit-learn's, its probabilities are the trained LogisticRegression's, and an NLU model
 trained with it on the bot's own NLU data parses with usable confidences."""
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ agent = Agent.load("MODEL_PATH")
 nodes = agent.processor.model_metadata.predict_schema.nodes
 uses = {n.uses.__name__ for n in nodes.values()}
 assert "LinearIntentClassifier" in uses and "DIETClassifier" not in uses, uses
-config = yaml.safe_load(open("bot/config.linear.yml"))
+config = yaml.safe_load(open("bot/config.yml"))
 threshold = next(c["threshold"] for c in config["pipeline"] if c["name"] == "FallbackClassifier")
 
 async def parse(text):
@@ -82,7 +82,7 @@ print(json.dumps({"threshold": threshold, "out": out}, ensure_ascii=False))
 
 def test_nlu_model_trained_with_the_linear_pipeline_has_usable_confidences(tmp_path):
     proc = subprocess.run([str(ROOT / ".venv" / "rasa" / "bin" / "rasa"), "train", "nlu",
-                           "--config", str(ROOT / "bot" / "config.linear.yml"), "--nlu", str(ROOT / "bot" / "data" / "nlu"),
+                           "--config", str(ROOT / "bot" / "config.yml"), "--nlu", str(ROOT / "bot" / "data" / "nlu"),
                            "--out", str(tmp_path), "--fixed-model-name", "linear"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=900, env=ENV)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -1,8 +1,9 @@
 """A linear intent classifier: logistic regression over word and character n-gram counts.
 
-An alternative to DIETClassifier (issue 14; pipeline bot/config.linear.yml, not the default, see
-docs/performance.md): on this data it is as accurate on the held-out questions (``bench.intent``),
-and a parse costs a sparse dot product instead of a TensorFlow graph call.
+The default intent classifier since issue 14 (bot/config.yml; DIETClassifier's pipeline is kept in
+bot/config.diet.yml; figures in docs/performance.md): on this data it is at least as accurate on the
+held-out questions (``bench.intent``), and a parse costs a sparse dot product instead of a
+TensorFlow graph call.
 Rasa's own ``LogisticRegressionClassifier`` over the pipeline's sparse features scored lower on the
 held-out test split (0.924 against DIET's 0.940): its character n-grams are taken per token, and a
 Chinese question's useful n-grams cross jieba's token boundaries. Here they are taken over the
@@ -11,7 +12,8 @@ whole normalised text, as the retriever sees it.
 Features of a message (both raw counts):
 * its words: the tokens ``ZhTokenizer`` produced (normalised, jieba-segmented);
 * character n-grams (1–3, ``char_wb``) of the normalised text (``knowledge.textnorm.normalize``).
-Model: scikit-learn's multinomial ``LogisticRegression`` (lbfgs, C=1, balanced class weights),
+Model: scikit-learn's multinomial ``LogisticRegression`` (lbfgs, balanced class weights; C from the
+config: 1 by default, 10 in bot/config.yml),
 trained by ``rasa train`` with that pipeline. Its probabilities are the intent confidences the FallbackClassifier
 reads. The trained model is stored as plain arrays and vocabularies (``.npz`` without pickles and
 a JSON file), and a parse needs only NumPy/SciPy, not scikit-learn's estimator objects.
