@@ -80,8 +80,10 @@ _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|
 # "may we apply?" without asking an amount: an eligibility question, answered by the entry's conditions
 _ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請|資格|符合")
 _AMOUNT_ASKED = re.compile(r"多少|幾萬|費用|錢|付|自籌|負擔|how\s*much", re.I)
-_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)")
-_SELF_PAY = re.compile(r"自籌|自付|自己出|自己要出|要出多少|負擔|配合款")
+_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)"
+                            r"|([2-9]|\d{2,}|[兩二三四五六七八九十]+)\s*(次|回|輪)")
+_SELF_PAY = re.compile(r"自籌|自付|自己出|自己要出|要出多少|負擔|配合款"
+                       r"|(我們|我司|公司|自己|業者|廠商|企業)(還|至少|最少)?(要|得|需要|需)?(出|付|掏)多少")
 _CAPEX = re.compile(r"設備|機器|機台|機臺|廠房|資本性|買")
 _WORKING = re.compile(r"週轉|周轉|營運資金")
 # a comparison (「非中小企業和中小企業差多少」) is no one-kind computation
@@ -208,7 +210,39 @@ class Question:
         return values.pop() if len(values) == 1 else None
 
 
+# English questions with figures (「We have 8 employees and a budget of NT$6 million」): the figures
+# are rewritten the way the Chinese readers below take them, and the programme words through the
+# retriever's glossary (knowledge/glossary.yml), in place; the reply stays in Chinese.
+_EN_MILLION = re.compile(r"(?:nt\$|ntd|twd|\$)?\s*(\d+(?:\.\d+)?)\s*(million|mn|m|billion|bn)\b"
+                         r"(?:\s*(?:nt\s*dollars?|ntd|twd|dollars?))?", re.I)
+_EN_STAFF_AFTER = re.compile(r"(\d+)\s*(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers?|headcount)\b", re.I)
+_EN_STAFF_BEFORE = re.compile(r"\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*(\d+)\b(?!\s*(?:million|mn|m|billion|bn|%))", re.I)
+_EN_ASK = re.compile(r"\bhow\s+much\b|\bhow\s+many\b|\bwhat(?:'s|\s+is)\s+the\s+(?:most|max(?:imum)?)\b", re.I)
+_EN_YEARS = re.compile(r"\b(\d+)\s*(?:years?|yrs?)\b", re.I)
+
+
+def english_as_chinese(text: str) -> str:
+    """An English question's figures and programme words in the Chinese forms the readers take;
+    any other text unchanged."""
+    from .glossary import is_latin_question, load_glossary
+    if not is_latin_question(text):
+        return text
+
+    def million(m: re.Match) -> str:
+        value = Decimal(m.group(1)) * (100 if m.group(2).lower() in ("million", "mn", "m") else 100_000)
+        return f" {value.normalize():f}萬 "
+
+    t = _EN_MILLION.sub(million, text)
+    t = _EN_STAFF_AFTER.sub(lambda m: f" 員工{m.group(1)}人 ", t)
+    t = _EN_STAFF_BEFORE.sub(lambda m: f" 員工{m.group(1)}人 ", t)
+    t = _EN_YEARS.sub(lambda m: f" {m.group(1)}年 ", t)
+    t = _EN_ASK.sub(" 多少 ", t)
+    t = load_glossary().lexical_text(t)
+    return re.sub(r"\.(?=\s|$)", "。", t).replace("?", "？")
+
+
 def read_question(text: str) -> Question:
+    text = english_as_chinese(text)
     t = clean_text(text)
     roles: dict[str, list[int]] = {}
     negative = None
@@ -250,13 +284,26 @@ def _check(kb: KnowledgeBase, key: str, entry_id: str, form: str | None, **value
     return DirectAnswer(rule="check_input", text=text, entry_id=entry_id, form=form, figures=dict(values))
 
 
-def _item_answer(q: Question, p: Parameters, item: str, total: int) -> tuple[str, list[str]]:
+def _item_cost(q: Question, item: str, only_item: bool) -> int | None:
+    """The item's own amount: named (新設備400萬), or, when the question asks about this one item
+    only, the one amount that is not the total (「一座燒結爐1,000萬，總經費1,400萬，設備補助最多多少」)."""
+    if "各" in q.text:
+        return None
+    if len(q.roles.get(item, [])) == 1:
+        return q.one(item)
+    unknown = q.roles.get("unknown", [])
+    if only_item and len(unknown) == 1 and not any(q.roles.get(i) for i in ITEM_WORDS):
+        return unknown[0]
+    return None
+
+
+def _item_answer(q: Question, p: Parameters, item: str, total: int, only_item: bool = False) -> tuple[str, list[str]]:
     cost_item = p.cost_items[item]
     share = cost_item.max_pct_of_total
     cap = total * share // 100          # the subsidy calculator's own step (calc/subsidy.py)
     formula = f"{wan(total)} × {share}% = {wan(cap)}"
     lines = [_t(item, "lead", pct=share), formula]
-    cost = q.one(item) if len(q.roles.get(item, [])) == 1 and "各" not in q.text else None
+    cost = _item_cost(q, item, only_item)
     if cost is not None and cost <= total:
         allowed = min(cost, cap)
         excess = cost - allowed
@@ -304,7 +351,7 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
         return _check(kb, "too_large", ITEM_ENTRY[asked[0]], SUBSIDY_FORM, value=wan(total))
     lines, formulas = [], []
     for item in asked:
-        formula, item_lines = _item_answer(q, p, item, total)
+        formula, item_lines = _item_answer(q, p, item, total, only_item=len(asked) == 1)
         formulas.append(formula)
         lines += item_lines
     # one note about the whole plan is enough
@@ -353,7 +400,8 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     total = q.one("total")
     other_amounts = [r for r in q.roles if r != "total"]
     if (not (_SUBSIDY.search(q.text) or (total is not None and _TAKE.search(q.text))) or not _CAP.search(q.text)
-            or _LOAN.search(q.text) or _CALC_VERB.search(q.text)
+            or _LOAN.search(q.text)
+            or (_CALC_VERB.search(q.text) and (total is None or q.staff is None or q.staff.exact is None))
             or other_amounts or (q.roles.get("total") and total is None) or f.manufacturing is False
             or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
         return None
@@ -404,7 +452,9 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         lines = [_t("tier_cap", "lead_total", gov_pct=p.gov_share_below_pct), step,
                  _t("tier_cap", "share_step", step=share_step), outcome, note]
         if "subsidy_gov_share" not in entries:
-            entries = entries + ("subsidy_gov_share",)
+            # the rule that binds is cited first: the < 50 % share when it is below the cap
+            entries = (("subsidy_gov_share",) + entries) if result.bound_exclusive and not tier.lead_factory \
+                else entries + ("subsidy_gov_share",)
         figures["total_budget"] = total
         formula = f"{step}；{share_step}"
         prefill = f"{prefill}，計畫總經費{wan(total)}"
@@ -561,7 +611,7 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     if _SEVERAL_CASES.search(q.text) or _COMPARE.search(q.text):
         return None  # 「三個廠區都做診斷，總共多少」: whether several cases are allowed the brief does not say
     f = q.facts
-    by_staff = False
+    by_staff = by_capital = False
     if f.lead_factory:
         sme, lead = True, True
     elif f.sme is not None:
@@ -571,6 +621,7 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         if verdict is None:
             return None
         sme, lead, by_staff = verdict, False, verdict and f.capital is None
+        by_capital = f.capital is not None
     result = calculate_diagnosis(sme=sme, lead_factory=lead, p=p)
     e = result.extra
     kind = p.diagnosis[e["kind"]]
@@ -581,6 +632,13 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         lines.append(_t("diagnosis_split", "note_non_sme", lead_total=wan(lead_kind.total), lead_firm=wan(lead_kind.firm)))
     if by_staff:
         lines.append(_t("diagnosis_split", "note_by_staff", employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
+    elif by_capital:
+        # the capital the verdict rests on is shown (every amount the user gave is used in the reply)
+        if sme:
+            lines.append(_t("diagnosis_split", "note_by_capital", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max)))
+        else:
+            lines.append(_t("diagnosis_split", "note_not_sme", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max),
+                            employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
     prefill = {"sme": "中小企業", "non_sme": "非中小企業", "lead": "以大帶小"}[e["kind"]]
     return _compose(kb, "diagnosis_split", lines, ("diagnosis_cost",), DIAGNOSIS_FORM,
                     {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
@@ -603,8 +661,16 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
             entry = "loan_overview" if form == LOAN_FORM else "subsidy_caps"
             return _check(kb, "negative", entry, form, value=q.negative)
         return None
+    given = {v for values in q.roles.values() for v in values}
     for rule in RULES:
         answer = rule(q, kb, p)
-        if answer is not None:
-            return answer
+        if answer is None:
+            continue
+        if answer.rule not in ("check_input", "diagnosis_split") and _DIAGNOSIS.search(q.text):
+            continue   # 「做診斷和申請補助，各要出多少」: two calculations, not one rule
+        if answer.rule != "check_input" and not given <= {v for _, _, v in find_amounts(answer.text)}:
+            # an amount the user gave that the reply does not use: the question needs more than this
+            # one rule (「總經費500萬，做診斷和申請補助各要出多少」), so no one-step answer
+            continue
+        return answer
     return None
