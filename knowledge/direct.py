@@ -46,7 +46,7 @@ IMPLAUSIBLE_AMOUNT = 10_000_000_000
 @dataclass(frozen=True)
 class DirectAnswer:
     rule: str                    # new_equipment | commissioned_research | gov_share | tier_cap |
-                                 # loan_class | interest_subsidy | diagnosis_split | check_input
+                                 # loan_class | interest_subsidy | loan_capex | diagnosis_split | check_input
     text: str                    # the reply (zh-TW): the formula, the result, the citation line
     entry_id: str                # the knowledge entry whose rule was applied
     form: str | None             # the guided calculation to offer (subsidy_form | loan_form | diagnosis_form)
@@ -70,7 +70,7 @@ def _t(rule: str, key: str, **values: Any) -> str:
 _ASK = re.compile(r"多少|幾|最多|最高|上限|能補|可以補|可補|補到|拿到|能拿|可以拿|能借|可以借|額度|怎麼算|算|嗎|[?？]"
                   r"|哪|how\s*much|多大|可以貸|能貸|省")
 _CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我|估一下|幫我估|幫忙估|估看看|估計一下")
-_SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy")
+_SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy|政府(最多|最高|能|可以|會)?(出|給|負擔|補)")
 _CAP = re.compile(r"上限|最多|最高|多少|幾百萬|幾萬|能拿|可以拿|拿多少|補多少|頂多|封頂|能補|可以補")
 _LOAN = re.compile(r"借|貸|融資|loan")
 _INTEREST = re.compile(r"利息補貼|補貼|補息|貼息|利息|省多少")
@@ -78,7 +78,8 @@ _DIAGNOSIS = re.compile(r"診斷")
 _PAY = re.compile(r"自己|自付|自籌|我們|我司|本公司|要付|要出|付多少|出多少|負擔|要花")  # "how much do WE pay"
 _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|比例|低於|小於|補到|幾成|成數|佔")
 # "may we apply?" without asking an amount: an eligibility question, answered by the entry's conditions
-_ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請|資格|符合")
+# (「最多可以申請多少補助」 asks an amount, not whether)
+_ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請(?!多少|到多少|幾|的?(金額|額度|上限))|資格|符合")
 _AMOUNT_ASKED = re.compile(r"多少|幾萬|費用|錢|付|自籌|負擔|how\s*much", re.I)
 _SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)"
                             r"|([2-9]|\d{2,}|[兩二三四五六七八九十]+)\s*(次|回|輪)")
@@ -370,7 +371,9 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
 def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """政府補助款 < 計畫總經費50 %: the half of the user's total, said as 「須低於」."""
     total = q.one("total")
-    if total is None or not _SHARE.search(q.text) or q.staff is not None or q.facts.manufacturing is False:
+    asked_amount = q.one("target") is not None and _ASK.search(q.text) and not _LOAN.search(q.text)
+    if (total is None or not (_SHARE.search(q.text) or asked_amount) or q.staff is not None
+            or q.facts.manufacturing is False):
         return None
     if total > IMPLAUSIBLE_AMOUNT:
         return _check(kb, "too_large", "subsidy_gov_share", SUBSIDY_FORM, value=wan(total))
@@ -398,7 +401,12 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     two — the subsidy calculator's own steps (calc/subsidy.py), nothing else asked."""
     f = q.facts
     total = q.one("total")
-    other_amounts = [r for r in q.roles if r != "total"]
+    other_amounts = [r for r in q.roles if r not in ("total", "capital")]
+    capital = q.one("capital")
+    if q.roles.get("capital") and (capital is None or f.lead_factory):
+        return None
+    if capital is not None and is_sme(capital, q.staff.exact if q.staff else None, p) is not True:
+        return None   # not an SME, or not settled by the figures given: the entries and the form say more
     if (not (_SUBSIDY.search(q.text) or (total is not None and _TAKE.search(q.text))) or not _CAP.search(q.text)
             or _LOAN.search(q.text)
             or (_CALC_VERB.search(q.text) and (total is None or q.staff is None or q.staff.exact is None))
@@ -465,7 +473,12 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                 rest = f"{wan(total)} − {wan(tier.cap)} = {wan(total - tier.cap)}"
                 lines.insert(4, _t("tier_cap", "self_pay_cap", step=rest))
                 formula = f"{formula}；{rest}"
-    if q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
+    if capital is not None:
+        key = "sme_by_capital" if capital <= p.sme_capital_max else "sme_by_staff_not_capital"
+        lines.append(_t("tier_cap", key, capital=wan(capital), capital_limit=wan(p.sme_capital_max),
+                        employees_n=q.staff.exact if q.staff else None, staff_limit=p.sme_employees_below))
+        entries = entries + ("sme_definition",)
+    elif q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
         lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
     return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, figures, formula, prefill)
@@ -541,7 +554,13 @@ def _principal(q: Question) -> int | None:
         return loan
     unknown = q.roles.get("unknown", [])
     others = [r for r in q.roles if r not in ("unknown",)]
-    return unknown[0] if len(unknown) == 1 and not others else None
+    if len(unknown) == 1 and not others:
+        return unknown[0]
+    # 「轉型發展：買設備3,000萬，…利息補貼」: the one amount is the capital spending the loan is for
+    equipment = q.roles.get("new_equipment", [])
+    if len(equipment) == 1 and set(q.roles) == {"new_equipment"} and _TRANSFORM.search(q.text):
+        return equipment[0]
+    return None
 
 
 def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
@@ -560,7 +579,7 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     capex_line = capex_step = None
     if loan is transform and _CAPEX.search(q.text):
         # 「設備3,000萬」: the amount is the capital spending, the loan at most its 8成 (calc/loans.py's step)
-        if _WORKING.search(q.text) or len(q.roles.get("loan", []) + q.roles.get("unknown", [])) != 1:
+        if _WORKING.search(q.text) or sum(len(v) for v in q.roles.values()) != 1:
             return None   # capital and working capital, or several amounts: the loan finder asks
         capital = principal
         if capital * loan.capital_max_tenths % 10:
@@ -602,6 +621,28 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                     formula, prefill)
 
 
+def transformation_capex(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """轉型發展貸款 for a capital outlay: at most 8成 of it (「買設備2,500萬，能貸多少」)."""
+    amounts = {v for values in q.roles.values() for v in values}
+    if (not _TRANSFORM.search(q.text) or not _LOAN.search(q.text) or not _CAPEX.search(q.text)
+            or _WORKING.search(q.text) or _INTEREST.search(q.text.replace("補助", "")) or not _ASK.search(q.text)
+            or len(amounts) != 1 or q.staff is not None):
+        return None
+    loan = p.loans["transformation"]
+    capital = amounts.pop()
+    if capital > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", loan.entry, LOAN_FORM, value=wan(capital))
+    if capital * loan.capital_max_tenths % 10:
+        return None
+    most = capital * loan.capital_max_tenths // 10
+    formula = f"{wan(capital)} × {loan.capital_max_tenths}成 = {wan(most)}"
+    lines = [_t("loan_capex", "lead", label=loan.label, tenths=loan.capital_max_tenths), formula,
+             _t("loan_capex", "result", amount=wan(most)),
+             _t("loan_capex", "note", working=wan(loan.working_capital_max), target=loan.factory_target)]
+    return _compose(kb, "loan_capex", lines, (loan.entry,), LOAN_FORM, {"capital_spending": capital}, formula,
+                    f"轉型發展，資本性支出{wan(capital)}")
+
+
 def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """The diagnosis cost split for the kind of firm the question states."""
     if not _DIAGNOSIS.search(q.text) or not _PAY.search(q.text) or not _ASK.search(q.text):
@@ -634,8 +675,12 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         lines.append(_t("diagnosis_split", "note_by_staff", employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
     elif by_capital:
         # the capital the verdict rests on is shown (every amount the user gave is used in the reply)
-        if sme:
+        if sme and f.capital <= p.sme_capital_max:
             lines.append(_t("diagnosis_split", "note_by_capital", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max)))
+        elif sme:
+            lines.append(_t("diagnosis_split", "note_staff_not_capital", capital=wan(f.capital),
+                            capital_limit=wan(p.sme_capital_max), employees_n=q.staff.exact,
+                            staff_limit=p.sme_employees_below))
         else:
             lines.append(_t("diagnosis_split", "note_not_sme", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max),
                             employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
@@ -644,7 +689,7 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
                     {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
 
 
-RULES = (interest, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)
+RULES = (interest, transformation_capex, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)
 
 
 def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> DirectAnswer | None:
