@@ -309,7 +309,11 @@ def _item_answer(q: Question, p: Parameters, item: str, total: int, only_item: b
         allowed = min(cost, cap)
         excess = cost - allowed
         relation = "超過" if cost > cap else "未超過"
-        rest = _t(item, "rest", excess=wan(excess)) if excess else ""
+        rest = ""
+        if excess:
+            step = f"{wan(cost)} − {wan(allowed)} = {wan(excess)}"   # shown, so every figure has its step
+            rest = _t(item, "rest", step=step)
+            formula = f"{formula}；{step}"
         lines.append(_t(item, "with_cost", cost=wan(cost), relation=relation, amount=wan(allowed), rest=rest))
     else:
         lines.append(_t(item, "result", amount=wan(cap)))
