@@ -413,7 +413,7 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         return None   # not an SME, or not settled by the figures given: the entries and the form say more
     if (not (_SUBSIDY.search(q.text) or (total is not None and _TAKE.search(q.text))) or not _CAP.search(q.text)
             or _LOAN.search(q.text)
-            or (_CALC_VERB.search(q.text) and (total is None or q.staff is None or q.staff.exact is None))
+            or _CALC_VERB.search(q.text)   # 「幫我估一下」 asks for the guided calculation (with the facts given)
             or other_amounts or (q.roles.get("total") and total is None) or f.manufacturing is False
             or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
         return None
@@ -691,6 +691,45 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     prefill = {"sme": "中小企業", "non_sme": "非中小企業", "lead": "以大帶小"}[e["kind"]]
     return _compose(kb, "diagnosis_split", lines, ("diagnosis_cost",), DIAGNOSIS_FORM,
                     {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
+
+
+@dataclass(frozen=True)
+class GuidedOffer:
+    """A question with several of the user's figures that no one rule settles: the guided
+    calculation is offered, holding those figures (issue 11 item 3)."""
+    form: str
+    prefill: str     # the user's figures in words, for the form's fact reader
+    text: str
+
+
+_ROLE_WORDS = {"total": "計畫總經費", "new_equipment": "新設備", "commissioned_research": "委託研究",
+               "loan": "借款", "capital": "實收資本額"}
+
+
+def guided_offer(text: str, p: Parameters | None = None) -> GuidedOffer | None:
+    """The guided calculation to offer for ``text`` when it carries two or more figures of one
+    calculator's topic and asks an amount, else None. Call it when ``direct_answer`` gave None."""
+    if not text or text.startswith("/"):
+        return None
+    q = read_question(text)
+    if q.negative is not None or not _ASK.search(q.text):
+        return None
+    parts = [q.staff.text] if q.staff is not None and q.staff.exact is not None else []
+    for role, word in _ROLE_WORDS.items():
+        values = q.roles.get(role, [])
+        if len(values) == 1:
+            parts.append(f"{word}{wan(values[0])}")
+    if len(parts) < 2:
+        return None
+    interest_asked = bool(_INTEREST.search(q.text.replace("補助", "")))
+    topics = {name for name, hit in (("diagnosis", _DIAGNOSIS.search(q.text)),
+                                     ("loan", _LOAN.search(q.text) or interest_asked),
+                                     ("subsidy", _SUBSIDY.search(q.text) or q.roles.get("total"))) if hit}
+    if len(topics) != 1:
+        return None   # two calculations in one message: each is asked on its own
+    form = {"diagnosis": DIAGNOSIS_FORM, "loan": LOAN_FORM, "subsidy": SUBSIDY_FORM}[topics.pop()]
+    facts = "，".join(parts)
+    return GuidedOffer(form=form, prefill=facts, text=templates()["guided"].format(facts=facts))
 
 
 RULES = (interest, transformation_capex, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)

@@ -120,7 +120,7 @@ WITH_FIGURES = [
      "員工50人 → 製造業10人以上，補助上限每案500萬元；600萬元 × 50% = 300萬元", "實收資本額8,000萬元（1億元以下），屬中小企業"),
     ("請問員工12人、計畫總經費960萬，最多可以申請多少補助？", "tier_cap",
      "員工12人 → 製造業10人以上，補助上限每案500萬元；960萬元 × 50% = 480萬元", "須低於480萬元"),
-    ("估算一下：員工20人、總經費1,200萬，補助多少", "tier_cap",
+    ("員工20人、總經費1,200萬，補助多少", "tier_cap",
      "員工20人 → 製造業10人以上，補助上限每案500萬元；1,200萬元 × 50% = 600萬元", "政府補助款最多500萬元"),
     ("總經費800萬，補助400萬可以嗎", "gov_share", "800萬元 × 50% = 400萬元", "您問的400萬元沒有低於400萬元"),
     ("一座燒結爐1,000萬，如果整個計畫總經費是1,400萬，設備補助最多多少", "new_equipment",
@@ -355,3 +355,27 @@ def test_a_head_count_that_includes_the_owner_is_counted_without_the_owner_for_t
     assert answer.figures["employees"] == 4
     # the same head-count without the owner mentioned is the general class
     assert direct_answer("我們5個人，疫後振興貸款可以借多少", KB).entry_id == "loan_recovery_general"
+
+
+@pytest.mark.parametrize("question, form, facts", [
+    ("我們9個人，總經費700萬，新設備300萬，補助最多多少", "subsidy_form", "員工9人，計畫總經費700萬元，新設備300萬元"),
+    ("總經費2000萬，員工30人，買新設備800萬，委託研究300萬，能補多少？", "subsidy_form",
+     "員工30人，計畫總經費2,000萬元，新設備800萬元，委託研究300萬元"),
+    ("我們15人，資本額2億，想借500萬，利息補貼多少", "loan_form", "員工15人，借款500萬元，實收資本額2億元"),
+])
+def test_several_figures_that_no_one_rule_settles_get_the_guided_calculation_offered(question, form, facts):
+    from knowledge.calc.extract import extract_facts
+    from knowledge.direct import guided_offer
+    assert direct_answer(question, KB) is None
+    offer = guided_offer(question)
+    assert offer is not None and offer.form == form and offer.prefill == facts
+    assert facts in offer.text
+    # the form's own fact reader reads the prefill back to the same figures
+    assert extract_facts(offer.prefill).employees == extract_facts(question).employees
+
+
+@pytest.mark.parametrize("question", ["補助多少", "總經費800萬，補助多少",
+                                      "我們公司12人，想借800萬，又想申請補助總經費600萬，各能拿多少"])
+def test_no_guided_offer_for_one_figure_or_two_calculations(question):
+    from knowledge.direct import guided_offer
+    assert guided_offer(question) is None
