@@ -732,6 +732,20 @@ def guided_offer(text: str, p: Parameters | None = None) -> GuidedOffer | None:
     return GuidedOffer(form=form, prefill=facts, text=templates()["guided"].format(facts=facts))
 
 
+# Words of the programme's other topics (courses, hotlines, cases, reports, documents, deadlines...):
+# a question part with one of them and none of the user's figures is a second question the direct
+# answer would drop (「培訓課程要錢嗎？還有中小企業診斷要自付多少？」): the knowledge answers take both.
+_OTHER_TOPIC = re.compile(r"課程|培訓|上課|開班|電話|專線|窗口|聯絡|聯繫|案例|報告|截止|期限|文件|資料|流程|審查|撥款|信保|擔保|"
+                          r"哪裡申請|怎麼申請|找誰")
+
+
+def _other_question(q: Question) -> bool:
+    parts = [part for part in re.split(r"[?？!！。]|還有|另外|順便|以及", q.text) if part]
+    if len(parts) < 2:
+        return False
+    return any(_OTHER_TOPIC.search(part) and not find_amounts(part) and not find_counts(part) for part in parts)
+
+
 RULES = (interest, transformation_capex, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)
 
 
@@ -748,6 +762,8 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
             form = LOAN_FORM if (_LOAN.search(q.text) or _INTEREST.search(q.text)) else SUBSIDY_FORM
             entry = "loan_overview" if form == LOAN_FORM else "subsidy_caps"
             return _check(kb, "negative", entry, form, value=q.negative)
+        return None
+    if _other_question(q):
         return None
     given = {v for values in q.roles.values() for v in values}
     for rule in RULES:

@@ -289,6 +289,9 @@ PLAIN_RULE_QUESTIONS = [
     "我們9個人，總經費700萬，新設備300萬，補助最多多少",
     "年營業額5000萬，員工20人，總經費800萬，補助最多多少",
     "我們公司12人，想借800萬，又想申請補助總經費600萬，各能拿多少",
+    # a second question on another topic: the knowledge answers take both parts
+    "中小企業診斷要自付多少？另外課程要錢嗎",
+    "總經費950萬，買新機器最多補多少？補助的諮詢電話是幾號？",
     "/calc_subsidy{\"facts\": \"計畫總經費950萬元\"}",
 ]
 
