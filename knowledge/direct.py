@@ -376,7 +376,15 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     """政府補助款 < 計畫總經費50 %: the half of the user's total, said as 「須低於」."""
     total = q.one("total")
     asked_amount = q.one("target") is not None and _ASK.search(q.text) and not _LOAN.search(q.text)
-    if (total is None or not (_SHARE.search(q.text) or asked_amount) or q.staff is not None
+    # 「總經費500萬，政府最多補多少」 without a head-count: when half the total is below every size's
+    # cap, the < 50 % rule alone settles the most, whatever the head-count
+    smallest_cap = min(t.cap for t in p.tiers.values() if not t.lead_factory)
+    below_every_cap = (total is not None and total * p.gov_share_below_pct <= smallest_cap * 100
+                       and _SUBSIDY.search(q.text) and _CAP.search(q.text) and not q.facts.lead_factory
+                       and not any(w in q.text for words in ITEM_WORDS.values() for w in words)
+                       and not _CALC_VERB.search(q.text) and not _ELIGIBILITY.search(q.text)
+                       and not _INTEREST.search(q.text.replace("補助", "")) and not _LOAN.search(q.text))
+    if (total is None or not (_SHARE.search(q.text) or asked_amount or below_every_cap) or q.staff is not None
             or q.facts.manufacturing is False):
         return None
     if total > IMPLAUSIBLE_AMOUNT:
@@ -392,6 +400,8 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         lines.append(_t("gov_share", key, asked=wan(asked), half=half))
     else:
         lines.append(_t("gov_share", "result", half=half))
+    if below_every_cap and not _SHARE.search(q.text) and not asked_amount:
+        lines.append(_t("gov_share", "below_every_cap", half=half, smallest_cap=wan(smallest_cap)))
     caps = "、".join(f"{t.label}{wan(t.cap)}" for t in p.tiers.values())
     lines.append(_t("gov_share", "note", caps=caps))
     return _compose(kb, "gov_share", lines, ("subsidy_gov_share",), SUBSIDY_FORM,
