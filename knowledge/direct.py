@@ -511,7 +511,8 @@ def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
 
 
 # "5 people counting me": the loan classes count employees without the owner (不含負責人)
-_OWNER_INCLUDED = re.compile(r"(?<![不沒未])(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)")
+_OWNER_INCLUDED = re.compile(r"(?<![不沒未])(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)"
+                             r"|(我|老闆|負責人)(也|有)?(算在內|在內|算進去|算進來|也算)")
 
 
 def _without_owner(q: Question) -> StaffRange | None:

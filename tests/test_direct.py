@@ -361,6 +361,9 @@ def test_a_head_count_that_includes_the_owner_is_counted_without_the_owner_for_t
     assert answer.figures["employees"] == 4
     # the same head-count without the owner mentioned is the general class
     assert direct_answer("我們5個人，疫後振興貸款可以借多少", KB).entry_id == "loan_recovery_general"
+    # said after the count
+    assert direct_answer("我們5個人，老闆也算在內，疫後振興可以借多少", KB).entry_id == "loan_recovery_micro"
+    assert direct_answer("我們5個人，老闆不算在內，疫後振興可以借多少", KB).entry_id == "loan_recovery_general"
 
 
 @pytest.mark.parametrize("question, form, facts", [
