@@ -636,6 +636,50 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                     formula, prefill)
 
 
+# 「總經費至少要多少，才能補到300萬」: the total asked for, from the subsidy wanted
+_TOTAL_ASKED = re.compile(r"(總經費|計畫經費|計畫總|預算|經費|計畫)[^，,。？?]{0,4}(至少|最少|要多少|多少|抓多少|要抓|要有多少)"
+                          r"|(才能|才可以|才會)(補|拿)")
+
+
+def reverse_total(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """The plan total a wanted subsidy needs: the item's share (新設備 300萬 ÷ 30%) or the < 50 % rule
+    (500萬 → 總經費須超過1,000萬), when the question gives only the amount wanted."""
+    amounts = {v for values in q.roles.values() for v in values}
+    if (not _TOTAL_ASKED.search(q.text) or q.roles.get("total") or len(amounts) != 1 or q.facts.lead_factory
+            or q.staff is not None   # the head-count's cap is another fact: the guided calculation
+            or _LOAN.search(q.text) or _INTEREST.search(q.text.replace("補助", "")) or _DIAGNOSIS.search(q.text)):
+        return None
+    wanted = amounts.pop()
+    if wanted > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", "subsidy_gov_share", SUBSIDY_FORM, value=wan(wanted))
+    items = [i for i, words in ITEM_WORDS.items() if any(w in q.text for w in words)]
+    if len(items) > 1:
+        return None
+    caps = "、".join(f"{t.label}{wan(t.cap)}" for t in p.tiers.values() if not t.lead_factory)
+    if items:
+        item = items[0]
+        share = p.cost_items[item].max_pct_of_total
+        if wanted * 100 % share:
+            return None
+        need = wanted * 100 // share
+        formula = f"{wan(wanted)} ÷ {share}% = {wan(need)}"
+        lines = [_t("reverse_total", "lead_item", item=p.cost_items[item].label, pct=share), formula,
+                 _t("reverse_total", "result_item", need=wan(need), wanted=wan(wanted)),
+                 _t("reverse_total", "note", gov_pct=p.gov_share_below_pct, caps=caps)]
+        entries: tuple[str, ...] = (ITEM_ENTRY[item], "subsidy_gov_share")
+    else:
+        need = wanted * 100 // p.gov_share_below_pct
+        if wanted * 100 % p.gov_share_below_pct:
+            return None
+        formula = f"{wan(wanted)} ÷ {p.gov_share_below_pct}% = {wan(need)}"
+        lines = [_t("reverse_total", "lead", gov_pct=p.gov_share_below_pct), formula,
+                 _t("reverse_total", "result", need=wan(need), wanted=wan(wanted))]
+        top = max(t.cap for t in p.tiers.values() if not t.lead_factory)
+        lines.append(_t("reverse_total", "over_caps" if wanted > top else "caps", caps=caps))
+        entries = ("subsidy_gov_share", "subsidy_caps")
+    return _compose(kb, "reverse_total", lines, entries, SUBSIDY_FORM, {"wanted": wanted}, formula, "")
+
+
 def transformation_capex(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """轉型發展貸款 for a capital outlay: at most 8成 of it (「買設備2,500萬，能貸多少」)."""
     amounts = {v for values in q.roles.values() for v in values}
@@ -757,7 +801,7 @@ def _other_question(q: Question) -> bool:
     return any(_OTHER_TOPIC.search(part) and not find_amounts(part) and not find_counts(part) for part in parts)
 
 
-RULES = (interest, transformation_capex, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)
+RULES = (interest, transformation_capex, loan_class, diagnosis, reverse_total, subsidy_item, gov_share, tier_cap)
 
 
 def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> DirectAnswer | None:

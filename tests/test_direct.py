@@ -129,6 +129,9 @@ WITH_FIGURES = [
      "1,400萬元 × 30% = 420萬元；1,000萬元 − 420萬元 = 580萬元", "超出的部分由業者自籌（1,000萬元 − 420萬元 = 580萬元）"),
     ("我們資本額2億，員工150人，診斷要付多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元",
      "員工150人未滿200人，仍認定為中小企業"),
+    # the total a wanted subsidy needs
+    ("想拿滿300萬補助，計畫總經費至少要抓多少？", "reverse_total", "300萬元 ÷ 50% = 600萬元", "計畫總經費須超過600萬元"),
+    ("新設備要補到300萬，總經費至少要多少", "reverse_total", "300萬元 ÷ 30% = 1,000萬元", "計畫總經費至少要1,000萬元"),
     # English figures
     ("How much can a company with 3 employees borrow under the post-pandemic loan?", "loan_class",
      "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
@@ -140,7 +143,8 @@ WITH_FIGURES = [
 
 FORM_OF_RULE = {"new_equipment": "subsidy_form", "commissioned_research": "subsidy_form", "gov_share": "subsidy_form",
                 "tier_cap": "subsidy_form", "loan_class": "loan_form", "interest_subsidy": "loan_form",
-                "diagnosis_split": "diagnosis_form", "loan_capex": "loan_form"}
+                "diagnosis_split": "diagnosis_form", "loan_capex": "loan_form",
+                "reverse_total": "subsidy_form"}
 
 
 @pytest.mark.parametrize("question, rule, formula, result", WITH_FIGURES, ids=[q for q, *_ in WITH_FIGURES])
