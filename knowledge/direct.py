@@ -216,7 +216,8 @@ class Question:
 # retriever's glossary (knowledge/glossary.yml), in place; the reply stays in Chinese.
 _EN_MILLION = re.compile(r"(?:nt\$|ntd|twd|\$)?\s*(\d+(?:\.\d+)?)\s*(million|mn|m|billion|bn)\b"
                          r"(?:\s*(?:nt\s*dollars?|ntd|twd|dollars?))?", re.I)
-_EN_STAFF_AFTER = re.compile(r"(\d+)\s*(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers?|headcount)\b", re.I)
+_EN_STAFF_AFTER = re.compile(r"(\d+)\s*-?\s*(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers?|headcount)\b", re.I)
+_EN_WE_PAY = re.compile(r"\b(?:do|would|will|should|must)?\s*(?:we|i)\s+(?:have\s+to\s+|need\s+to\s+)?pay\b", re.I)
 _EN_STAFF_BEFORE = re.compile(r"\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*(\d+)\b(?!\s*(?:million|mn|m|billion|bn|%))", re.I)
 _EN_ASK = re.compile(r"\bhow\s+much\b|\bhow\s+many\b|\bwhat(?:'s|\s+is)\s+the\s+(?:most|max(?:imum)?)\b", re.I)
 _EN_YEARS = re.compile(r"\b(\d+)\s*(?:years?|yrs?)\b", re.I)
@@ -238,6 +239,7 @@ def english_as_chinese(text: str) -> str:
     t = _EN_STAFF_BEFORE.sub(lambda m: f" 員工{m.group(1)}人 ", t)
     t = _EN_YEARS.sub(lambda m: f" {m.group(1)}年 ", t)
     t = _EN_ASK.sub(" 多少 ", t)
+    t = _EN_WE_PAY.sub(" 我們要付 ", t)
     t = load_glossary().lexical_text(t)
     return re.sub(r"\.(?=\s|$)", "。", t).replace("?", "？")
 

@@ -137,6 +137,10 @@ WITH_FIGURES = [
      "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
     ("We have 8 employees and a project budget of NT$6 million. How much subsidy can we get?", "tier_cap",
      "員工8人 → 製造業9人以下，補助上限每案300萬元；600萬元 × 50% = 300萬元", "須低於300萬元"),
+    ("We're a 4-person company. How much can we borrow?", "loan_class",
+     "員工4人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
+    ("We have 150 employees. How much do we pay for the diagnosis?", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
     ("If we borrow NT$10 million, how much interest subsidy would we get?", "interest_subsidy",
      "1,000萬元 × 1.595% × 1年 = 159,500元", "利息補貼約16萬元"),
 ]
