@@ -1,6 +1,6 @@
 """What strangers' questions get: the answering decision on the blind question set and the old set.
 
-    make bench-answers                          # blind dev/test, blind dev2/test2, old set (dev and test splits)
+    make bench-answers                          # blind dev/test, dev2/test2, test3, old set (dev and test splits)
     make bench-answers ARGS="--sets dev --by-kind --show-misses"   # tuning view: DEV SETS ONLY
     make bench-answers ARGS=--tune              # grid over the decision settings on dev + dev2 + old-dev
 
@@ -14,8 +14,9 @@ Rasa would have caught is judged here by the answering decision alone (the harde
 Sets: bench/blind/dev.yml and bench/blind/test.yml (written from the brief only, by someone who had
 not seen the knowledge entries; each item: q, kind, expect [entry ids], figures, note), a second
 independent blind set bench/blind/dev2.yml and bench/blind/test2.yml (same format, see
-bench/blind/README.md), and the old labelled set bench/questions.yml (entry + also → expect). Tune on
-the blind dev sets (dev, dev2) and the old set only; the blind test sets (test, test2) are for
+bench/blind/README.md), a third blind set bench/blind/test3.yml (same format, held out as a whole: it
+has no dev part), and the old labelled set bench/questions.yml (entry + also → expect). Tune on
+the blind dev sets (dev, dev2) and the old set only; the blind test sets (test, test2, test3) are for
 reporting (``--show-misses`` refuses them).
 
 Figures, per set, over the answerable questions (expect not empty; kinds other than unanswerable and
@@ -76,8 +77,8 @@ BLIND_DIR = ROOT / "bench" / "blind"
 HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
 NOT_ANSWERABLE = frozenset({"unanswerable", "out_of_scope"})
 OWN_NUMBERS = frozenset({"numbers", "calculate"})
-BLIND_SETS = ("dev", "test", "dev2", "test2")
-HELD_OUT = frozenset({"test", "test2"})  # reporting only: no --show-misses, no tuning
+BLIND_SETS = ("dev", "test", "dev2", "test2", "test3")
+HELD_OUT = frozenset({"test", "test2", "test3"})  # reporting only: no --show-misses, no tuning
 SETS = (*BLIND_SETS, "old-dev", "old-test")
 TUNE_SETS = ("dev", "dev2", "old-dev")
 CHECK_INPUT = "check_input"  # a direct reply asking the user to check a figure: not an answer
