@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import contract
 from knowledge.calc.numbers import clean_text
-from knowledge.direct import DirectAnswer, direct_answer, templates
+from knowledge.direct import DirectAnswer, direct_answer, guided_offer, templates
 from knowledge.loader import KnowledgeBase
 
 from . import messages as msg
@@ -48,6 +48,18 @@ def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Direc
     from .kb import say_outcome
     say_outcome(dispatcher, contract.CALCULATION)
     return [SlotSet("last_entry_id", answer.entry_id), SlotSet("misunderstood", 0)]
+
+
+def offer_guided(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
+    """After a knowledge answer to a question with several of the user's figures that no one rule
+    settles: offer the guided calculation, holding those figures (knowledge.direct.guided_offer)."""
+    if tracker.active_loop_name:
+        return
+    offer = guided_offer(text)
+    if offer is None:
+        return
+    payload = "/" + FORM_INTENT[offer.form] + json.dumps({"facts": offer.prefill}, ensure_ascii=False)
+    dispatcher.utter_message(text=offer.text, buttons=[{"title": templates()["button"], "payload": payload}])
 
 
 def answer_directly(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,

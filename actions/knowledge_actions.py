@@ -2,7 +2,7 @@
 retriever and answering are in kb.py, handing over to a person in handoff.py)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -18,10 +18,11 @@ from .handoff import hand_off, is_general_timeline_question, not_understood, rea
 from .kb import (CASE_STATUS_ENTRY, HOTLINE_ENTRY, RETRIEVER, answer_entry, assist_payload, human_button, say_outcome,
                  topic_button, topic_buttons)
 from .metrics import METRICS
-from .direct import say_direct
+from .direct import offer_guided, say_direct
 
 
-def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict[str, Any]]:
+def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan,
+                then: Callable[[], None] | None = None) -> list[dict[str, Any]]:
     """Answer every entry of the plan, each with its citation (two when the message asked two
     things), then offer the runner-ups as 「您可能也想問」 buttons when the answer was likely, not sure."""
     if len(plan.answers) > 1:
@@ -36,6 +37,8 @@ def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan) -> list[dict
                                  buttons=person if last else None)
     if plan.alternatives:
         dispatcher.utter_message(text=msg.ALSO_ASKED, buttons=[topic_button(c.entry) for c in plan.alternatives])
+    if then is not None:
+        then()   # e.g. the guided calculation offered with the user's figures
     say_outcome(dispatcher, contract.CITED_ANSWER)
     return [SlotSet("last_entry_id", plan.answers[0].entry.id), SlotSet("misunderstood", 0)]
 
@@ -58,7 +61,8 @@ class ActionAnswerQuestion(Action):
         if plan.truncated:
             dispatcher.utter_message(text=msg.TRUNCATED)
         if plan.answers:
-            return answer_plan(dispatcher, plan)
+            # several of the user's figures and no one rule: the guided calculation is offered too
+            return answer_plan(dispatcher, plan, then=lambda: offer_guided(dispatcher, tracker, text))
         if plan.status is Status.SUGGEST:
             if not will_hand_off(tracker):
                 buttons = [topic_button(c.entry) for c in plan.menu] + [human_button()]

@@ -46,7 +46,7 @@ IMPLAUSIBLE_AMOUNT = 10_000_000_000
 @dataclass(frozen=True)
 class DirectAnswer:
     rule: str                    # new_equipment | commissioned_research | gov_share | tier_cap |
-                                 # loan_class | interest_subsidy | diagnosis_split | check_input
+                                 # loan_class | interest_subsidy | loan_capex | diagnosis_split | check_input
     text: str                    # the reply (zh-TW): the formula, the result, the citation line
     entry_id: str                # the knowledge entry whose rule was applied
     form: str | None             # the guided calculation to offer (subsidy_form | loan_form | diagnosis_form)
@@ -70,7 +70,7 @@ def _t(rule: str, key: str, **values: Any) -> str:
 _ASK = re.compile(r"多少|幾|最多|最高|上限|能補|可以補|可補|補到|拿到|能拿|可以拿|能借|可以借|額度|怎麼算|算|嗎|[?？]"
                   r"|哪|how\s*much|多大|可以貸|能貸|省")
 _CALC_VERB = re.compile(r"試算|幫我算|幫忙算|算算|算一下|算看看|估算|計算|算給我|估一下|幫我估|幫忙估|估看看|估計一下")
-_SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy")
+_SUBSIDY = re.compile(r"補助|補多少|能補|可以補|可補|補幾|補到|subsidy|政府(最多|最高|能|可以|會)?(出|給|負擔|補)")
 _CAP = re.compile(r"上限|最多|最高|多少|幾百萬|幾萬|能拿|可以拿|拿多少|補多少|頂多|封頂|能補|可以補")
 _LOAN = re.compile(r"借|貸|融資|loan")
 _INTEREST = re.compile(r"利息補貼|補貼|補息|貼息|利息|省多少")
@@ -78,10 +78,13 @@ _DIAGNOSIS = re.compile(r"診斷")
 _PAY = re.compile(r"自己|自付|自籌|我們|我司|本公司|要付|要出|付多少|出多少|負擔|要花")  # "how much do WE pay"
 _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|比例|低於|小於|補到|幾成|成數|佔")
 # "may we apply?" without asking an amount: an eligibility question, answered by the entry's conditions
-_ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請|資格|符合")
+# (「最多可以申請多少補助」 asks an amount, not whether)
+_ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請(?!多少|到多少|幾|的?(金額|額度|上限))|資格|符合")
 _AMOUNT_ASKED = re.compile(r"多少|幾萬|費用|錢|付|自籌|負擔|how\s*much", re.I)
-_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)")
-_SELF_PAY = re.compile(r"自籌|自付|自己出|自己要出|要出多少|負擔|配合款")
+_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)"
+                            r"|([2-9]|\d{2,}|[兩二三四五六七八九十]+)\s*(次|回|輪)")
+_SELF_PAY = re.compile(r"自籌|自付|自己出|自己要出|要出多少|負擔|配合款"
+                       r"|(我們|我司|公司|自己|業者|廠商|企業)(還|至少|最少)?(要|得|需要|需)?(出|付|掏)多少")
 _CAPEX = re.compile(r"設備|機器|機台|機臺|廠房|資本性|買")
 _WORKING = re.compile(r"週轉|周轉|營運資金")
 # a comparison (「非中小企業和中小企業差多少」) is no one-kind computation
@@ -208,7 +211,41 @@ class Question:
         return values.pop() if len(values) == 1 else None
 
 
+# English questions with figures (「We have 8 employees and a budget of NT$6 million」): the figures
+# are rewritten the way the Chinese readers below take them, and the programme words through the
+# retriever's glossary (knowledge/glossary.yml), in place; the reply stays in Chinese.
+_EN_MILLION = re.compile(r"(?:nt\$|ntd|twd|\$)?\s*(\d+(?:\.\d+)?)\s*(million|mn|m|billion|bn)\b"
+                         r"(?:\s*(?:nt\s*dollars?|ntd|twd|dollars?))?", re.I)
+_EN_STAFF_AFTER = re.compile(r"(\d+)\s*-?\s*(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers?|headcount)\b", re.I)
+_EN_WE_PAY = re.compile(r"\b(?:do|would|will|should|must)?\s*(?:we|i)\s+(?:have\s+to\s+|need\s+to\s+)?pay\b", re.I)
+_EN_STAFF_BEFORE = re.compile(r"\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*(\d+)\b(?!\s*(?:million|mn|m|billion|bn|%))", re.I)
+_EN_ASK = re.compile(r"\bhow\s+much\b|\bhow\s+many\b|\bwhat(?:'s|\s+is)\s+the\s+(?:most|max(?:imum)?)\b", re.I)
+_EN_YEARS = re.compile(r"\b(\d+)\s*(?:years?|yrs?)\b", re.I)
+
+
+def english_as_chinese(text: str) -> str:
+    """An English question's figures and programme words in the Chinese forms the readers take;
+    any other text unchanged."""
+    from .glossary import is_latin_question, load_glossary
+    if not is_latin_question(text):
+        return text
+
+    def million(m: re.Match) -> str:
+        value = Decimal(m.group(1)) * (100 if m.group(2).lower() in ("million", "mn", "m") else 100_000)
+        return f" {value.normalize():f}萬 "
+
+    t = _EN_MILLION.sub(million, text)
+    t = _EN_STAFF_AFTER.sub(lambda m: f" 員工{m.group(1)}人 ", t)
+    t = _EN_STAFF_BEFORE.sub(lambda m: f" 員工{m.group(1)}人 ", t)
+    t = _EN_YEARS.sub(lambda m: f" {m.group(1)}年 ", t)
+    t = _EN_ASK.sub(" 多少 ", t)
+    t = _EN_WE_PAY.sub(" 我們要付 ", t)
+    t = load_glossary().lexical_text(t)
+    return re.sub(r"\.(?=\s|$)", "。", t).replace("?", "？")
+
+
 def read_question(text: str) -> Question:
+    text = english_as_chinese(text)
     t = clean_text(text)
     roles: dict[str, list[int]] = {}
     negative = None
@@ -250,18 +287,35 @@ def _check(kb: KnowledgeBase, key: str, entry_id: str, form: str | None, **value
     return DirectAnswer(rule="check_input", text=text, entry_id=entry_id, form=form, figures=dict(values))
 
 
-def _item_answer(q: Question, p: Parameters, item: str, total: int) -> tuple[str, list[str]]:
+def _item_cost(q: Question, item: str, only_item: bool) -> int | None:
+    """The item's own amount: named (新設備400萬), or, when the question asks about this one item
+    only, the one amount that is not the total (「一座燒結爐1,000萬，總經費1,400萬，設備補助最多多少」)."""
+    if "各" in q.text:
+        return None
+    if len(q.roles.get(item, [])) == 1:
+        return q.one(item)
+    unknown = q.roles.get("unknown", [])
+    if only_item and len(unknown) == 1 and not any(q.roles.get(i) for i in ITEM_WORDS):
+        return unknown[0]
+    return None
+
+
+def _item_answer(q: Question, p: Parameters, item: str, total: int, only_item: bool = False) -> tuple[str, list[str]]:
     cost_item = p.cost_items[item]
     share = cost_item.max_pct_of_total
     cap = total * share // 100          # the subsidy calculator's own step (calc/subsidy.py)
     formula = f"{wan(total)} × {share}% = {wan(cap)}"
     lines = [_t(item, "lead", pct=share), formula]
-    cost = q.one(item) if len(q.roles.get(item, [])) == 1 and "各" not in q.text else None
+    cost = _item_cost(q, item, only_item)
     if cost is not None and cost <= total:
         allowed = min(cost, cap)
         excess = cost - allowed
         relation = "超過" if cost > cap else "未超過"
-        rest = _t(item, "rest", excess=wan(excess)) if excess else ""
+        rest = ""
+        if excess:
+            step = f"{wan(cost)} − {wan(allowed)} = {wan(excess)}"   # shown, so every figure has its step
+            rest = _t(item, "rest", step=step)
+            formula = f"{formula}；{step}"
         lines.append(_t(item, "with_cost", cost=wan(cost), relation=relation, amount=wan(allowed), rest=rest))
     else:
         lines.append(_t(item, "result", amount=wan(cap)))
@@ -304,7 +358,7 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
         return _check(kb, "too_large", ITEM_ENTRY[asked[0]], SUBSIDY_FORM, value=wan(total))
     lines, formulas = [], []
     for item in asked:
-        formula, item_lines = _item_answer(q, p, item, total)
+        formula, item_lines = _item_answer(q, p, item, total, only_item=len(asked) == 1)
         formulas.append(formula)
         lines += item_lines
     # one note about the whole plan is enough
@@ -323,7 +377,17 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
 def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """政府補助款 < 計畫總經費50 %: the half of the user's total, said as 「須低於」."""
     total = q.one("total")
-    if total is None or not _SHARE.search(q.text) or q.staff is not None or q.facts.manufacturing is False:
+    asked_amount = q.one("target") is not None and _ASK.search(q.text) and not _LOAN.search(q.text)
+    # 「總經費500萬，政府最多補多少」 without a head-count: when half the total is below every size's
+    # cap, the < 50 % rule alone settles the most, whatever the head-count
+    smallest_cap = min(t.cap for t in p.tiers.values() if not t.lead_factory)
+    below_every_cap = (total is not None and total * p.gov_share_below_pct <= smallest_cap * 100
+                       and _SUBSIDY.search(q.text) and _CAP.search(q.text) and not q.facts.lead_factory
+                       and not any(w in q.text for words in ITEM_WORDS.values() for w in words)
+                       and not _CALC_VERB.search(q.text) and not _ELIGIBILITY.search(q.text)
+                       and not _INTEREST.search(q.text.replace("補助", "")) and not _LOAN.search(q.text))
+    if (total is None or not (_SHARE.search(q.text) or asked_amount or below_every_cap) or q.staff is not None
+            or q.facts.manufacturing is False):
         return None
     if total > IMPLAUSIBLE_AMOUNT:
         return _check(kb, "too_large", "subsidy_gov_share", SUBSIDY_FORM, value=wan(total))
@@ -338,6 +402,8 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         lines.append(_t("gov_share", key, asked=wan(asked), half=half))
     else:
         lines.append(_t("gov_share", "result", half=half))
+    if below_every_cap and not _SHARE.search(q.text) and not asked_amount:
+        lines.append(_t("gov_share", "below_every_cap", half=half, smallest_cap=wan(smallest_cap)))
     caps = "、".join(f"{t.label}{wan(t.cap)}" for t in p.tiers.values())
     lines.append(_t("gov_share", "note", caps=caps))
     return _compose(kb, "gov_share", lines, ("subsidy_gov_share",), SUBSIDY_FORM,
@@ -351,9 +417,15 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     two — the subsidy calculator's own steps (calc/subsidy.py), nothing else asked."""
     f = q.facts
     total = q.one("total")
-    other_amounts = [r for r in q.roles if r != "total"]
+    other_amounts = [r for r in q.roles if r not in ("total", "capital")]
+    capital = q.one("capital")
+    if q.roles.get("capital") and (capital is None or f.lead_factory):
+        return None
+    if capital is not None and is_sme(capital, q.staff.exact if q.staff else None, p) is not True:
+        return None   # not an SME, or not settled by the figures given: the entries and the form say more
     if (not (_SUBSIDY.search(q.text) or (total is not None and _TAKE.search(q.text))) or not _CAP.search(q.text)
-            or _LOAN.search(q.text) or _CALC_VERB.search(q.text)
+            or _LOAN.search(q.text)
+            or _CALC_VERB.search(q.text)   # 「幫我估一下」 asks for the guided calculation (with the facts given)
             or other_amounts or (q.roles.get("total") and total is None) or f.manufacturing is False
             or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
         return None
@@ -404,7 +476,9 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         lines = [_t("tier_cap", "lead_total", gov_pct=p.gov_share_below_pct), step,
                  _t("tier_cap", "share_step", step=share_step), outcome, note]
         if "subsidy_gov_share" not in entries:
-            entries = entries + ("subsidy_gov_share",)
+            # the rule that binds is cited first: the < 50 % share when it is below the cap
+            entries = (("subsidy_gov_share",) + entries) if result.bound_exclusive and not tier.lead_factory \
+                else entries + ("subsidy_gov_share",)
         figures["total_budget"] = total
         formula = f"{step}；{share_step}"
         prefill = f"{prefill}，計畫總經費{wan(total)}"
@@ -415,7 +489,12 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                 rest = f"{wan(total)} − {wan(tier.cap)} = {wan(total - tier.cap)}"
                 lines.insert(4, _t("tier_cap", "self_pay_cap", step=rest))
                 formula = f"{formula}；{rest}"
-    if q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
+    if capital is not None:
+        key = "sme_by_capital" if capital <= p.sme_capital_max else "sme_by_staff_not_capital"
+        lines.append(_t("tier_cap", key, capital=wan(capital), capital_limit=wan(p.sme_capital_max),
+                        employees_n=q.staff.exact if q.staff else None, staff_limit=p.sme_employees_below))
+        entries = entries + ("sme_definition",)
+    elif q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
         lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
     return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, figures, formula, prefill)
@@ -434,7 +513,8 @@ def _micro_by_staff(q: Question, p: Parameters) -> bool | None:
 
 
 # "5 people counting me": the loan classes count employees without the owner (不含負責人)
-_OWNER_INCLUDED = re.compile(r"(?<![不沒未])(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)")
+_OWNER_INCLUDED = re.compile(r"(?<![不沒未])(連|包括|包含|含|算上)(我|老闆|負責人|我這個老闆)"
+                             r"|(我|老闆|負責人)(也|有)?(算在內|在內|算進去|算進來|也算)")
 
 
 def _without_owner(q: Question) -> StaffRange | None:
@@ -491,7 +571,13 @@ def _principal(q: Question) -> int | None:
         return loan
     unknown = q.roles.get("unknown", [])
     others = [r for r in q.roles if r not in ("unknown",)]
-    return unknown[0] if len(unknown) == 1 and not others else None
+    if len(unknown) == 1 and not others:
+        return unknown[0]
+    # 「轉型發展：買設備3,000萬，…利息補貼」: the one amount is the capital spending the loan is for
+    equipment = q.roles.get("new_equipment", [])
+    if len(equipment) == 1 and set(q.roles) == {"new_equipment"} and _TRANSFORM.search(q.text):
+        return equipment[0]
+    return None
 
 
 def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
@@ -510,7 +596,7 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     capex_line = capex_step = None
     if loan is transform and _CAPEX.search(q.text):
         # 「設備3,000萬」: the amount is the capital spending, the loan at most its 8成 (calc/loans.py's step)
-        if _WORKING.search(q.text) or len(q.roles.get("loan", []) + q.roles.get("unknown", [])) != 1:
+        if _WORKING.search(q.text) or sum(len(v) for v in q.roles.values()) != 1:
             return None   # capital and working capital, or several amounts: the loan finder asks
         capital = principal
         if capital * loan.capital_max_tenths % 10:
@@ -552,6 +638,72 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                     formula, prefill)
 
 
+# 「總經費至少要多少，才能補到300萬」: the total asked for, from the subsidy wanted
+_TOTAL_ASKED = re.compile(r"(總經費|計畫經費|計畫總|預算|經費|計畫)[^，,。？?]{0,4}(至少|最少|要多少|多少|抓多少|要抓|要有多少)"
+                          r"|(才能|才可以|才會)(補|拿)")
+
+
+def reverse_total(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """The plan total a wanted subsidy needs: the item's share (新設備 300萬 ÷ 30%) or the < 50 % rule
+    (500萬 → 總經費須超過1,000萬), when the question gives only the amount wanted."""
+    amounts = {v for values in q.roles.values() for v in values}
+    if (not _TOTAL_ASKED.search(q.text) or q.roles.get("total") or len(amounts) != 1 or q.facts.lead_factory
+            or q.staff is not None   # the head-count's cap is another fact: the guided calculation
+            or _LOAN.search(q.text) or _INTEREST.search(q.text.replace("補助", "")) or _DIAGNOSIS.search(q.text)):
+        return None
+    wanted = amounts.pop()
+    if wanted > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", "subsidy_gov_share", SUBSIDY_FORM, value=wan(wanted))
+    items = [i for i, words in ITEM_WORDS.items() if any(w in q.text for w in words)]
+    if len(items) > 1:
+        return None
+    caps = "、".join(f"{t.label}{wan(t.cap)}" for t in p.tiers.values() if not t.lead_factory)
+    if items:
+        item = items[0]
+        share = p.cost_items[item].max_pct_of_total
+        if wanted * 100 % share:
+            return None
+        need = wanted * 100 // share
+        formula = f"{wan(wanted)} ÷ {share}% = {wan(need)}"
+        lines = [_t("reverse_total", "lead_item", item=p.cost_items[item].label, pct=share), formula,
+                 _t("reverse_total", "result_item", need=wan(need), wanted=wan(wanted)),
+                 _t("reverse_total", "note", gov_pct=p.gov_share_below_pct, caps=caps)]
+        entries: tuple[str, ...] = (ITEM_ENTRY[item], "subsidy_gov_share")
+    else:
+        need = wanted * 100 // p.gov_share_below_pct
+        if wanted * 100 % p.gov_share_below_pct:
+            return None
+        formula = f"{wan(wanted)} ÷ {p.gov_share_below_pct}% = {wan(need)}"
+        lines = [_t("reverse_total", "lead", gov_pct=p.gov_share_below_pct), formula,
+                 _t("reverse_total", "result", need=wan(need), wanted=wan(wanted))]
+        top = max(t.cap for t in p.tiers.values() if not t.lead_factory)
+        lines.append(_t("reverse_total", "over_caps" if wanted > top else "caps", caps=caps))
+        entries = ("subsidy_gov_share", "subsidy_caps")
+    return _compose(kb, "reverse_total", lines, entries, SUBSIDY_FORM, {"wanted": wanted}, formula, "")
+
+
+def transformation_capex(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """轉型發展貸款 for a capital outlay: at most 8成 of it (「買設備2,500萬，能貸多少」)."""
+    amounts = {v for values in q.roles.values() for v in values}
+    if (not _TRANSFORM.search(q.text) or not _LOAN.search(q.text) or not _CAPEX.search(q.text)
+            or _WORKING.search(q.text) or _INTEREST.search(q.text.replace("補助", "")) or not _ASK.search(q.text)
+            or len(amounts) != 1 or q.staff is not None):
+        return None
+    loan = p.loans["transformation"]
+    capital = amounts.pop()
+    if capital > IMPLAUSIBLE_AMOUNT:
+        return _check(kb, "too_large", loan.entry, LOAN_FORM, value=wan(capital))
+    if capital * loan.capital_max_tenths % 10:
+        return None
+    most = capital * loan.capital_max_tenths // 10
+    formula = f"{wan(capital)} × {loan.capital_max_tenths}成 = {wan(most)}"
+    lines = [_t("loan_capex", "lead", label=loan.label, tenths=loan.capital_max_tenths), formula,
+             _t("loan_capex", "result", amount=wan(most)),
+             _t("loan_capex", "note", working=wan(loan.working_capital_max), target=loan.factory_target)]
+    return _compose(kb, "loan_capex", lines, (loan.entry,), LOAN_FORM, {"capital_spending": capital}, formula,
+                    f"轉型發展，資本性支出{wan(capital)}")
+
+
 def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """The diagnosis cost split for the kind of firm the question states."""
     if not _DIAGNOSIS.search(q.text) or not _PAY.search(q.text) or not _ASK.search(q.text):
@@ -561,7 +713,7 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     if _SEVERAL_CASES.search(q.text) or _COMPARE.search(q.text):
         return None  # 「三個廠區都做診斷，總共多少」: whether several cases are allowed the brief does not say
     f = q.facts
-    by_staff = False
+    by_staff = by_capital = False
     if f.lead_factory:
         sme, lead = True, True
     elif f.sme is not None:
@@ -571,6 +723,7 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         if verdict is None:
             return None
         sme, lead, by_staff = verdict, False, verdict and f.capital is None
+        by_capital = f.capital is not None
     result = calculate_diagnosis(sme=sme, lead_factory=lead, p=p)
     e = result.extra
     kind = p.diagnosis[e["kind"]]
@@ -581,12 +734,76 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         lines.append(_t("diagnosis_split", "note_non_sme", lead_total=wan(lead_kind.total), lead_firm=wan(lead_kind.firm)))
     if by_staff:
         lines.append(_t("diagnosis_split", "note_by_staff", employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
+    elif by_capital:
+        # the capital the verdict rests on is shown (every amount the user gave is used in the reply)
+        if sme and f.capital <= p.sme_capital_max:
+            lines.append(_t("diagnosis_split", "note_by_capital", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max)))
+        elif sme:
+            lines.append(_t("diagnosis_split", "note_staff_not_capital", capital=wan(f.capital),
+                            capital_limit=wan(p.sme_capital_max), employees_n=q.staff.exact,
+                            staff_limit=p.sme_employees_below))
+        else:
+            lines.append(_t("diagnosis_split", "note_not_sme", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max),
+                            employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
     prefill = {"sme": "中小企業", "non_sme": "非中小企業", "lead": "以大帶小"}[e["kind"]]
     return _compose(kb, "diagnosis_split", lines, ("diagnosis_cost",), DIAGNOSIS_FORM,
                     {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
 
 
-RULES = (interest, loan_class, diagnosis, subsidy_item, gov_share, tier_cap)
+@dataclass(frozen=True)
+class GuidedOffer:
+    """A question with several of the user's figures that no one rule settles: the guided
+    calculation is offered, holding those figures (issue 11 item 3)."""
+    form: str
+    prefill: str     # the user's figures in words, for the form's fact reader
+    text: str
+
+
+_ROLE_WORDS = {"total": "計畫總經費", "new_equipment": "新設備", "commissioned_research": "委託研究",
+               "loan": "借款", "capital": "實收資本額"}
+
+
+def guided_offer(text: str, p: Parameters | None = None) -> GuidedOffer | None:
+    """The guided calculation to offer for ``text`` when it carries two or more figures of one
+    calculator's topic and asks an amount, else None. Call it when ``direct_answer`` gave None."""
+    if not text or text.startswith("/"):
+        return None
+    q = read_question(text)
+    if q.negative is not None or not _ASK.search(q.text):
+        return None
+    parts = [q.staff.text] if q.staff is not None and q.staff.exact is not None else []
+    for role, word in _ROLE_WORDS.items():
+        values = q.roles.get(role, [])
+        if len(values) == 1:
+            parts.append(f"{word}{wan(values[0])}")
+    if len(parts) < 2:
+        return None
+    interest_asked = bool(_INTEREST.search(q.text.replace("補助", "")))
+    topics = {name for name, hit in (("diagnosis", _DIAGNOSIS.search(q.text)),
+                                     ("loan", _LOAN.search(q.text) or interest_asked),
+                                     ("subsidy", _SUBSIDY.search(q.text) or q.roles.get("total"))) if hit}
+    if len(topics) != 1:
+        return None   # two calculations in one message: each is asked on its own
+    form = {"diagnosis": DIAGNOSIS_FORM, "loan": LOAN_FORM, "subsidy": SUBSIDY_FORM}[topics.pop()]
+    facts = "，".join(parts)
+    return GuidedOffer(form=form, prefill=facts, text=templates()["guided"].format(facts=facts))
+
+
+# Words of the programme's other topics (courses, hotlines, cases, reports, documents, deadlines...):
+# a question part with one of them and none of the user's figures is a second question the direct
+# answer would drop (「培訓課程要錢嗎？還有中小企業診斷要自付多少？」): the knowledge answers take both.
+_OTHER_TOPIC = re.compile(r"課程|培訓|上課|開班|電話|專線|窗口|聯絡|聯繫|案例|報告|截止|期限|文件|資料|流程|審查|撥款|信保|擔保|"
+                          r"哪裡申請|怎麼申請|找誰")
+
+
+def _other_question(q: Question) -> bool:
+    parts = [part for part in re.split(r"[?？!！。]|還有|另外|順便|以及", q.text) if part]
+    if len(parts) < 2:
+        return False
+    return any(_OTHER_TOPIC.search(part) and not find_amounts(part) and not find_counts(part) for part in parts)
+
+
+RULES = (interest, transformation_capex, loan_class, diagnosis, reverse_total, subsidy_item, gov_share, tier_cap)
 
 
 def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> DirectAnswer | None:
@@ -603,8 +820,18 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
             entry = "loan_overview" if form == LOAN_FORM else "subsidy_caps"
             return _check(kb, "negative", entry, form, value=q.negative)
         return None
+    if _other_question(q):
+        return None
+    given = {v for values in q.roles.values() for v in values}
     for rule in RULES:
         answer = rule(q, kb, p)
-        if answer is not None:
-            return answer
+        if answer is None:
+            continue
+        if answer.rule not in ("check_input", "diagnosis_split") and _DIAGNOSIS.search(q.text):
+            continue   # 「做診斷和申請補助，各要出多少」: two calculations, not one rule
+        if answer.rule != "check_input" and not given <= {v for _, _, v in find_amounts(answer.text)}:
+            # an amount the user gave that the reply does not use: the question needs more than this
+            # one rule (「總經費500萬，做診斷和申請補助各要出多少」), so no one-step answer
+            continue
+        return answer
     return None

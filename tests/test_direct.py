@@ -27,8 +27,8 @@ WITH_FIGURES = [
     ("计划总经费600万，买新设备最多补多少", "new_equipment", "600萬元 × 30% = 180萬元", "補助180萬元"),
     ("總經費1億2千萬，添購新設備可補多少", "new_equipment", "1億2,000萬元 × 30% = 3,600萬元", "補助3,600萬元"),
     ("總經費3.5千萬，新機器最多補多少", "new_equipment", "3,500萬元 × 30% = 1,050萬元", "補助1,050萬元"),
-    ("計畫總經費1000萬，新設備400萬，新設備可以補多少", "new_equipment", "1,000萬元 × 30% = 300萬元",
-     "新設備400萬元超過此上限，這個科目政府最多補助300萬元，超出的100萬元由業者自籌"),
+    ("計畫總經費1000萬，新設備400萬，新設備可以補多少", "new_equipment", "1,000萬元 × 30% = 300萬元；400萬元 − 300萬元 = 100萬元",
+     "新設備400萬元超過此上限，這個科目政府最多補助300萬元，超出的部分由業者自籌（400萬元 − 300萬元 = 100萬元）"),
     ("計畫總經費1000萬，新設備200萬，新設備能補多少", "new_equipment", "1,000萬元 × 30% = 300萬元",
      "新設備200萬元未超過此上限，這個科目政府最多補助200萬元"),
     ("總經費八百五十萬，機械手臂最多補幾成", "new_equipment", "850萬元 × 30% = 255萬元", "補助255萬元"),
@@ -39,8 +39,8 @@ WITH_FIGURES = [
     ("總經費500萬，委託驗證費最多補多少", "commissioned_research", "500萬元 × 40% = 200萬元", "補助200萬元"),
     ("計畫總經費750萬元，委外研究補助上限？", "commissioned_research", "750萬元 × 40% = 300萬元", "補助300萬元"),
     ("总经费900万，委托研究能补多少", "commissioned_research", "900萬元 × 40% = 360萬元", "補助360萬元"),
-    ("總經費1000萬，委託研究500萬，委託研究能補多少", "commissioned_research", "1,000萬元 × 40% = 400萬元",
-     "委託研究或驗證費500萬元超過此上限，這個科目政府最多補助400萬元，超出的100萬元由業者自籌"),
+    ("總經費1000萬，委託研究500萬，委託研究能補多少", "commissioned_research", "1,000萬元 × 40% = 400萬元；500萬元 − 400萬元 = 100萬元",
+     "委託研究或驗證費500萬元超過此上限，這個科目政府最多補助400萬元，超出的部分由業者自籌"),
     ("計畫總經費三百萬，找法人做驗證最多補多少", "commissioned_research", "300萬元 × 40% = 120萬元", "補助120萬元"),
     # ---- 政府補助款 < 計畫總經費50 %, said as 「須低於」
     ("計畫1000萬，政府可以補到500萬嗎", "gov_share", "1,000萬元 × 50% = 500萬元",
@@ -110,11 +110,45 @@ WITH_FIGURES = [
     ("借滿3,500萬，一年利息補貼大概多少？", "interest_subsidy", "3,500萬元 × 1.595% × 1年 = 558,250元", "「1年約55萬」"),
     ("轉型發展貸款，設備3,000萬貸8成，第一年利息補貼估多少？", "interest_subsidy",
      "3,000萬元 × 8成 = 2,400萬元；2,400萬元 × 1.595% × 1年 = 382,800元", "約38.3萬元"),
+    # the digits after 萬 count the years: not 3,500萬1千
+    ("利息補貼：借3500萬一年多少", "interest_subsidy", "3,500萬元 × 1.595% × 1年 = 558,250元", "「1年約55萬」"),
+    ("轉型發展貸款買設備2,500萬，能貸多少", "loan_capex", "2,500萬元 × 8成 = 2,000萬元", "最多可貸2,000萬元"),
+    ("轉型發展：買設備3,000萬，可以貸多少？一年利息補貼大概多少？", "interest_subsidy",
+     "3,000萬元 × 8成 = 2,400萬元；2,400萬元 × 1.595% × 1年 = 382,800元", "約38.3萬元"),
+    # the capital that settles the SME question is a shown step, not a reason to refuse
+    ("員工50人，資本額8000萬，總經費600萬，補助上限多少", "tier_cap",
+     "員工50人 → 製造業10人以上，補助上限每案500萬元；600萬元 × 50% = 300萬元", "實收資本額8,000萬元（1億元以下），屬中小企業"),
+    ("請問員工12人、計畫總經費960萬，最多可以申請多少補助？", "tier_cap",
+     "員工12人 → 製造業10人以上，補助上限每案500萬元；960萬元 × 50% = 480萬元", "須低於480萬元"),
+    ("員工20人、總經費1,200萬，補助多少", "tier_cap",
+     "員工20人 → 製造業10人以上，補助上限每案500萬元；1,200萬元 × 50% = 600萬元", "政府補助款最多500萬元"),
+    ("總經費800萬，補助400萬可以嗎", "gov_share", "800萬元 × 50% = 400萬元", "您問的400萬元沒有低於400萬元"),
+    # half the total is not above the smallest cap: the < 50 % rule settles it whatever the head-count
+    ("總經費500萬的計畫，政府最多補多少？", "gov_share", "500萬元 × 50% = 250萬元", "不論員工人數，政府補助款都須低於250萬元"),
+    ("一座燒結爐1,000萬，如果整個計畫總經費是1,400萬，設備補助最多多少", "new_equipment",
+     "1,400萬元 × 30% = 420萬元；1,000萬元 − 420萬元 = 580萬元", "超出的部分由業者自籌（1,000萬元 − 420萬元 = 580萬元）"),
+    ("我們資本額2億，員工150人，診斷要付多少", "diagnosis_split", "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元",
+     "員工150人未滿200人，仍認定為中小企業"),
+    # the total a wanted subsidy needs
+    ("想拿滿300萬補助，計畫總經費至少要抓多少？", "reverse_total", "300萬元 ÷ 50% = 600萬元", "計畫總經費須超過600萬元"),
+    ("新設備要補到300萬，總經費至少要多少", "reverse_total", "300萬元 ÷ 30% = 1,000萬元", "計畫總經費至少要1,000萬元"),
+    # English figures
+    ("How much can a company with 3 employees borrow under the post-pandemic loan?", "loan_class",
+     "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
+    ("We have 8 employees and a project budget of NT$6 million. How much subsidy can we get?", "tier_cap",
+     "員工8人 → 製造業9人以下，補助上限每案300萬元；600萬元 × 50% = 300萬元", "須低於300萬元"),
+    ("We're a 4-person company. How much can we borrow?", "loan_class",
+     "員工4人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
+    ("We have 150 employees. How much do we pay for the diagnosis?", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
+    ("If we borrow NT$10 million, how much interest subsidy would we get?", "interest_subsidy",
+     "1,000萬元 × 1.595% × 1年 = 159,500元", "利息補貼約16萬元"),
 ]
 
 FORM_OF_RULE = {"new_equipment": "subsidy_form", "commissioned_research": "subsidy_form", "gov_share": "subsidy_form",
                 "tier_cap": "subsidy_form", "loan_class": "loan_form", "interest_subsidy": "loan_form",
-                "diagnosis_split": "diagnosis_form"}
+                "diagnosis_split": "diagnosis_form", "loan_capex": "loan_form",
+                "reverse_total": "subsidy_form"}
 
 
 @pytest.mark.parametrize("question, rule, formula, result", WITH_FIGURES, ids=[q for q, *_ in WITH_FIGURES])
@@ -259,6 +293,16 @@ PLAIN_RULE_QUESTIONS = [
     "我們是10人的製造業中小企業，幫我算補助",
     "我們是中心廠，想用以大帶小做智慧化，總經費五千萬，幫我算補助",
     "買一台500萬的機器可以補多少",
+    # an amount the reply would not use, or several calculations in one message: no one-step answer
+    "我們9人，想做診斷和申請補助，總經費500萬，各要出多少",
+    "中小企業做兩次診斷要付多少",
+    "我們9個人，總經費700萬，新設備300萬，補助最多多少",
+    "總經費700萬，補助最多多少",   # half (350萬) is above the 9人以下 cap: the head-count decides
+    "年營業額5000萬，員工20人，總經費800萬，補助最多多少",
+    "我們公司12人，想借800萬，又想申請補助總經費600萬，各能拿多少",
+    # a second question on another topic: the knowledge answers take both parts
+    "中小企業診斷要自付多少？另外課程要錢嗎",
+    "總經費950萬，買新機器最多補多少？補助的諮詢電話是幾號？",
     "/calc_subsidy{\"facts\": \"計畫總經費950萬元\"}",
 ]
 
@@ -325,3 +369,30 @@ def test_a_head_count_that_includes_the_owner_is_counted_without_the_owner_for_t
     assert answer.figures["employees"] == 4
     # the same head-count without the owner mentioned is the general class
     assert direct_answer("我們5個人，疫後振興貸款可以借多少", KB).entry_id == "loan_recovery_general"
+    # said after the count
+    assert direct_answer("我們5個人，老闆也算在內，疫後振興可以借多少", KB).entry_id == "loan_recovery_micro"
+    assert direct_answer("我們5個人，老闆不算在內，疫後振興可以借多少", KB).entry_id == "loan_recovery_general"
+
+
+@pytest.mark.parametrize("question, form, facts", [
+    ("我們9個人，總經費700萬，新設備300萬，補助最多多少", "subsidy_form", "員工9人，計畫總經費700萬元，新設備300萬元"),
+    ("總經費2000萬，員工30人，買新設備800萬，委託研究300萬，能補多少？", "subsidy_form",
+     "員工30人，計畫總經費2,000萬元，新設備800萬元，委託研究300萬元"),
+    ("我們15人，資本額2億，想借500萬，利息補貼多少", "loan_form", "員工15人，借款500萬元，實收資本額2億元"),
+])
+def test_several_figures_that_no_one_rule_settles_get_the_guided_calculation_offered(question, form, facts):
+    from knowledge.calc.extract import extract_facts
+    from knowledge.direct import guided_offer
+    assert direct_answer(question, KB) is None
+    offer = guided_offer(question)
+    assert offer is not None and offer.form == form and offer.prefill == facts
+    assert facts in offer.text
+    # the form's own fact reader reads the prefill back to the same figures
+    assert extract_facts(offer.prefill).employees == extract_facts(question).employees
+
+
+@pytest.mark.parametrize("question", ["補助多少", "總經費800萬，補助多少",
+                                      "我們公司12人，想借800萬，又想申請補助總經費600萬，各能拿多少"])
+def test_no_guided_offer_for_one_figure_or_two_calculations(question):
+    from knowledge.direct import guided_offer
+    assert guided_offer(question) is None

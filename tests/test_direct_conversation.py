@@ -146,3 +146,17 @@ def test_years_beyond_the_subsidised_period_are_said_and_not_computed_with(chat)
     text = text_of(chat.say("借500萬，借3年，利息補貼大概多少"))
     assert "500萬元 × 1.595% × 1年 = 79,750元" in text
     assert "您提到3年" in text and "以1年估算" in text
+
+
+def test_several_figures_no_one_rule_settles_go_to_the_guided_calculation_with_those_figures(chat):
+    # head-count, total and an item's cost: the whole subsidy needs the calculator, not one rule
+    replies = chat.say("我們9個人，總經費700萬，新設備300萬，補助最多多少")
+    text = text_of(replies)
+    assert "× 50%" not in text and "× 30%" not in text   # no one-step figure for a several-fact question
+    if "已記下" not in text:   # answered from the entries: the guided calculation is offered with the figures
+        button = full_calculation(replies)
+        assert button["payload"].startswith("/calc_subsidy")
+        assert json.loads(button["payload"].removeprefix("/calc_subsidy")) == {
+            "facts": "員工9人，計畫總經費700萬元，新設備300萬元"}
+        text = text_of(chat.say(button["payload"]))
+    assert "已記下" in text and "員工9人" in text and "計畫總經費700萬元" in text and "300萬元" in text, text

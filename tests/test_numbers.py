@@ -100,3 +100,17 @@ def test_round_trip_with_cn2an_writing(n):
     assert parse_numeral(written) == n
     formal = cn2an.an2cn(n, "up")            # 壹仟贰佰叁拾肆万...
     assert parse_numeral(formal) == n
+
+
+@pytest.mark.parametrize("text, amounts, counts", [
+    ("借3500萬一年多少", [35_000_000], []),          # not 3,500萬1千: 一 counts the year
+    ("借500萬三年", [5_000_000], []),
+    ("一百二十萬兩年", [1_200_000], []),
+    ("借500萬三個人", [5_000_000], [3]),
+    ("三萬五", [35_000], []),                       # the elliptic tail stays one amount
+    ("一億二", [120_000_000], []),
+])
+def test_digits_after_wan_that_count_the_next_thing_are_not_the_amounts_tail(text, amounts, counts):
+    from knowledge.calc.numbers import find_amounts, find_counts
+    assert [v for _, _, v in find_amounts(text)] == amounts
+    assert [v for _, _, v in find_counts(text)] == counts

@@ -190,6 +190,29 @@ def _whole(value: Decimal | None) -> int | None:
     return int(value) if value is not None and value == value.to_integral_value() else None
 
 
+_COUNTED_TAIL = re.compile(r"^(.*[萬万億亿])[一二兩两三四五六七八九十]+$")
+
+
+def _reading(norm: str, start: int, end: int, raw: str, suffix: str | None, unit: str | None) -> AmountReading | None:
+    """The reading of one numeral ``raw`` at ``start`` (``end``: after its unit), or None."""
+    kind, value, low, high = read_numeral(raw)
+    if kind == "invalid" or (value is not None and value <= 0):
+        return None
+    if suffix == "出頭" or (suffix == "來" and kind == "exact"):
+        kind, low, high, value = "more_than", value, None, None   # 一千出頭: a little above 一千
+    magnitude = value if value is not None else low
+    has_big = any(c in raw for c in _BIG)
+    digits_only = raw.replace(",", "").replace(".", "").isdigit()
+    unit_clear = bool(has_big or unit or (digits_only and magnitude is not None and magnitude >= 10_000))
+    if kind == "exact":
+        whole = _whole(value)
+        if whole is None:
+            return None  # fractions of a dollar: not an amount anyone means
+        return AmountReading(start, end, raw, "about" if _about(norm, start, end) else "exact",
+                             whole if unit_clear else None, unit_clear=unit_clear)
+    return AmountReading(start, end, raw, kind, None, _whole(low), _whole(high), unit_clear)
+
+
 def find_amount_readings(text: str) -> list[AmountReading]:
     """Every money amount in ``text``, read without guessing (see :class:`AmountReading`).
 
@@ -203,27 +226,20 @@ def find_amount_readings(text: str) -> list[AmountReading]:
         raw = raw.rstrip(",.")
         after = norm[m.end(1):m.end(1) + 1]
         before = norm[m.start(1) - 1:m.start(1)] if m.start(1) else ""
-        if not unit and not suffix and (after in _NOT_MONEY or before == "+"):
+        end = m.end()
+        tail = _COUNTED_TAIL.match(raw)
+        if tail and not unit and not suffix and after in _NOT_MONEY:
+            # 「借3500萬一年」「500萬三個人」: the digits after 萬/億 count the next thing (a year,
+            # people); they are not an elliptic tail like 三萬五's
+            raw = tail.group(1)
+            end = m.start(1) + len(raw)
+        elif not unit and not suffix and (after in _NOT_MONEY or before == "+"):
             continue  # 25人, 30%, 1+4: a count, a share or a label, not money
         if suffix and not unit and norm[m.end(2):m.end(2) + 1] in _NOT_MONEY:
             continue  # 三十出頭人
-        kind, value, low, high = read_numeral(raw)
-        if kind == "invalid" or (value is not None and value <= 0):
-            continue
-        if suffix == "出頭" or (suffix == "來" and kind == "exact"):
-            kind, low, high, value = "more_than", value, None, None   # 一千出頭: a little above 一千
-        magnitude = value if value is not None else low
-        has_big = any(c in raw for c in _BIG)
-        digits_only = raw.replace(",", "").replace(".", "").isdigit()
-        unit_clear = bool(has_big or unit or (digits_only and magnitude is not None and magnitude >= 10_000))
-        if kind == "exact":
-            whole = _whole(value)
-            if whole is None:
-                continue  # fractions of a dollar: not an amount anyone means
-            out.append(AmountReading(m.start(1), m.end(), raw, "about" if _about(norm, m.start(1), m.end()) else "exact",
-                                     whole if unit_clear else None, unit_clear=unit_clear))
-        else:
-            out.append(AmountReading(m.start(1), m.end(), raw, kind, None, _whole(low), _whole(high), unit_clear))
+        reading = _reading(norm, m.start(1), end, raw, suffix, unit)
+        if reading is not None:
+            out.append(reading)
     return out
 
 
@@ -256,10 +272,14 @@ def find_counts(text: str) -> list[tuple[int, int, int]]:
     for m in _COUNT.finditer(norm):
         if m.group(2):
             continue  # 三十出頭人: not one count
-        kind, value, _, _ = read_numeral(m.group(1))
+        raw, start = m.group(1), m.start(1)
+        tail = _COUNTED_TAIL.match(raw)
+        if tail:  # 「借500萬三個人」: the amount, then the count
+            raw, start = raw[len(tail.group(1)):], start + len(tail.group(1))
+        kind, value, _, _ = read_numeral(raw)
         whole = _whole(value) if kind == "exact" else None
         if whole is not None and whole >= 0:
-            out.append((m.start(1), m.end(), whole))
+            out.append((start, m.end(), whole))
     return out
 
 
