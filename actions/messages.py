@@ -128,7 +128,7 @@ AMOUNT_TEXT_BELOW = "須低於{limit}"
 # Words that make a calc_* message a calculation request (input vocabulary, not said; actions/direct.py):
 # a calc verb (試算/算算/估一下/評估), "how much can WE get/borrow", or "which loan fits us".
 CALCULATION_CUE_PATTERN = (r"算|估|評估|試|calc|(拿|補|借|貸|領|申請)(到)?(多少|幾)|多少(補助|錢)|最多多少"
-    r"|補貼.{0,4}多少|省.{0,2}多少"
+    r"|補貼.?.?.?.?多少|省.?.?多少"
     r"|適合|哪(一)?(種|個|類)(貸款|補助)?|找.*貸款|試算|simulate|estimate")
 
 # The card's plain lead: one short sentence a non-accountant reads right, built from the same result
