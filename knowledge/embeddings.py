@@ -15,7 +15,8 @@ spinning) an encoding on this 2-core machine, shared with Rasa and the gateway, 
 the CPU of a one-thread encoding (docs/performance.md). ``HOTLINE_EMBED_THREADS`` (default 2;
 0 = OpenMP's defaults, as before) sets the engine's threads, and its idle threads sleep
 (``OMP_WAIT_POLICY=PASSIVE``) instead of spinning. Two sleeping threads cost the same CPU per
-message under load as one and answer a lone question ~30 ms sooner (A/B, docs/performance.md).
+message under load as one and answer a lone question ~30 ms sooner while the machine is busy
+(the same on a quiet one; A/B in docs/performance.md).
 Same vectors either way (tested).
 """
 from __future__ import annotations
