@@ -45,9 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=300, help="measured requests")
     ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--port-offset", type=int, default=0,
+                    help="added to the stack's ports (35005, 35055, 38000), e.g. to run beside another stack")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    cfg = StackConfig(rasa_port=35005, action_port=35055, gateway_port=38000, var_dir=work, log_dir=work / "logs",
+    off = args.port_offset
+    cfg = StackConfig(rasa_port=35005 + off, action_port=35055 + off, gateway_port=38000 + off,
+                      action_metrics_port=38155 + off, var_dir=work, log_dir=work / "logs",
                       extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
                                  "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00",
                                  "WIDGET_RATE_PER_ADDRESS": "0"})  # every request comes from 127.0.0.1

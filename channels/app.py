@@ -31,6 +31,7 @@ from observe import logs
 from knowledge.calc.params import parameters
 
 from . import texts
+from .core import answers
 from .core.assist import AgentAssist
 from .context import Context
 from .core.hours import Clock, OfficeHours, clock_from_setting, parse_hhmm, parse_holidays
@@ -123,6 +124,10 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ctx.assist.warm_up()
+        try:   # the answer tags' knowledge, read off the event loop before the first message
+            await asyncio.to_thread(answers.warm_up)
+        except Exception:   # classify reads it on first use all the same
+            logging.getLogger(__name__).exception("could not read the knowledge entries at start")
         # pending messages (stored but not answered: a crash, or the bot was down) are answered in the
         # background, in order per conversation, as soon as the bot can — the ones from before this
         # start first

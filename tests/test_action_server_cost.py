@@ -44,7 +44,7 @@ def _encode(threads: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_one_engine_thread_by_default_same_vectors_as_openmps_defaults():
+def test_engine_threads_as_set_same_vectors_as_openmps_defaults():
     one, default, two = _encode("1"), _encode("0"), _encode("2")
     assert one["threads"] == 1 and default["threads"] == 0
     assert one["new_threads"] == 0            # one thread: the engine starts no OpenMP workers
@@ -55,7 +55,7 @@ def test_one_engine_thread_by_default_same_vectors_as_openmps_defaults():
 
 
 def test_embed_threads_setting():
-    assert embed_threads({}) == 1
+    assert embed_threads({}) == 2    # two sleeping threads: same CPU under load, a lone question sooner
     assert embed_threads({"HOTLINE_EMBED_THREADS": "0"}) == 0
     assert embed_threads({"HOTLINE_EMBED_THREADS": " 3 "}) == 3
     with pytest.raises(ValueError, match="HOTLINE_EMBED_THREADS"):

@@ -408,3 +408,48 @@ def test_with_pg_trgm_installed_the_search_gets_a_trigram_index():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# ---------------------------------------------------------------- one user message in few transactions (issue 14)
+def test_a_turn_in_three_transactions_stores_what_the_separate_calls_did(store):
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+    from channels.core.store.analytics_schema import AnswerEvent
+
+    m = store.store_inbound("web:t1", "web", "t1", "診斷輔導要多少錢", origin="o1", payload={"payload": "/x"},
+                            external_msg_id="web-1")
+    assert store.conversation("web:t1") == ("web", "t1") and store.origin("web:t1") == "o1"
+    assert (m.direction, m.author, m.payload) == ("in", "user", {"payload": "/x"})
+    with pytest.raises(IntegrityError):        # a redelivery: nothing stored
+        store.store_inbound("web:t1", "web", "t1", "診斷輔導要多少錢", external_msg_id="web-1")
+    assert [x.id for x in store.messages("web:t1")] == [m.id]
+
+    assert store.claim_turn(m.id, "web:t1", "gw1", timedelta(seconds=30)) == (True, None)
+    assert store.claim_turn(m.id, "web:t1", "gw2", timedelta(seconds=30)) == (False, None)    # held
+    t = store.create_ticket("web:t1", "web", TicketState.WAITING, "requested", {})
+    claimed, ticket = store.claim_turn(m.id, "web:t1", "gw1", timedelta(seconds=30))
+    assert claimed and ticket.id == t.id and ticket.state is TicketState.WAITING
+
+    tag = {"answer": {"kind": "answer", "entry_id": "diagnosis_cost", "rate": True}}
+    assert store.finish_answered_turn(m, "gw2", [Draft("bot", "答案", tag)]) is None         # not its claim
+    done = store.finish_answered_turn(m, "gw1", [Draft("bot", "答案", tag), Draft("bot", "補充")], ticket_id=t.id)
+    assert [d.text for d in done] == ["答案", "補充"] and store.pending("web:t1") == []
+    assert store.messages("web:t1")[0].ticket_id == t.id
+    with store._sessions() as s:
+        events = [(e.message_id, e.inbound_id, e.kind, e.entry_id, e.question) for e in s.scalars(select(AnswerEvent))]
+    assert events == [(done[0].id, m.id, "answer", "diagnosis_cost", "診斷輔導要多少錢")]
+    assert store.finish_answered_turn(m, "gw1", [Draft("bot", "再一次", tag)]) is None       # answered once
+
+
+def test_the_sqlite_store_writes_ahead_and_fsyncs_at_checkpoints(tmp_path):
+    """WAL with synchronous=NORMAL: a commit survives a crash of the gateway process without an fsync
+    per commit; foreign keys enforced; no pre-ping per checkout on a file database."""
+    s = Store(f"sqlite:///{tmp_path / 'h.db'}")
+    try:
+        with s.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1      # NORMAL
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert s.engine.pool._pre_ping is False
+    finally:
+        s.dispose()

@@ -214,7 +214,8 @@ class Hub:
                 deadline = time.monotonic() + (wait or 0)
                 pause = 0.02
                 while True:
-                    handle = await self._db(self.store.try_lock_conversation, conversation_id)
+                    handle = (True if self.store.single_node else   # single node: the local lock is the lock
+                              await self._db(self.store.try_lock_conversation, conversation_id))
                     if handle is not None or wait is None or time.monotonic() >= deadline:
                         break
                     await asyncio.sleep(pause)
@@ -222,7 +223,7 @@ class Hub:
             try:
                 yield handle is not None
             finally:
-                if handle is not None:
+                if handle is not None and handle is not True:
                     await self._db(self.store.unlock_conversation, handle)
 
     def _lock(self, conversation_id: str) -> Any:
@@ -279,17 +280,17 @@ class Hub:
         if len(text) > MAX_USER_TEXT:
             text = text[:MAX_USER_TEXT]
             body["truncated"] = True
-        await self._db(self.store.touch_conversation, conversation_id, channel, external_id, origin)
         if has_pii(text):
+            await self._db(self.store.touch_conversation, conversation_id, channel, external_id, origin)
             # personal data is stored (and sent to Rasa) masked; only a callback contact is read in
             # clear, by the ticket (``_turn`` masks that message once the contact is parsed)
             ticket = await self._db(self.store.open_ticket, conversation_id)
             if ticket is None or ticket.state not in (TicketState.AWAITING_CONTACT, TicketState.CALLBACK):
                 await self._db(self.store.add_phone_refs, conversation_id, phone_numbers(text))
                 text = mask(text)
-        try:
-            stored = await self._db(self.store.add_message, conversation_id, "in", "user", text,
-                                    payload=body or None, external_id=external_msg_id)
+        try:   # the conversation noted as seen and the message stored in one transaction
+            stored = await self._db(self.store.store_inbound, conversation_id, channel, external_id, text,
+                                    origin=origin, payload=body or None, external_msg_id=external_msg_id)
         except IntegrityError:  # the same external message id: a redelivery
             logger.info("redelivered message ignored", extra={"event": "redelivery", "channel": channel,
                                                               "conversation": logs.conversation_ref(conversation_id)})
@@ -394,10 +395,12 @@ class Hub:
         i = 0
         while i < len(pending):
             m = pending[i]
-            if not await self._db(self.store.claim, m.id, self.owner, self._claim_ttl, force=force):
+            claimed, ticket = await self._db(self.store.claim_turn, m.id, conversation_id, self.owner,
+                                             self._claim_ttl, force=force)
+            if not claimed:
                 return replies, Outcome.BUSY
             try:
-                drafts, ticket_id = await self._turn(m)
+                drafts, ticket_id = await self._turn(m, ticket)
             except TRANSIENT as exc:
                 if isinstance(exc, BotDown) and exc.empty and m.attempts + 1 >= EMPTY_REPLY_ATTEMPTS \
                         and self.bot_healthy is not None and await self.bot_healthy():
@@ -423,21 +426,13 @@ class Hub:
             if m.attempts and drafts:   # the user was told it would be answered later: say it is now
                 drafts = [Draft("system", texts.ANSWERED_AFTER_OUTAGE.format(question=_quote(m.text)),
                                 {"kind": "recovered"}), *drafts]
-            stored = await self._db(self.store.finish_turn, m.id, self.owner, drafts, ticket_id=ticket_id)
+            # the answers and their answer events for the dashboard (whose failure never loses the answers)
+            stored = await self._db(self.store.finish_answered_turn, m, self.owner, drafts, ticket_id=ticket_id)
             if stored is None:
                 return replies, Outcome.BUSY
-            await self._record_answers(m, stored)
             replies += stored
             i += 1
         return replies, Outcome.DONE
-
-    async def _record_answers(self, inbound: MessageView, stored: Sequence[MessageView]) -> None:
-        """Answer events for the dashboard; a failure here never affects the answer."""
-        try:
-            await self._db(self.store.record_answers, inbound.conversation_id,
-                           inbound.conversation_id.split(":", 1)[0], inbound.id, inbound.text, stored)
-        except Exception:
-            logger.exception("could not record the answer events of message %s", inbound.id)
 
     async def _fail(self, m: MessageView) -> list[MessageView]:
         stored = await self._db(self.store.finish_turn, m.id, self.owner,
@@ -470,17 +465,17 @@ class Hub:
             out += stored or []
         return out
 
-    async def _turn(self, inbound: MessageView) -> tuple[list[Draft], int | None]:
-        """Route one user message to its ticket or to Rasa: the answers to store, and its ticket."""
+    async def _turn(self, inbound: MessageView, ticket: TicketView | None) -> tuple[list[Draft], int | None]:
+        """Route one user message to its ticket or to Rasa: the answers to store, and its ticket.
+        ``ticket``: the conversation's open ticket, read when the message was claimed."""
         conversation_id = inbound.conversation_id
         channel = conversation_id.split(":", 1)[0]   # ids are "<channel>:<external id>"
         # the HTTP request's id (middleware) when answered live, a new one when retried later
         with logs.bind(logs.REQUEST_ID.get() or logs.new_request_id(), conversation_id):
-            return await self._turn_bound(inbound, conversation_id, channel)
+            return await self._turn_bound(inbound, conversation_id, channel, ticket)
 
     async def _turn_bound(self, inbound: MessageView, conversation_id: str,
-                          channel: str) -> tuple[list[Draft], int | None]:
-        ticket = await self._db(self.store.open_ticket, conversation_id)
+                          channel: str, ticket: TicketView | None) -> tuple[list[Draft], int | None]:
         routed = ticket if ticket is not None and ticket.state in ROUTED_STATES else None
         body = inbound.payload or {}
         drafts: list[Draft] = []

@@ -21,12 +21,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any
+from datetime import timedelta
+from typing import Any, Sequence
 
 from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from .analytics import AnalyticsStore
+from .analytics import AnalyticsStore, answer_events
 from .conversations import ConversationStore, Draft, MessageView
 from .officers import OfficerStore, OfficerView
 from .schema import SCHEMA_VERSION, migrate, utcnow
@@ -50,7 +53,10 @@ class Store(ConversationStore, TicketStore, CannedStore, OfficerStore, Analytics
             args.setdefault("check_same_thread", False)
             args.setdefault("timeout", 15)
         pool: dict[str, Any] = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 20}
-        self.engine = create_engine(url, echo=echo, connect_args=args, pool_pre_ping=True, future=True, **pool)
+        # a pre-ping (a SELECT 1 at every checkout) finds PostgreSQL connections a restart broke; an
+        # SQLite file connection cannot break that way, and a store call checks out several per message
+        self.engine = create_engine(url, echo=echo, connect_args=args, pool_pre_ping=not url.startswith("sqlite"),
+                                    future=True, **pool)
         self.single_node = self.engine.dialect.name != "postgresql"
         # connections that hold a conversation's advisory lock while it is answered (PostgreSQL)
         self._lock_engine = None if self.single_node else create_engine(
@@ -61,12 +67,46 @@ class Store(ConversationStore, TicketStore, CannedStore, OfficerStore, Analytics
             def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # durability and concurrent readers
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=FULL")
+                # with the write-ahead log, NORMAL keeps every commit across a crash of the gateway
+                # process (only a power cut or an OS crash before the next checkpoint can lose the last
+                # commits) and saves an fsync per commit, of which a message has several
+                cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
                 # a row with invalid UTF-8 (an old poison message) is read with U+FFFD, not an error
                 dbapi_conn.text_factory = lambda b: b.decode("utf-8", "replace")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
+
+    # ------------------------------------------------------------ one user message's turn, few commits
+    def claim_turn(self, message_id: int, conversation_id: str, owner: str, ttl: timedelta, *,
+                   force: bool = False) -> tuple[bool, TicketView | None]:
+        """``claim`` and, if claimed, the conversation's ``open_ticket``, in one transaction: what a
+        turn starts with (whether it is ours to answer, and where it goes)."""
+        with self._sessions.begin() as s:
+            if not self._claim(s, message_id, owner, ttl, force):
+                return False, None
+            return True, self._open_ticket(s, conversation_id)
+
+    def finish_answered_turn(self, inbound: MessageView, owner: str, drafts: Sequence[Draft], *,
+                             ticket_id: int | None = None) -> list[MessageView] | None:
+        """``finish_turn`` and ``record_answers`` (the dashboard's answer events) in one transaction.
+
+        The answer events are new rows of the messages stored here, so they cannot clash with a replay;
+        should they fail for another reason than the database itself (OperationalError: the answers
+        would not be stored either), the answers are stored without them, as ``record_answers`` would."""
+        channel = inbound.conversation_id.split(":", 1)[0]
+        try:
+            with self._sessions.begin() as s:
+                stored = self._finish_turn(s, inbound.id, owner, drafts, ticket_id, False, inbound.conversation_id)
+                if stored:
+                    s.add_all(answer_events(inbound.conversation_id, channel, inbound.id, inbound.text, stored))
+                    s.flush()
+                return stored
+        except (OperationalError, PoolTimeout):
+            raise
+        except Exception:
+            logger.exception("could not record the answer events of message %s", inbound.id)
+        return self.finish_turn(inbound.id, owner, drafts, ticket_id=ticket_id)
 
     def migrate(self) -> int:
         """Bring the database up to ``SCHEMA_VERSION`` (safe at every start)."""

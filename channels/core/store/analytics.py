@@ -28,6 +28,20 @@ class CsatRefused(Exception):
     """No satisfaction question is open for that ticket in this conversation."""
 
 
+def answer_events(conversation_id: str, channel: str, inbound_id: int | None, question: str,
+                  messages: Sequence[Any]) -> list[AnswerEvent]:
+    """The answer event rows of a turn's stored messages: one per tagged bot message."""
+    rows = []
+    for m in messages:
+        tag = answer_tag(m.payload)
+        if tag is None or m.direction != "out":
+            continue
+        rows.append(AnswerEvent(message_id=m.id, inbound_id=inbound_id, conversation_id=conversation_id,
+                                channel=channel, kind=tag["kind"], entry_id=tag.get("entry_id"),
+                                question=(question or "")[:1000], created_at=m.created_at))
+    return rows
+
+
 def answer_tag(payload: dict[str, Any] | None) -> dict[str, Any] | None:
     """The ``answer`` tag the hub puts on a bot message's payload: {kind, entry_id, rate}."""
     tag = (payload or {}).get("answer")
@@ -89,14 +103,7 @@ class AnalyticsStore:
     def record_answers(self, conversation_id: str, channel: str, inbound_id: int | None, question: str,
                        messages: Sequence[Any]) -> int:
         """An answer event per tagged bot message of a turn (``answer_tag``); returns how many."""
-        rows = []
-        for m in messages:
-            tag = answer_tag(m.payload)
-            if tag is None or m.direction != "out":
-                continue
-            rows.append(AnswerEvent(message_id=m.id, inbound_id=inbound_id, conversation_id=conversation_id,
-                                    channel=channel, kind=tag["kind"], entry_id=tag.get("entry_id"),
-                                    question=(question or "")[:1000], created_at=m.created_at))
+        rows = answer_events(conversation_id, channel, inbound_id, question, messages)
         if not rows:
             return 0
         try:

@@ -62,20 +62,37 @@ class ConversationStore:
                            origin: str | None = None) -> None:
         """Create the conversation or note it was seen (``origin``: where from, see ``origin_of``);
         safe when two gateways create it at once."""
+        with self._sessions.begin() as s:
+            self._touch(s, conversation_id, channel, external_id, origin)
+
+    def _touch(self, s: Session, conversation_id: str, channel: str, external_id: str, origin: str | None) -> None:
         now = utcnow()
         seen: dict[str, Any] = {"last_seen_at": now, **({"origin": origin} if origin else {})}
+        changed = s.execute(update(Conversation).where(Conversation.id == conversation_id)
+                            .values(**seen)).rowcount
+        if changed:
+            return
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        s.execute(insert(Conversation).values(id=conversation_id, channel=channel, external_id=external_id,
+                                              created_at=now, last_seen_at=now, origin=origin)
+                  .on_conflict_do_nothing(index_elements=["id"]))
+
+    def store_inbound(self, conversation_id: str, channel: str, external_id: str, text: str, *,
+                      origin: str | None = None, payload: dict[str, Any] | None = None,
+                      external_msg_id: str | None = None) -> MessageView:
+        """``touch_conversation`` and ``add_message`` of a user's message, in one transaction (one
+        commit per message instead of two). A redelivery (the same ``external_msg_id``) raises
+        IntegrityError and stores nothing."""
         with self._sessions.begin() as s:
-            changed = s.execute(update(Conversation).where(Conversation.id == conversation_id)
-                                .values(**seen)).rowcount
-            if changed:
-                return
-            if self.engine.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
-            s.execute(insert(Conversation).values(id=conversation_id, channel=channel, external_id=external_id,
-                                                  created_at=now, last_seen_at=now, origin=origin)
-                      .on_conflict_do_nothing(index_elements=["id"]))
+            self._touch(s, conversation_id, channel, external_id, origin)
+            m = Message(conversation_id=conversation_id, direction="in", author="user", text=text, payload=payload,
+                        external_id=external_msg_id)
+            s.add(m)
+            s.flush()
+            return self._message_view(s, m)
 
     def set_display_name(self, conversation_id: str, name: str) -> None:
         with self._sessions.begin() as s:
@@ -161,12 +178,15 @@ class ConversationStore:
 
         Free, expired or already ``owner``'s claims are taken; ``force`` also takes another's (the
         caller holds the conversation's cross-gateway lock, so that claimant is gone)."""
-        now = utcnow()
         with self._sessions.begin() as s:
-            q = update(Message).where(Message.id == message_id, Message.handled_at.is_(None))
-            if not force:
-                q = q.where(self._claimable(owner, now))
-            return s.execute(q.values(claimed_by=owner, claimed_until=now + ttl)).rowcount == 1
+            return self._claim(s, message_id, owner, ttl, force)
+
+    def _claim(self, s: Session, message_id: int, owner: str, ttl: timedelta, force: bool) -> bool:
+        now = utcnow()
+        q = update(Message).where(Message.id == message_id, Message.handled_at.is_(None))
+        if not force:
+            q = q.where(self._claimable(owner, now))
+        return s.execute(q.values(claimed_by=owner, claimed_until=now + ttl)).rowcount == 1
 
     def release(self, message_id: int, owner: str, *, failed_attempt: bool = True) -> None:
         """Give a claimed message back (the bot could not answer it now); it stays pending."""
@@ -193,23 +213,28 @@ class ConversationStore:
         """Store a user message's answers and mark it handled (or failed), in one transaction.
 
         None (and nothing stored) if the message is no longer ``owner``'s to answer."""
-        now = utcnow()
         with self._sessions.begin() as s:
-            values: dict[str, Any] = {"handled_at": now, "claimed_by": None, "claimed_until": None}
-            if failed:
-                values["failed_at"] = now
-            if ticket_id is not None:
-                values["ticket_id"] = ticket_id
-            done = s.execute(update(Message).where(Message.id == inbound_id, Message.handled_at.is_(None),
-                                                   Message.claimed_by == owner).values(**values)).rowcount
-            if done != 1:
-                return None
+            return self._finish_turn(s, inbound_id, owner, drafts, ticket_id, failed)
+
+    def _finish_turn(self, s: Session, inbound_id: int, owner: str, drafts: Sequence[Draft], ticket_id: int | None,
+                     failed: bool, conversation_id: str | None = None) -> list[MessageView] | None:
+        now = utcnow()
+        values: dict[str, Any] = {"handled_at": now, "claimed_by": None, "claimed_until": None}
+        if failed:
+            values["failed_at"] = now
+        if ticket_id is not None:
+            values["ticket_id"] = ticket_id
+        done = s.execute(update(Message).where(Message.id == inbound_id, Message.handled_at.is_(None),
+                                               Message.claimed_by == owner).values(**values)).rowcount
+        if done != 1:
+            return None
+        if conversation_id is None:
             conversation_id = s.scalar(select(Message.conversation_id).where(Message.id == inbound_id))
-            rows = [Message(conversation_id=conversation_id, direction="out", author=d.author, text=d.text,
-                            payload=d.payload, ticket_id=d.ticket_id, reply_to=inbound_id) for d in drafts]
-            s.add_all(rows)
-            s.flush()
-            return [self._message_view(s, m) for m in rows]
+        rows = [Message(conversation_id=conversation_id, direction="out", author=d.author, text=d.text,
+                        payload=d.payload, ticket_id=d.ticket_id, reply_to=inbound_id) for d in drafts]
+        s.add_all(rows)
+        s.flush()
+        return [self._message_view(s, m) for m in rows]
 
     def last_message(self, conversation_id: str, direction: str | None = None) -> MessageView | None:
         with self._sessions() as s:

@@ -26,6 +26,7 @@ class TicketState(str, enum.Enum):
 # While a conversation has a ticket in one of these states, its messages go to the ticket, not Rasa.
 ROUTED_STATES = (TicketState.AWAITING_CONTACT, TicketState.WAITING, TicketState.WITH_OFFICER)
 OPEN_STATES = (*ROUTED_STATES, TicketState.CALLBACK)
+_OPEN_VALUES = [x.value for x in OPEN_STATES]
 
 
 class TicketAction(str, enum.Enum):
@@ -161,10 +162,13 @@ class TicketStore:
     def open_ticket(self, conversation_id: str) -> TicketView | None:
         """The conversation's ticket that is not resolved yet (newest), if any."""
         with self._sessions() as s:
-            t = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
-                                               Ticket.state.in_([x.value for x in OPEN_STATES]))
-                          .order_by(Ticket.id.desc()).limit(1)).first()
-            return self._ticket_view(s, t) if t else None
+            return self._open_ticket(s, conversation_id)
+
+    def _open_ticket(self, s: Session, conversation_id: str) -> TicketView | None:
+        t = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                           Ticket.state.in_(_OPEN_VALUES))
+                      .order_by(Ticket.id.desc()).limit(1)).first()
+        return self._ticket_view(s, t) if t else None
 
     def create_ticket(self, conversation_id: str, channel: str, state: TicketState, reason: str,
                       summary: dict[str, Any], callback_after: datetime | None = None) -> TicketView:
