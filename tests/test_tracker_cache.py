@@ -192,3 +192,88 @@ def test_cached_store_stores_what_rasa_stores_on_sqlite(tmp_path):
 
 def test_cached_store_on_postgresql_two_replicas(tmp_path):
     print(_run_store_snippet("postgresql", tmp_path))
+
+
+def _normal(value):
+    """An event or tracker without what differs between two runs of the same conversation: wall-clock
+    times, message ids, the conversation id."""
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()
+                if k not in ("timestamp", "message_id", "latest_event_time", "sender_id")}
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    return value
+
+
+@pytest.mark.stack
+def test_real_replicas_on_postgresql_store_what_rasa_stores_and_share_a_conversation():
+    """Three real Rasa processes on one fresh PostgreSQL database (production endpoints, Redis locks):
+    rasa-0 with Rasa's own store (HOTLINE_TRACKER_CACHE=0), rasa-1 and rasa-2 with the cached one.
+    The same ten messages (sessions of 4 user turns, so three session starts) go to conversation X
+    all on rasa-0, Y all on rasa-1, Z alternating rasa-1 / rasa-2. Every reply, every stored row and
+    every served tracker of Y and Z equal X's."""
+    import json
+    import uuid
+
+    import httpx
+    import psycopg2
+
+    from scripts.cluster import Cluster, ClusterConfig, drop, prepare
+    from scripts.stack import MODEL
+
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run the tests with `make test`")
+    offset = int(os.environ.get("HOTLINE_TEST_PORT_OFFSET", "0"))
+    tag = f"{offset}x{os.getpid()}"
+    cfg = ClusterConfig(replicas=3, rasa_port=16105 + offset, action_port=16155 + offset,
+                        tracker_db=f"hotline_tc_rasa_{tag}", handoff_db=f"hotline_tc_handoff_{tag}",
+                        redis_db=13, redis_key_prefix=f"hotlinetc{tag}",
+                        log_dir=ROOT / "test-output" / f"tracker-cache-logs{offset or ''}",
+                        extra_env={"HOTLINE_SESSION_TURNS": "4"})
+
+    class Replicas(Cluster):
+        def commands(self):
+            out = super().commands()
+            for i in range(cfg.replicas):      # one action server for all three
+                out[f"rasa-{i}"][1]["ACTION_ENDPOINT_URL"] = f"{cfg.action_urls()[0]}/webhook"
+            out["rasa-0"][1]["HOTLINE_TRACKER_CACHE"] = "0"
+            return out
+
+    prepare(cfg, fresh=True)
+    servers = Replicas(cfg, services=("actions-0", "rasa-0", "rasa-1", "rasa-2"))
+    urls = cfg.rasa_urls()
+    questions = ["診斷輔導要多少錢", "申請資格是什麼", "需要準備哪些文件", "什麼是升級轉型計畫", "補助比例是多少",
+                 "員工8人的製造業補助上限多少", "你好", "診斷輔導要多少錢", "申請資格是什麼", "謝謝"]
+    try:
+        servers.start()
+        servers.wait_ready(timeout=700)
+        x, y, z = (f"tc-{k}-{uuid.uuid4().hex[:8]}" for k in "xyz")
+        replies: dict[str, list] = {x: [], y: [], z: []}
+        with httpx.Client(timeout=300) as client:
+            for i, text in enumerate(questions):
+                for sender, url in ((x, urls[0]), (y, urls[1]), (z, urls[1 + i % 2])):
+                    r = client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+                    assert r.status_code == 200, r.text
+                    replies[sender].append(r.json())
+            served = {s: client.get(f"{u}/conversations/{s}/tracker").json()
+                      for s, u in ((x, urls[0]), (y, urls[1]), (z, urls[2]))}
+            z_on_0 = client.get(f"{urls[0]}/conversations/{z}/tracker").json()
+        assert replies[y] == replies[x] and replies[z] == replies[x]
+
+        conn = psycopg2.connect(f"dbname={cfg.tracker_db} user=postgres host=127.0.0.1")
+        with conn, conn.cursor() as cur:
+            def stored(sender):
+                cur.execute("SELECT type_name, intent_name, action_name, data FROM events "
+                            "WHERE sender_id = %s ORDER BY id", (sender,))
+                return [(t, i, a, _normal(json.loads(d))) for t, i, a, d in cur.fetchall()]
+            rx, ry, rz = stored(x), stored(y), stored(z)
+        conn.close()
+        kinds = [r[0] for r in rx]
+        assert kinds.count("user") == len(questions) and kinds.count("session_started") == 3, kinds
+        assert ry == rx, "the cached store stored other rows than Rasa's"
+        assert rz == rx, "two replicas alternating lost, doubled or changed events"
+        assert _normal(served[y]) == _normal(served[x]) and _normal(served[z]) == _normal(served[x])
+        assert _normal(z_on_0) == _normal(served[z])
+    finally:
+        servers.stop()
+        drop(cfg)
