@@ -22,8 +22,8 @@ files, its keys and the ``TRACKER_DB_*`` variables stay as they are):
 ``retrieve_full_tracker`` (``GET /conversations/<id>/tracker``) always reads the database.
 
 SQLite (the embedded default only): the tracker database runs in WAL mode with
-``synchronous=NORMAL`` (``HOTLINE_TRACKER_WAL``, default 1; 0: Rasa's rollback journal with
-synchronous=FULL). A commit then appends to the WAL without an fsync: a committed turn survives a
+``synchronous=NORMAL`` on a connection kept open (``HOTLINE_TRACKER_WAL``, default 1; 0: Rasa's
+engine as is). A commit then appends to the WAL without an fsync: a committed turn survives a
 crash of the Rasa process (the WAL is in the file system); an OS crash or power loss may lose the
 last turns. PostgreSQL is not touched.
 """
@@ -112,28 +112,42 @@ def _cache(store) -> TrackerCache:
 
 
 def _tune_sqlite(store) -> None:
-    """WAL + synchronous=NORMAL on an SQLite tracker database (every new connection)."""
+    """SQLite: WAL + synchronous=NORMAL on a connection that stays open.
+
+    Rasa's engine (SQLAlchemy 1.4, a file database) opens a new connection for every session and
+    closes it after; closing the last connection of a WAL database checkpoints it with an fsync and
+    removes the WAL, so WAL alone saves nothing. The engine is replaced by one with the same URL whose
+    pool keeps one connection per thread (SQLAlchemy's ``SingletonThreadPool``): a commit then only
+    appends to the WAL (measured: 0.06 vs 0.5–0.9 ms CPU, 0.2 vs 3–22 ms wall per 5-row turn)."""
     import sqlalchemy as sa
+    from sqlalchemy.orm import sessionmaker
 
     engine = store.engine
     engine._hotline_pragmas = True
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or not sqlite_wal():
         return
-    wal = sqlite_wal()
+    tuned = sa.create_engine(engine.url, poolclass=sa.pool.SingletonThreadPool)
+    tuned._hotline_pragmas = True
 
     def on_connect(dbapi_conn, _record) -> None:
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("PRAGMA synchronous=NORMAL" if wal else "PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA journal_mode=WAL")     # kept in the database file
+            cur.execute("PRAGMA synchronous=NORMAL")
         finally:
             cur.close()
 
-    sa.event.listen(engine, "connect", on_connect)
+    sa.event.listen(tuned, "connect", on_connect)
     try:
-        with engine.connect() as conn:   # journal_mode is kept in the database file
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL" if wal else "PRAGMA journal_mode=DELETE")
-    except Exception:    # a read-only or busy file: Rasa's defaults stay
-        logger.warning("could not set the tracker database's journal mode", exc_info=True)
+        with tuned.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception:    # a read-only or busy file: Rasa's engine stays
+        logger.warning("could not switch the tracker database to WAL", exc_info=True)
+        tuned.dispose()
+        return
+    store.engine = tuned
+    store.sessionmaker = sessionmaker(bind=tuned)
+    engine.dispose()
 
 
 def _stamp(store, session, sender_id: Text) -> Stamp:
