@@ -18,7 +18,9 @@ files, its keys and the ``TRACKER_DB_*`` variables stay as they are):
 - Anything else (a tracker built by the HTTP API's ``PUT .../tracker/events``, a new conversation's
   first save, a bounded ``max_event_history``) goes through Rasa's own save.
 
-``HOTLINE_TRACKER_CACHE`` is the number of conversations kept (default 256; 0: Rasa's store as is).
+``HOTLINE_TRACKER_CACHE`` is the number of conversations kept (default 128; 0: Rasa's store as
+is). A tracker takes about 17 KB per user turn (measured), so at most ~128 × 20 turns × 17 KB
+≈ 44 MB per process (sessions end after ``HOTLINE_SESSION_TURNS`` user turns).
 ``retrieve_full_tracker`` (``GET /conversations/<id>/tracker``) always reads the database.
 
 SQLite (the embedded default only): the tracker database runs in WAL mode with
@@ -43,9 +45,9 @@ Stamp = Tuple[int, Optional[int]]     # (number of rows of the sender, highest r
 
 def cache_size() -> int:
     try:
-        return max(0, int(os.environ.get("HOTLINE_TRACKER_CACHE", "256")))
+        return max(0, int(os.environ.get("HOTLINE_TRACKER_CACHE", "128")))
     except ValueError:
-        return 256
+        return 128
 
 
 def sqlite_wal() -> bool:
