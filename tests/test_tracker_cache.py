@@ -277,3 +277,51 @@ def test_real_replicas_on_postgresql_store_what_rasa_stores_and_share_a_conversa
     finally:
         servers.stop()
         drop(cfg)
+
+
+CRASH_SNIPPET = r'''
+import asyncio, os, signal, sys
+import components  # applies the patches
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+
+s = SQLTrackerStore(Domain.from_path("bot/domain.yml"), dialect="sqlite", db=sys.argv[1])
+
+
+async def main():
+    for i in range(5):
+        t = await s.get_or_create_tracker("crash")
+        t.update(UserUttered(f"q{i}", {"name": "greet", "confidence": 1.0}))
+        t.update(ActionExecuted("action_listen"))
+        await s.save(t)
+    with s.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    print("saved", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)     # no close, no checkpoint: the turns are only in the WAL
+
+
+asyncio.run(main())
+'''
+
+
+def test_sqlite_wal_keeps_committed_turns_when_rasa_is_killed(tmp_path):
+    """WAL with synchronous=NORMAL: what a killed Rasa process committed is there on the next open."""
+    import sqlite3
+
+    db = tmp_path / "tracker.db"
+    proc = subprocess.run([str(ROOT / ".venv" / "rasa" / "bin" / "python"), "-c", CRASH_SNIPPET, str(db)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": f"{ROOT}:{ROOT / 'bot'}", "PATH": "/usr/bin:/bin",
+                               "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                               "RASA_TELEMETRY_ENABLED": "false", "HOME": os.environ.get("HOME", "/tmp")})
+    assert proc.returncode == -9 and "saved" in proc.stdout, proc.stderr[-3000:]
+    assert (tmp_path / "tracker.db-wal").exists()           # killed before any checkpoint
+    conn = sqlite3.connect(db)
+    try:
+        texts = [r[0] for r in conn.execute(
+            "SELECT json_extract(data, '$.text') FROM events WHERE sender_id = 'crash' AND type_name = 'user' "
+            "ORDER BY id")]
+    finally:
+        conn.close()
+    assert texts == [f"q{i}" for i in range(5)]
