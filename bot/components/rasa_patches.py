@@ -26,6 +26,10 @@ slot events (growing again); here it sets each slot once, to its final value.
 carry the gateway's request id (``metadata.request_id``) and the hashed conversation id
 (observe/logs.py), and one JSON line per message says how long it took — no user text. With
 ``rasa run --logging-config-file bot/logging.yml`` every Rasa line is a JSON line.
+
+5. A cheap SQL tracker store turn (issue 14): ``SQLTrackerStore`` keeps recently used trackers in
+process memory and checks them against the database with one indexed query; SQLite runs in WAL
+mode (components/tracker_cache.py, ``HOTLINE_TRACKER_CACHE``, ``HOTLINE_TRACKER_WAL``).
 """
 from __future__ import annotations
 
@@ -233,3 +237,6 @@ def apply() -> None:
             MessageProcessor.handle_message = _bound_handle_message(MessageProcessor.handle_message)
         except ImportError:   # observe/ not on the path (an image built without it): plain logs
             pass
+    from . import tracker_cache
+
+    tracker_cache.apply()
