@@ -50,6 +50,8 @@ from urllib.parse import urlparse
 
 import httpx
 
+from observe.pii import mask
+
 from .common import load_questions, percentile
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -233,7 +235,10 @@ class Widget(Target):
                 break
             stored |= {(m.get("id"), m.get("text")) for m in page}
             after = max(int(m["id"]) for m in page)
-        return sum(1 for s in sent if (s.message_id, s.text) not in stored)
+        # the gateway stores a message with its personal data masked (a phone number, an email: the
+        # privacy rule), so a sent text is found as itself or as its masked form
+        return sum(1 for s in sent
+                   if (s.message_id, s.text) not in stored and (s.message_id, mask(s.text)) not in stored)
 
 
 class RasaRest(Target):

@@ -3,6 +3,7 @@ field of its summary present and sane, nothing that got a 200 missing from the s
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 
@@ -173,3 +174,23 @@ def test_stock_bot_takes_the_same_load_and_keeps_every_message(tmp_path):
     assert s["errors"] == 0 and s["ok"] > 0 and s["missing"] == 0 and s["checked"] == s["ok"]
     assert s["cpu_ms_per_msg"]["stock_rasa"] > 0
     assert bot.proc.poll() is not None        # stopped
+
+
+def test_widget_history_check_finds_a_message_stored_with_its_phone_number_masked(stack):
+    """The gateway stores personal data masked; the check finds such a message (not counted missing),
+    and still counts a text that was never sent."""
+    target = load.Widget(stack.cfg.gateway_url)
+    conv = f"bench-mask-{uuid.uuid4().hex[:12]}"
+
+    async def run():
+        import httpx
+        async with httpx.AsyncClient(timeout=60) as client:
+            status, mid = await target.send(client, conv, "0800-000-257是哪裡的電話")
+            assert status == 200 and mid
+            page = (await client.get(f"{stack.cfg.gateway_url}/api/widget/messages",
+                                     params={"session_id": conv, "after": "0"})).json()["messages"]
+            assert "0800-000-257" not in " ".join(m["text"] for m in page)   # stored masked
+            sent = load.Sent(conv, "0800-000-257是哪裡的電話", 200, 1.0, message_id=mid)
+            ghost = load.Sent(conv, "這句從未送出", 200, 1.0, message_id=mid)
+            return await target.missing(client, conv, [sent]), await target.missing(client, conv, [ghost])
+    assert asyncio.run(run()) == (0, 1)
