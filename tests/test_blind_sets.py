@@ -14,6 +14,7 @@ KINDS = {"rule", "numbers", "calculate", "english", "simplified", "typo", "two_t
          "unanswerable", "out_of_scope"}
 NEW_SETS = ("dev2", "test2")
 THIRD_SET = "test3"  # held out as a whole (no dev part)
+FOURTH_SET = "dev3"  # a tuning set as a whole (no test part)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def raw(name: str) -> list[dict]:
     return yaml.safe_load((answers.BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
 
 
-@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET])
+@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET])
 def test_new_blind_set_loads_and_labels_are_consistent(name: str, kb_ids: set[str]) -> None:
     items = answers.load_set(name)
     assert len(items) >= 140, f"{name}: only {len(items)} questions"
@@ -69,13 +70,31 @@ def test_third_set_covers_every_kind_and_overlaps_no_other_set() -> None:
     assert not overlap, f"test3 questions also in another blind set: {overlap}"
 
 
+def test_fourth_set_covers_every_kind_and_overlaps_no_other_set() -> None:
+    items = answers.load_set(FOURTH_SET)
+    assert len(items) >= 140, f"dev3: only {len(items)} questions"
+    assert {i["kind"] for i in items} == KINDS, f"dev3 misses kinds {KINDS - {i['kind'] for i in items}}"
+    questions = [i["q"] for i in items]
+    assert len(questions) == len(set(questions)), "a question is repeated in dev3"
+    share = {k: sum(i["kind"] == k for i in items) / len(items) for k in ("unanswerable", "out_of_scope")}
+    assert 0.12 <= share["unanswerable"] <= 0.18 and 0.03 <= share["out_of_scope"] <= 0.08, share
+    others = {i["q"] for n in ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test") for i in answers.load_set(n)}
+    overlap = sorted(others & set(questions))  # only these are shown on failure, not the other sets
+    assert not overlap, f"dev3 questions also in another set: {overlap}"
+
+
+def test_fourth_set_is_a_tuning_set_not_held_out() -> None:
+    assert FOURTH_SET in answers.BLIND_SETS and FOURTH_SET in answers.SETS
+    assert FOURTH_SET in answers.TUNE_SETS and FOURTH_SET not in answers.HELD_OUT
+
+
 def test_new_sets_are_wired_into_the_bench() -> None:
     assert {"dev2", "test2", THIRD_SET} <= set(answers.SETS) and THIRD_SET in answers.BLIND_SETS
     assert "dev2" in answers.TUNE_SETS and not set(answers.TUNE_SETS) & {"test", "test2", THIRD_SET}
     assert answers.HELD_OUT == {"test", "test2", THIRD_SET}
 
 
-@pytest.mark.parametrize("sets", ["test2", "dev2,test2", "test", "test3", "dev,test3"])
+@pytest.mark.parametrize("sets", ["test2", "dev2,test2", "test", "test3", "dev,test3", "dev3,test3"])
 def test_show_misses_refuses_held_out_sets(sets: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         answers.main(["--sets", sets, "--show-misses"])
