@@ -42,6 +42,9 @@ SLOTS: dict[str, str] = {
     "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
     "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
     "combine": "whether the subsidy and a loan can be combined or stacked (補助跟貸款可以同時申請嗎)",
+    "frequency": "how many times a firm may apply or use a service (一年可以申請幾次、申請次數)",
+    "provider": "choosing the expert, consultant or vendor oneself (專家可以自己指定嗎、自己找顧問)",
+    "clawback": "paying the subsidy back when a target is missed (補助款要退回嗎、繳回)",
 }
 
 # Patterns on normalize(text): traditional characters, half-width, lower case.
@@ -61,7 +64,7 @@ _PATTERNS: dict[str, str] = {
                r"|\bclose[- ]?out\b|\bfinal report\b|\baudit",
     "tax": r"所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
            r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",
-    "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限期|還款期|還款方式|貸款期限|借幾年|可以借多久|本金攤還|還幾年|分幾年|還款年限|貸款年限|借款年限|借款期限|借款期間|貸多久|借多久|貸幾年|手續費|規費"
+    "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限期|還款期|還款方式|貸款期限|借幾年|可以借多久|本金攤還|不動產擔保|擔保物|提供擔保|需要擔保|要不要擔保|需不需要擔保|(?:做|當|作為?)擔保|從每月還款|還款(?:時|裡|中)?(?:直接)?扣|還幾年|分幾年|還款年限|貸款年限|借款年限|借款期限|借款期間|貸多久|借多久|貸幾年|手續費|規費"
                   r"|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
     "other_programme": r"其他部會|別的部會|其他政府|別的政府|其他計畫|別的計畫|其他補助計畫|勞動部|環境部|環保署|能源署|國發會|國科會|農業部|農委會|衛福部|交通部|文化部|數位部|台電|臺電"
                        r"|(?:縣市政府|地方政府|市政府|縣政府)的?(?:補助|獎勵|獎助|計畫|貸款)|sbir|siir|碳費|碳權|就業保險|僱用獎助|雇用獎助|房貸|房屋貸款|購屋貸款|車貸|汽車貸款|信貸|信用貸款|學貸|個人貸款"
@@ -70,14 +73,20 @@ _PATTERNS: dict[str, str] = {
               r"|\bnext year\b|\bcontinue next\b",
     "quota": r"名額|錄取幾家|錄取率|核定幾家|補助幾家|幾家會過|會補助幾家|每班幾人|一班幾個?人|一班多少人|額滿"
              r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b",
-    "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市"
+    "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市|地點|線上課|線上上課|線上課程|有線上(?:的)?(?:課|版|班)|實體課"
                 r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
     "certificate": r"證書|結業證明|結訓證明|上課證明|時數證明|證照|學分"
                    r"|\bcertificate",
     "retroactive": r"已經買|已經購買|已經採購|已購置|之前買|去年買|上個月買|先買後|先買再|追溯|事後申請|買了才"
                    r"|\balready (?:bought|purchased)\b|\bretroactive",
-    "bank": r"哪家銀行|哪間銀行|哪些銀行|哪個銀行|承貸銀行|承辦銀行|合作銀行|配合銀行|指定銀行"
+    "bank": r"哪家銀行|哪間銀行|哪些銀行|哪個銀行|承貸銀行|承辦銀行|合作銀行|配合銀行|指定銀行|哪幾家銀行|哪幾間銀行|銀行有承辦|銀行在承辦|去哪(?:家|間)銀行"
             r"|\bwhich banks?\b",
+    "frequency": r"(?:可以|能|可)申請幾次|申請幾次|(?:一年|每年|一家)(?:最多)?(?:可以|能)?(?:申請|做|用)幾次|申請次數|次數(?:限制|上限)|可以重複申請|能重複申請|再申請一次"
+                 r"|\bhow many times\b|\bhow often can\b",
+    "provider": r"(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
+                r"|\bchoose (?:our own|the) (?:expert|consultant)",
+    "clawback": r"(?:補助款?|錢)(?:要|會|需要|得)?(?:被)?(?:退回|繳回|追回|收回|返還|吐回)|要不要(?:退|還)錢|追繳"
+                r"|\b(?:pay|paid) (?:it |the subsidy |the grant )?back\b|\bclaw ?back",
     "headcount_rule": r"(?:勞保|投保|兼職|工讀生?|外勞|移工|派遣)[^，。？?]{0,6}(?:算不算|算嗎|要算|也算|計入|算進|列入)"
                       r"|(?:算不算|是否計入|要不要算)[^，。？?]{0,6}(?:員工|人數)|人數(?:怎麼|如何)(?:算|計算|認定)|怎麼(?:算|認定)人數"
                       r"|(?:員工數|人數)是看|看勞保|以勞保|依勞保|勞保人數還是",

@@ -61,6 +61,14 @@ def test_loader_rejects_an_unknown_detail():
     ("貸款要去哪家銀行辦", "bank"),
     ("拿了升級轉型補助，還可以申請轉型發展貸款嗎", "combine"),
     ("Can we get both the subsidy and the loan?", "combine"),
+    ("貸款要不要拿廠房做擔保", "loan_terms"),
+    ("課程地點在台北還是台中", "location"),
+    ("有沒有線上課程可以看", "location"),
+    ("有哪幾家銀行可以辦這個貸款", "bank"),
+    ("同一家公司每年能申請幾次補助", "frequency"),
+    ("How many times can we apply for the diagnosis?", "frequency"),
+    ("輔導顧問可以我們自己找嗎", "provider"),
+    ("計畫沒做完補助款會被追回嗎", "clawback"),
 ])
 def test_asked_slots_reads_what_is_asked(question, slot):
     assert slot in asked_slots(question)
@@ -79,6 +87,11 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "What forms of support does the programme offer?",
     "我想同時申請補助跟貸款，要找哪個窗口",        # asks for the window, which the brief gives
     "疫後振興兩類貸款可以同時申請嗎",              # 擇一類別 is in the brief
+    "線上品質檢測系統可以補助嗎",                 # a subsidy item of the brief, not an online course
+    "銀行退件了怎麼辦",                           # 銀行退件轉介輔導 is in the brief
+    "信保基金的電話幾號",                         # the guarantee fund's number is in the brief
+    "信保基金的保證成數多少",                     # its entry says the brief gives only the numbers
+    "診斷輔導一案多少錢",
 ])
 def test_asked_slots_ignores_programme_questions(question):
     assert asked_slots(question) == frozenset()
