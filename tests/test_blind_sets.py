@@ -57,30 +57,21 @@ def test_new_sets_cover_every_kind_and_do_not_overlap() -> None:
     assert not overlap, f"also in the first blind set: {overlap}"
 
 
-def test_third_set_covers_every_kind_and_overlaps_no_other_set() -> None:
-    items = answers.load_set(THIRD_SET)
-    assert len(items) >= 160, f"test3: only {len(items)} questions"
-    assert {i["kind"] for i in items} == KINDS, f"test3 misses kinds {KINDS - {i['kind'] for i in items}}"
+@pytest.mark.parametrize("name, at_least, others", [
+    (THIRD_SET, 160, ("dev", "test", *NEW_SETS)),
+    (FOURTH_SET, 140, ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test")),
+])
+def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_least: int, others: tuple) -> None:
+    items = answers.load_set(name)
+    assert len(items) >= at_least, f"{name}: only {len(items)} questions"
+    assert {i["kind"] for i in items} == KINDS, f"{name} misses kinds {KINDS - {i['kind'] for i in items}}"
     questions = [i["q"] for i in items]
-    assert len(questions) == len(set(questions)), "a question is repeated in test3"
+    assert len(questions) == len(set(questions)), f"a question is repeated in {name}"
     share = {k: sum(i["kind"] == k for i in items) / len(items) for k in ("unanswerable", "out_of_scope")}
     assert 0.12 <= share["unanswerable"] <= 0.18 and 0.03 <= share["out_of_scope"] <= 0.08, share
-    others = {i["q"] for n in ("dev", "test", *NEW_SETS) for i in answers.load_set(n)}
-    overlap = sorted(others & set(questions))  # only these are shown on failure, not the other sets
-    assert not overlap, f"test3 questions also in another blind set: {overlap}"
-
-
-def test_fourth_set_covers_every_kind_and_overlaps_no_other_set() -> None:
-    items = answers.load_set(FOURTH_SET)
-    assert len(items) >= 140, f"dev3: only {len(items)} questions"
-    assert {i["kind"] for i in items} == KINDS, f"dev3 misses kinds {KINDS - {i['kind'] for i in items}}"
-    questions = [i["q"] for i in items]
-    assert len(questions) == len(set(questions)), "a question is repeated in dev3"
-    share = {k: sum(i["kind"] == k for i in items) / len(items) for k in ("unanswerable", "out_of_scope")}
-    assert 0.12 <= share["unanswerable"] <= 0.18 and 0.03 <= share["out_of_scope"] <= 0.08, share
-    others = {i["q"] for n in ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test") for i in answers.load_set(n)}
-    overlap = sorted(others & set(questions))  # only these are shown on failure, not the other sets
-    assert not overlap, f"dev3 questions also in another set: {overlap}"
+    seen = {i["q"] for n in others for i in answers.load_set(n)}
+    overlap = sorted(seen & set(questions))  # only these are shown on failure, not the other sets
+    assert not overlap, f"{name} questions also in another set: {overlap}"
 
 
 def test_fourth_set_is_a_tuning_set_not_held_out() -> None:
