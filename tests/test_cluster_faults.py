@@ -85,7 +85,16 @@ def test_make_cluster_starts_and_answers_through_both_gateways(cluster):
         body = httpx.get(f"{g}/health", timeout=10).json()
         assert body["status"] == "ok", body
     ring = HashRing(cfg.rasa_urls())
-    sessions = [f"cluster-{uuid.uuid4().hex[:16]}" for _ in range(8)]
+    # 8 conversations, at least one owned by each replica (random ids alone all landed on one replica
+    # about once in a hundred runs, failing the check below by chance)
+    sessions: list[str] = []
+    for _ in range(10_000):
+        if len(sessions) == 8:
+            break
+        candidate = f"cluster-{uuid.uuid4().hex[:16]}"
+        unserved = set(cfg.rasa_urls()) - {ring.node(f"web:{s}") for s in sessions}
+        if len(sessions) < 8 - len(unserved) or ring.node(f"web:{candidate}") in unserved:
+            sessions.append(candidate)
     owners = {ring.node(f"web:{s}") for s in sessions}
     for i, s in enumerate(sessions):                      # alternate gateways within a conversation
         for turn, said_text in enumerate(["你好", "員工8人的製造業補助上限多少"]):
