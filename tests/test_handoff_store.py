@@ -441,6 +441,31 @@ def test_a_turn_in_three_transactions_stores_what_the_separate_calls_did(store):
     assert store.finish_answered_turn(m, "gw1", [Draft("bot", "再一次", tag)]) is None       # answered once
 
 
+
+def test_answers_are_stored_without_their_events_when_the_events_cannot_be_built(store, monkeypatch, caplog):
+    """finish_answered_turn's fallback: an answer event that cannot be made (a bug in the dashboard's
+    tagging, not the database) rolls back the one transaction, and the answers are stored by
+    ``finish_turn`` alone — the user gets the answer, the dashboard misses one event, the log says so."""
+    from sqlalchemy import select
+    import channels.core.store as store_module
+    from channels.core.store.analytics_schema import AnswerEvent
+
+    def broken(*args, **kwargs):
+        raise ValueError("a tag the dashboard cannot read")
+
+    monkeypatch.setattr(store_module, "answer_events", broken)
+    m = store.store_inbound("web:t2", "web", "t2", "課程免費嗎", external_msg_id="web-2")
+    assert store.claim_turn(m.id, "web:t2", "gw1", timedelta(seconds=30)) == (True, None)
+    tag = {"answer": {"kind": "answer", "entry_id": "training_fee", "rate": True}}
+    with caplog.at_level("ERROR", logger="channels.core.store"):
+        done = store.finish_answered_turn(m, "gw1", [Draft("bot", "答案", tag), Draft("bot", "補充")])
+    assert [d.text for d in done] == ["答案", "補充"] and store.pending("web:t2") == []
+    assert [x.text for x in store.messages("web:t2")] == ["課程免費嗎", "答案", "補充"]     # each once
+    with store._sessions() as s:
+        assert list(s.scalars(select(AnswerEvent))) == []
+    assert any("could not record the answer events" in r.getMessage() for r in caplog.records)
+    assert store.finish_answered_turn(m, "gw1", [Draft("bot", "再一次", tag)]) is None       # answered once
+
 def test_the_sqlite_store_writes_ahead_and_fsyncs_at_checkpoints(tmp_path):
     """WAL with synchronous=NORMAL: a commit survives a crash of the gateway process without an fsync
     per commit; foreign keys enforced; no pre-ping per checkout on a file database."""
