@@ -15,6 +15,7 @@ KINDS = {"rule", "numbers", "calculate", "english", "simplified", "typo", "two_t
 NEW_SETS = ("dev2", "test2")
 THIRD_SET = "test3"  # held out as a whole (no dev part)
 FOURTH_SET = "dev3"  # a tuning set as a whole (no test part)
+FIFTH_SETS = ("dev4", "test4")  # one set split by kind: dev4 tuning, test4 held out
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def raw(name: str) -> list[dict]:
     return yaml.safe_load((answers.BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
 
 
-@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET])
+@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS])
 def test_new_blind_set_loads_and_labels_are_consistent(name: str, kb_ids: set[str]) -> None:
     items = answers.load_set(name)
     assert len(items) >= 140, f"{name}: only {len(items)} questions"
@@ -57,18 +58,23 @@ def test_new_sets_cover_every_kind_and_do_not_overlap() -> None:
     assert not overlap, f"also in the first blind set: {overlap}"
 
 
-@pytest.mark.parametrize("name, at_least, others", [
-    (THIRD_SET, 160, ("dev", "test", *NEW_SETS)),
-    (FOURTH_SET, 140, ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test")),
+# unanswerable share: sets 3 and 4 were asked for 12-18 %; set 5 was asked for ~30 of ~300 (about 10 %)
+@pytest.mark.parametrize("name, at_least, others, unanswerable", [
+    (THIRD_SET, 160, ("dev", "test", *NEW_SETS), (0.12, 0.18)),
+    (FOURTH_SET, 140, ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test"), (0.12, 0.18)),
+    ("dev4", 140, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, "test4", "old-dev", "old-test"), (0.08, 0.14)),
+    ("test4", 140, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, "dev4", "old-dev", "old-test"), (0.08, 0.14)),
 ])
-def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_least: int, others: tuple) -> None:
+def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_least: int, others: tuple,
+                                                              unanswerable: tuple) -> None:
     items = answers.load_set(name)
     assert len(items) >= at_least, f"{name}: only {len(items)} questions"
     assert {i["kind"] for i in items} == KINDS, f"{name} misses kinds {KINDS - {i['kind'] for i in items}}"
     questions = [i["q"] for i in items]
     assert len(questions) == len(set(questions)), f"a question is repeated in {name}"
     share = {k: sum(i["kind"] == k for i in items) / len(items) for k in ("unanswerable", "out_of_scope")}
-    assert 0.12 <= share["unanswerable"] <= 0.18 and 0.03 <= share["out_of_scope"] <= 0.08, share
+    low, high = unanswerable
+    assert low <= share["unanswerable"] <= high and 0.03 <= share["out_of_scope"] <= 0.08, share
     seen = {i["q"] for n in others for i in answers.load_set(n)}
     overlap = sorted(seen & set(questions))  # only these are shown on failure, not the other sets
     assert not overlap, f"{name} questions also in another set: {overlap}"
@@ -79,13 +85,27 @@ def test_fourth_set_is_a_tuning_set_not_held_out() -> None:
     assert FOURTH_SET in answers.TUNE_SETS and FOURTH_SET not in answers.HELD_OUT
 
 
+def test_fifth_set_dev_part_tunes_and_test_part_is_held_out() -> None:
+    assert set(FIFTH_SETS) <= set(answers.BLIND_SETS) and set(FIFTH_SETS) <= set(answers.SETS)
+    assert "dev4" in answers.TUNE_SETS and "dev4" not in answers.HELD_OUT
+    assert "test4" in answers.HELD_OUT and "test4" not in answers.TUNE_SETS
+
+
+def test_fifth_set_split_is_stratified_by_kind() -> None:
+    dev4, test4 = (answers.load_set(n) for n in FIFTH_SETS)
+    for kind in KINDS:
+        d, t = (sum(i["kind"] == kind for i in items) for items in (dev4, test4))
+        assert abs(d - t) <= 1, f"{kind}: dev4 {d}, test4 {t}"
+
+
 def test_new_sets_are_wired_into_the_bench() -> None:
     assert {"dev2", "test2", THIRD_SET} <= set(answers.SETS) and THIRD_SET in answers.BLIND_SETS
-    assert "dev2" in answers.TUNE_SETS and not set(answers.TUNE_SETS) & {"test", "test2", THIRD_SET}
-    assert answers.HELD_OUT == {"test", "test2", THIRD_SET}
+    assert "dev2" in answers.TUNE_SETS and not set(answers.TUNE_SETS) & {"test", "test2", THIRD_SET, "test4"}
+    assert answers.HELD_OUT == {"test", "test2", THIRD_SET, "test4"}
 
 
-@pytest.mark.parametrize("sets", ["test2", "dev2,test2", "test", "test3", "dev,test3", "dev3,test3"])
+@pytest.mark.parametrize("sets", ["test2", "dev2,test2", "test", "test3", "dev,test3", "dev3,test3", "test4",
+                                  "dev4,test4"])
 def test_show_misses_refuses_held_out_sets(sets: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         answers.main(["--sets", sets, "--show-misses"])
