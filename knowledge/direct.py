@@ -90,6 +90,12 @@ _WORKING = re.compile(r"週轉|周轉|營運資金")
 # a comparison (「非中小企業和中小企業差多少」) is no one-kind computation
 _COMPARE = re.compile(r"差多少|差別|差在|相差|比較|差幾")
 _TAKE = re.compile(r"能拿|可以拿|拿多少|拿到|分到")
+# "and the rest, what do we pay ourselves": the complement of a computed share (total − subsidy / loan)
+_REST_ASKED = re.compile(r"剩下|剩餘|其餘|其他的?(部分|錢)|差額|自有資金|自備|頭期"
+                         r"|(我們|我司|公司|自己|業者|廠商|企業)(還|至少|最少)?(要|得|需要|需)?(出|付|掏|準備|負擔)(多少|幾)"
+                         r"|自籌|自付")
+# the whole plan total is spent on the one item asked about (「假設全部拿來買新設備」)
+_WHOLE_ON_ITEM = re.compile(r"全部|全都|都(拿來|用來|用在|用於|是)|整筆|全數|百分之百|100%")
 _MICRO_WORDS = re.compile(r"小規模|微型|稅籍|未滿5人|不到5人|400萬那")
 _TRANSFORM = re.compile(r"轉型發展|轉型")
 # "政府能補多少" with no item named in the asking clause: the whole subsidy (several facts → the form)
@@ -175,7 +181,9 @@ def staff_range(text: str) -> StaffRange | None:
     if len(counts) != 1:
         return None
     start, end, n = counts[0]
-    before, after = text[max(0, start - 3):start], text[end:end + 3]
+    # read around the count in the cleaned text (Simplified → Traditional: 未满 is 未滿; same length)
+    src = t if len(t) == len(text) else text
+    before, after = src[max(0, start - 3):start], src[end:end + 3]
     if re.search(r"(不到|未滿|少於|小於|低於|不滿|不足)$", before):
         return StaffRange(0, max(n - 1, 0), f"員工未滿{n}人")
     if re.match(r"(以下|以內)", after):
@@ -319,6 +327,17 @@ def _item_answer(q: Question, p: Parameters, item: str, total: int, only_item: b
         lines.append(_t(item, "with_cost", cost=wan(cost), relation=relation, amount=wan(allowed), rest=rest))
     else:
         lines.append(_t(item, "result", amount=wan(cap)))
+        if _REST_ASKED.search(q.text):
+            # what the firm pays itself: sure only when the whole total is this item (the subsidy is then
+            # at most the item's share, so the firm pays at least the rest); otherwise the < 50 % rule
+            if _WHOLE_ON_ITEM.search(q.text):
+                step = f"{wan(total)} − {wan(cap)} = {wan(total - cap)}"
+                lines.append(_t(item, "whole_rest", step=step))
+            else:
+                half = Decimal(total) * p.gov_share_below_pct / 100
+                step = f"{wan(total)} × {p.gov_share_below_pct}% = {money(half)}"
+                lines.append(_t(item, "plan_rest", step=step, gov_pct=p.gov_share_below_pct, half=money(half)))
+            formula = f"{formula}；{step}"
     lines.append(_t(item, "note", gov_pct=p.gov_share_below_pct))
     tier = _staff_tier(q, p)
     if tier is not None:
@@ -366,6 +385,8 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
     lines = [line for line in dict.fromkeys(lines) if line != note] + [note]
     figures = {"total_budget": total, **{item: q.one(item) for item in asked if q.one(item) is not None}}
     entries = tuple(ITEM_ENTRY[i] for i in asked)
+    if any(f"× {p.gov_share_below_pct}% =" in f for f in formulas):
+        entries += ("subsidy_gov_share",)   # the firm's share was said with the < 50 % rule: cited too
     prefill = f"計畫總經費{wan(total)}"
     if _staff_tier(q, p) is not None:
         entries += ("subsidy_caps",)
@@ -430,13 +451,16 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
             or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
         return None
     if f.lead_factory:
+        partners = re.search(r"帶\s*(\d+|[一二兩三四五六七八九十]+)\s*家", q.text)
+        n_partners = parse_numeral(partners.group(1)) if partners else None
         track = Track(f.track) if f.track else None
-        if track is None or q.staff is not None or total is None:
-            return None   # 「智慧化1+4最高補多少」 without the plan's total restates the rule: the entry answers
+        # 「智慧化1+4最高補多少」 with neither the plan's total nor the user's own partner count restates
+        # the rule: the entry answers; 「我們帶4家做智慧化」 states the firm's own case: its cap is the answer
+        if track is None or q.staff is not None or (total is None and n_partners is None):
+            return None
         tier = tier_for(SubsidyInput(manufacturing=True, sme=True, employees=0, total_budget=1, lead_factory=True,
                                      track=track), p)
-        partners = re.search(r"帶\s*(\d+|[一二兩三四五六七八九十]+)\s*家", q.text)
-        if tier is None or (partners and parse_numeral(partners.group(1)) != tier.partners):
+        if tier is None or (n_partners is not None and n_partners != tier.partners):
             return None   # 「帶2家」: whether fewer partners qualify the brief does not say
         step = _t("tier_cap", "step_lead", tier=tier.label, partners=tier.partners, cap=wan(tier.cap))
         prefill = f"以大帶小，{TRACK_LABEL[track]}"
@@ -698,22 +722,45 @@ def transformation_capex(q: Question, kb: KnowledgeBase, p: Parameters) -> Direc
     most = capital * loan.capital_max_tenths // 10
     formula = f"{wan(capital)} × {loan.capital_max_tenths}成 = {wan(most)}"
     lines = [_t("loan_capex", "lead", label=loan.label, tenths=loan.capital_max_tenths), formula,
-             _t("loan_capex", "result", amount=wan(most)),
-             _t("loan_capex", "note", working=wan(loan.working_capital_max), target=loan.factory_target)]
+             _t("loan_capex", "result", amount=wan(most))]
+    if _REST_ASKED.search(q.text):
+        # 「自己要準備多少自有資金」: the outlay the loan does not cover, at least
+        own = f"{wan(capital)} − {wan(most)} = {wan(capital - most)}"
+        lines.append(_t("loan_capex", "own_funds", step=own))
+        formula = f"{formula}；{own}"
+    lines.append(_t("loan_capex", "note", working=wan(loan.working_capital_max), target=loan.factory_target))
     return _compose(kb, "loan_capex", lines, (loan.entry,), LOAN_FORM, {"capital_spending": capital}, formula,
                     f"轉型發展，資本性支出{wan(capital)}")
 
 
+# the diagnosis split asked otherwise than "what do we pay": the government's part or share
+# (「政府補幾成」), or which of the kinds' amounts applies (「一案是20萬還是30萬」)
+_DIAG_ASK = re.compile(r"政府(會|能|可以)?(補|出|負擔|付|給)|幾成|比例|成數|還是")
+
+
+def _diagnosis_kind_by_amount(q: Question, p: Parameters) -> str | None:
+    """「診斷一案20萬，政府補幾成」: the one amount given is a kind's total, and every kind with that
+    total splits it alike (個案中小企業 and 以大帶小 are both 20萬 = 16萬 + 4萬): that kind."""
+    amounts = {v for values in q.roles.values() for v in values}
+    if len(amounts) != 1:
+        return None
+    amount = amounts.pop()
+    kinds = [k for k in p.diagnosis.values() if k.total == amount]
+    if not kinds or len({(k.government, k.firm) for k in kinds}) != 1:
+        return None
+    return kinds[0].id
+
+
 def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """The diagnosis cost split for the kind of firm the question states."""
-    if not _DIAGNOSIS.search(q.text) or not _PAY.search(q.text) or not _ASK.search(q.text):
+    if not _DIAGNOSIS.search(q.text) or not (_PAY.search(q.text) or _DIAG_ASK.search(q.text)) or not _ASK.search(q.text):
         return None
     if _ELIGIBILITY.search(q.text) and not _AMOUNT_ASKED.search(q.text):
         return None  # 「我們8個人，可以申請診斷嗎」: who may apply, not what it costs
     if _SEVERAL_CASES.search(q.text) or _COMPARE.search(q.text):
         return None  # 「三個廠區都做診斷，總共多少」: whether several cases are allowed the brief does not say
     f = q.facts
-    by_staff = by_capital = False
+    by_staff = by_capital = by_amount = False
     if f.lead_factory:
         sme, lead = True, True
     elif f.sme is not None:
@@ -721,14 +768,35 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     else:
         verdict = is_sme(f.capital, q.staff.exact if q.staff else None, p)
         if verdict is None:
-            return None
-        sme, lead, by_staff = verdict, False, verdict and f.capital is None
+            kind_id = None if (f.capital is not None or q.staff is not None) else _diagnosis_kind_by_amount(q, p)
+            if kind_id is None:
+                return None
+            # the kind is the one whose amount the user gave (its split is the same for all that share it)
+            verdict, by_amount = kind_id != "non_sme", True
+        sme, lead = verdict, False
+        by_staff = verdict and f.capital is None and not by_amount
         by_capital = f.capital is not None
     result = calculate_diagnosis(sme=sme, lead_factory=lead, p=p)
     e = result.extra
     kind = p.diagnosis[e["kind"]]
     formula = _t("diagnosis_split", "step", total=wan(e["total"]), government=wan(e["government"]), firm=wan(e["firm"]))
-    lines = [_t("diagnosis_split", "lead", kind=kind.label), formula, _t("diagnosis_split", "result", firm=wan(e["firm"]))]
+    same_total = "、".join(k.label for k in p.diagnosis.values() if k.total == kind.total)
+    lead_line = _t("diagnosis_split", "lead_amount" if by_amount else "lead", kind=kind.label, total=wan(kind.total),
+                   kinds=same_total)
+    lines = [lead_line, formula]
+    if re.search(r"幾成|比例|成數|幾%|百分之幾", q.text):
+        share = Fraction(e["government"] * 100, e["total"])
+        if share.denominator == 1:
+            step = f"{wan(e['government'])} ÷ {wan(e['total'])} = {share.numerator}%"
+            lines.append(_t("diagnosis_split", "gov_share", step=step))
+            formula = f"{formula}；{step}"
+    lines.append(_t("diagnosis_split", "result", firm=wan(e["firm"])))
+    # another kind's amount the user named (「是20萬還是30萬」): said with its kind, so both are answered
+    given = {v for values in q.roles.values() for v in values}
+    for other in p.diagnosis.values():
+        if other.total in given and other.total != kind.total:
+            lines.append(_t("diagnosis_split", "other_kind", kind=other.label, total=wan(other.total),
+                            government=wan(other.government), firm=wan(other.firm)))
     if e["kind"] == "non_sme":
         lead_kind = p.diagnosis["lead"]
         lines.append(_t("diagnosis_split", "note_non_sme", lead_total=wan(lead_kind.total), lead_firm=wan(lead_kind.firm)))
@@ -746,7 +814,8 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
             lines.append(_t("diagnosis_split", "note_not_sme", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max),
                             employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
     prefill = {"sme": "中小企業", "non_sme": "非中小企業", "lead": "以大帶小"}[e["kind"]]
-    return _compose(kb, "diagnosis_split", lines, ("diagnosis_cost",), DIAGNOSIS_FORM,
+    entries = ("diagnosis_cost", "sme_definition") if by_staff or by_capital else ("diagnosis_cost",)
+    return _compose(kb, "diagnosis_split", lines, entries, DIAGNOSIS_FORM,
                     {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
 
 
