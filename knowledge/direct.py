@@ -46,7 +46,8 @@ IMPLAUSIBLE_AMOUNT = 10_000_000_000
 @dataclass(frozen=True)
 class DirectAnswer:
     rule: str                    # new_equipment | commissioned_research | gov_share | tier_cap |
-                                 # loan_class | interest_subsidy | loan_capex | diagnosis_split | check_input
+                                 # loan_class | interest_subsidy | loan_capex | diagnosis_split | reverse_total |
+                                 # subsidy_overview (no figure given: the limits and the form) | check_input
     text: str                    # the reply (zh-TW): the formula, the result, the citation line
     entry_id: str                # the knowledge entry whose rule was applied
     form: str | None             # the guided calculation to offer (subsidy_form | loan_form | diagnosis_form)
@@ -181,9 +182,8 @@ def staff_range(text: str) -> StaffRange | None:
     if len(counts) != 1:
         return None
     start, end, n = counts[0]
-    # read around the count in the cleaned text (Simplified → Traditional: 未满 is 未滿; same length)
-    src = t if len(t) == len(text) else text
-    before, after = src[max(0, start - 3):start], src[end:end + 3]
+    # find_counts' offsets index the cleaned text (Simplified → Traditional: 未满 is read as 未滿)
+    before, after = t[max(0, start - 3):start], t[end:end + 3]
     if re.search(r"(不到|未滿|少於|小於|低於|不滿|不足)$", before):
         return StaffRange(0, max(n - 1, 0), f"員工未滿{n}人")
     if re.match(r"(以下|以內)", after):
@@ -556,14 +556,16 @@ def _micro_by_words(q: Question) -> bool:
 
 def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """Which 疫後振興 class a head-count falls in, and its limit (未滿5人 → the micro class)."""
-    if (q.staff is None or q.staff.exact is None or not _LOAN.search(q.text) or not _ASK.search(q.text)
-            or _INTEREST.search(q.text)):
-        return None   # exact head-counts only, as for the tier cap
+    if q.staff is None or not _LOAN.search(q.text) or not _ASK.search(q.text) or _INTEREST.search(q.text):
+        return None
     owner_out = _without_owner(q)
     if owner_out is not None:
         q = replace(q, staff=owner_out)
-    n = q.staff.exact
     micro_fit = _micro_by_staff(q, p)
+    if q.staff.exact is None and micro_fit is None:
+        return None   # a bound that does not settle the class (「不到10人」): the entries state both
+    # an exact head-count, or a bound that settles the class (「員工未滿5人」 → the micro class)
+    n = q.staff.exact if q.staff.exact is not None else (q.staff.high if micro_fit else q.staff.low)
     general, micro, transform = (p.loans[k] for k in ("recovery_general", "recovery_micro", "transformation"))
     result = find_loans(LoanInput(sme=True, employees=n), p)
     chosen = micro if micro_fit else general
@@ -753,7 +755,8 @@ def _diagnosis_kind_by_amount(q: Question, p: Parameters) -> str | None:
 
 def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """The diagnosis cost split for the kind of firm the question states."""
-    if not _DIAGNOSIS.search(q.text) or not (_PAY.search(q.text) or _DIAG_ASK.search(q.text)) or not _ASK.search(q.text):
+    if (not _DIAGNOSIS.search(q.text) or not (_PAY.search(q.text) or _DIAG_ASK.search(q.text))
+            or not (_ASK.search(q.text) or "還是" in q.text)):
         return None
     if _ELIGIBILITY.search(q.text) and not _AMOUNT_ASKED.search(q.text):
         return None  # 「我們8個人，可以申請診斷嗎」: who may apply, not what it costs
@@ -819,6 +822,29 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
                     {"kind": e["kind"], **({"employees": q.staff.exact} if by_staff else {})}, formula, prefill)
 
 
+# "how much can WE get" about the subsidy as a whole, said without a calc verb and without any fact
+_WE = re.compile(r"我們|我司|本公司|敝公司|我家|公司|我")
+_HOW_MUCH_WE_GET = re.compile(r"(能|可以|可|會)?(拿|領|申請|補)(到)?(多少|幾)|多少補助|補助(大概|大約)?(有)?多少")
+
+
+def subsidy_overview(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """「我們公司想申請補助，大概能拿多少」 with none of the facts it depends on: the two limits that
+    decide it (each size's per-case cap, the < 50 % share), and the guided calculation to get the figure.
+    A calc verb (「幫我估」) starts the guided calculation instead; any fact given goes to the rules above."""
+    if (q.roles or q.staff is not None or q.facts.lead_factory or q.facts.track
+            or not _SUBSIDY.search(q.text) or not _HOW_MUCH_WE_GET.search(q.text) or not _WE.search(q.text)
+            or _CALC_VERB.search(q.text) or _ELIGIBILITY.search(q.text) or _LOAN.search(q.text)
+            or _INTEREST.search(q.text.replace("補助", "")) or _DIAGNOSIS.search(q.text) or _COMPARE.search(q.text)
+            or any(w in q.text for words in ITEM_WORDS.values() for w in words)):
+        return None
+    lines = [_t("subsidy_overview", "lead", gov_pct=p.gov_share_below_pct)]
+    lines += [_t("subsidy_overview", "tier_sme" if t.sme_only else "tier", tier=t.label, cap=wan(t.cap))
+              for t in p.tiers.values()]
+    lines.append(_t("subsidy_overview", "share", gov_pct=p.gov_share_below_pct))
+    lines.append(_t("subsidy_overview", "ask"))
+    return _compose(kb, "subsidy_overview", lines, ("subsidy_caps", "subsidy_gov_share"), SUBSIDY_FORM, {}, None, "")
+
+
 @dataclass(frozen=True)
 class GuidedOffer:
     """A question with several of the user's figures that no one rule settles: the guided
@@ -872,7 +898,44 @@ def _other_question(q: Question) -> bool:
     return any(_OTHER_TOPIC.search(part) and not find_amounts(part) and not find_counts(part) for part in parts)
 
 
-RULES = (interest, transformation_capex, loan_class, diagnosis, reverse_total, subsidy_item, gov_share, tier_cap)
+RULES = (interest, transformation_capex, loan_class, diagnosis, reverse_total, subsidy_item, gov_share, tier_cap,
+         subsidy_overview)
+
+# a clause beside a diagnosis one that asks about the subsidy or a loan on its own (「補助上限又是多少」);
+# 「政府補幾成」 after 「診斷一案20萬」 is still the diagnosis question
+_SECOND_TOPIC = re.compile(r"補助(上限|款|金額|最多|最高)|(升級轉型|申請|的)補助|貸|借|融資|利息|補貼|loan|subsidy", re.I)
+
+
+def _beside_diagnosis(q: Question) -> str | None:
+    """The message without its diagnosis clauses, when one of the remaining clauses asks about a
+    subsidy or a loan (「我們20人，診斷要花多少、補助上限又是多少」 → 「我們20人，補助上限又是多少」)."""
+    rest = [c for c in q.clauses if not _DIAGNOSIS.search(c)]
+    if not any(_ASK.search(c) and _SECOND_TOPIC.search(c) for c in rest):
+        return None
+    return "，".join(rest)
+
+
+def _both(kb: KnowledgeBase, first: DirectAnswer, second: DirectAnswer) -> DirectAnswer:
+    """Two one-step answers in one reply, each with its steps, citing both rules."""
+    def body(answer: DirectAnswer) -> list[str]:
+        return [line for line in answer.text.splitlines()[:-1] if line != templates()["offer"]]
+    citations = tuple(dict.fromkeys(first.citations + second.citations))
+    lines = body(first) + body(second)
+    if first.form:
+        lines.append(templates()["offer"])
+    lines.append(_cite(kb, *citations))
+    formula = "；".join(f for f in (first.formula, second.formula) if f) or None
+    return DirectAnswer(rule=first.rule, text="\n".join(lines), entry_id=first.entry_id, form=first.form,
+                        figures={**second.figures, **first.figures}, formula=formula, prefill=first.prefill,
+                        citations=citations)
+
+
+def _one_rule(q: Question, kb: KnowledgeBase, p: Parameters, rules=RULES) -> DirectAnswer | None:
+    for rule in rules:
+        answer = rule(q, kb, p)
+        if answer is not None:
+            return answer
+    return None
 
 
 def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> DirectAnswer | None:
@@ -898,6 +961,15 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
             continue
         if answer.rule not in ("check_input", "diagnosis_split") and _DIAGNOSIS.search(q.text):
             continue   # 「做診斷和申請補助，各要出多少」: two calculations, not one rule
+        if answer.rule == "diagnosis_split":
+            rest = _beside_diagnosis(q)
+            if rest is not None:
+                # a second question beside the diagnosis one: answered by its own rule, or the
+                # knowledge answers take both (a diagnosis-only reply would drop it)
+                other = _one_rule(read_question(rest), kb, p, tuple(r for r in RULES if r is not diagnosis))
+                if other is None or other.rule == "check_input":
+                    return None
+                answer = _both(kb, answer, other)
         if answer.rule != "check_input" and not given <= {v for _, _, v in find_amounts(answer.text)}:
             # an amount the user gave that the reply does not use: the question needs more than this
             # one rule (「總經費500萬，做診斷和申請補助各要出多少」), so no one-step answer
