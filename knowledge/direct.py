@@ -437,6 +437,12 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     track (以大帶小 1+4 / 1+10); with the plan's total also the < 50 % share, and the lower of the
     two — the subsidy calculator's own steps (calc/subsidy.py), nothing else asked."""
     f = q.facts
+    programme = None
+    if p.programme_budget and any(p.programme_budget in values for values in q.roles.values()):
+        # 「計畫預算有110億，我們9個人一案最多分到多少」: the programme's budget, not the plan's total
+        programme = p.programme_budget
+        roles = {r: [v for v in values if v != programme] for r, values in q.roles.items()}
+        q = replace(q, roles={r: values for r, values in roles.items() if values})
     total = q.one("total")
     other_amounts = [r for r in q.roles if r not in ("total", "capital")]
     capital = q.one("capital")
@@ -444,10 +450,11 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         return None
     if capital is not None and is_sme(capital, q.staff.exact if q.staff else None, p) is not True:
         return None   # not an SME, or not settled by the figures given: the entries and the form say more
-    if (not (_SUBSIDY.search(q.text) or (total is not None and _TAKE.search(q.text))) or not _CAP.search(q.text)
-            or _LOAN.search(q.text)
+    if (not (_SUBSIDY.search(q.text) or ((total or programme) and _TAKE.search(q.text)))
+            or not _CAP.search(q.text) or _LOAN.search(q.text)
             or _CALC_VERB.search(q.text)   # 「幫我估一下」 asks for the guided calculation (with the facts given)
-            or other_amounts or (q.roles.get("total") and total is None) or f.manufacturing is False
+            or other_amounts or (q.roles.get("total") and total is None)
+            or f.manufacturing is False
             or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
         return None
     if f.lead_factory:
@@ -513,6 +520,9 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                 rest = f"{wan(total)} − {wan(tier.cap)} = {wan(total - tier.cap)}"
                 lines.insert(4, _t("tier_cap", "self_pay_cap", step=rest))
                 formula = f"{formula}；{rest}"
+    if programme is not None:
+        lines.insert(0, _t("tier_cap", "programme_budget", amount=wan(programme)))
+        entries = entries + (p.entries["programme"],)
     if capital is not None:
         key = "sme_by_capital" if capital <= p.sme_capital_max else "sme_by_staff_not_capital"
         lines.append(_t("tier_cap", key, capital=wan(capital), capital_limit=wan(p.sme_capital_max),
@@ -556,7 +566,8 @@ def _micro_by_words(q: Question) -> bool:
 
 def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """Which 疫後振興 class a head-count falls in, and its limit (未滿5人 → the micro class)."""
-    if q.staff is None or not _LOAN.search(q.text) or not _ASK.search(q.text) or _INTEREST.search(q.text):
+    if (q.staff is None or not _LOAN.search(q.text) or not _ASK.search(q.text) or _INTEREST.search(q.text)
+            or "轉型發展" in q.text):   # the other loan named too: its own terms are the entries' to state
         return None
     owner_out = _without_owner(q)
     if owner_out is not None:

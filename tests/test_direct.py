@@ -153,6 +153,9 @@ WITH_FIGURES = [
     # the diagnosis and a second computation in one message: both answered, both cited
     ("我們15個人，診斷要自付多少？補助上限又是多少", "diagnosis_split",
      "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元；員工15人 → 製造業10人以上，補助上限每案500萬元", "補助上限每案500萬元"),
+    # the programme's whole budget quoted beside a head-count: not the plan's total
+    ("聽說這個方案有110億，我們7個人的工廠補助最多多少", "tier_cap",
+     "員工7人 → 製造業9人以下，補助上限每案300萬元", "不是單一計畫的經費"),
     # English figures
     ("How much can a company with 3 employees borrow under the post-pandemic loan?", "loan_class",
      "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
