@@ -835,6 +835,8 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
 
 # "how much can WE get" about the subsidy as a whole, said without a calc verb and without any fact
 _WE = re.compile(r"我們|我司|本公司|敝公司|我家|公司|我")
+# a cost item, a course, a case...: not the subsidy as a whole
+_NOT_WHOLE_SUBSIDY = re.compile(r"費|科目|人事|無形|原料|材料|耗材|既有|課|訓|案例|電話")
 _HOW_MUCH_WE_GET = re.compile(r"(能|可以|可|會)?(拿|領|申請|補)(到)?(多少|幾)|多少補助|補助(大概|大約)?(有)?多少")
 
 
@@ -846,7 +848,8 @@ def subsidy_overview(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAns
             or not _SUBSIDY.search(q.text) or not _HOW_MUCH_WE_GET.search(q.text) or not _WE.search(q.text)
             or _CALC_VERB.search(q.text) or _ELIGIBILITY.search(q.text) or _LOAN.search(q.text)
             or _INTEREST.search(q.text.replace("補助", "")) or _DIAGNOSIS.search(q.text) or _COMPARE.search(q.text)
-            or any(w in q.text for words in ITEM_WORDS.values() for w in words)):
+            or any(w in q.text for words in ITEM_WORDS.values() for w in words)
+            or _NOT_WHOLE_SUBSIDY.search(q.text) or _OTHER_TOPIC.search(q.text)):
         return None
     lines = [_t("subsidy_overview", "lead", gov_pct=p.gov_share_below_pct)]
     lines += [_t("subsidy_overview", "tier_sme" if t.sme_only else "tier", tier=t.label, cap=wan(t.cap))
@@ -917,6 +920,12 @@ RULES = (interest, transformation_capex, loan_class, diagnosis, reverse_total, s
 _SECOND_TOPIC = re.compile(r"補助(上限|款|金額|最多|最高)|(升級轉型|申請|的)補助|貸|借|融資|利息|補貼|loan|subsidy", re.I)
 
 
+SUBSIDY_RULES = (reverse_total, subsidy_item, gov_share, tier_cap)
+# the subsidy asked about beside a loan (not 利息補貼, the loan's own subsidy)
+_SUBSIDY_ASKED = re.compile(r"(?<!利息)補助(的)?(上限|最多|最高|金額|額度|多少|能|可以|可)|(申請|拿|領)(到)?(多少)?(?<!利息)補助")
+_LOAN_WORDS_RE = re.compile(r"(貸款|借款|融資)(額度|金額)?|借錢|貸|借")
+
+
 def _beside_diagnosis(q: Question) -> str | None:
     """The message without its diagnosis clauses, when one of the remaining clauses asks about a
     subsidy or a loan (「我們20人，診斷要花多少、補助上限又是多少」 → 「我們20人，補助上限又是多少」)."""
@@ -981,6 +990,13 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
                 if other is None or other.rule == "check_input":
                     return None
                 answer = _both(kb, answer, other)
+        elif answer.rule in ("loan_class", "interest_subsidy", "loan_capex") and _SUBSIDY_ASKED.search(q.text):
+            # 「我們30人，補助上限跟貸款額度各多少」: the subsidy is asked too — its own rule answers it
+            # (read without the loan words), or the knowledge answers take both
+            other = _one_rule(read_question(_LOAN_WORDS_RE.sub("", q.text)), kb, p, SUBSIDY_RULES)
+            if other is None or other.rule == "check_input":
+                return None
+            answer = _both(kb, answer, other)
         if answer.rule != "check_input" and not given <= {v for _, _, v in find_amounts(answer.text)}:
             # an amount the user gave that the reply does not use: the question needs more than this
             # one rule (「總經費500萬，做診斷和申請補助各要出多少」), so no one-step answer

@@ -387,6 +387,16 @@ def test_two_computations_in_one_message_cite_both_rules():
     assert direct_answer("診斷要自付多少？我們補助上限多少", KB) is None
 
 
+def test_a_loan_and_the_subsidy_asked_together_are_both_answered_or_left_to_the_entries():
+    both = direct_answer("員工40人，貸款最多借多少？補助上限又是多少", KB)
+    assert both is not None and {"loan_recovery_general", "subsidy_caps"} <= set(both.citations)
+    assert wan(P.loans["recovery_general"].max_amount) in both.text and wan(P.tiers["medium"].cap) in both.text
+    # the subsidy part needs figures no one rule takes: not a loan-only reply that drops it
+    assert direct_answer("員工40人，貸款最多借多少？總經費900萬，新設備300萬，補助總共最多多少", KB) is None
+    # 補助 mentioned but not asked: the loan alone
+    assert direct_answer("我們3個人，補助申請不到，可以借多少", KB).citations == ("loan_recovery_micro",)
+
+
 def test_a_lead_factory_partner_count_must_fit_the_track_it_names():
     assert direct_answer("我們中心廠帶6家做智慧化，補助上限多少", KB) is None     # 1+4: 6 partners are not said
     assert direct_answer("我們中心廠帶10家，補助上限多少", KB) is None            # no track named
