@@ -82,7 +82,7 @@ _SHARE = re.compile(r"50%|百分之五十|一半|半數|五成|自籌|配合款|
 # (「最多可以申請多少補助」 asks an amount, not whether)
 _ELIGIBILITY = re.compile(r"(可以|能|能不能|可不可以|可否|有沒有辦法)申請(?!多少|到多少|幾|的?(金額|額度|上限))|資格|符合")
 _AMOUNT_ASKED = re.compile(r"多少|幾萬|費用|錢|付|自籌|負擔|how\s*much", re.I)
-_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(廠區|案|廠|據點|分公司|工廠)"
+_SEVERAL_CASES = re.compile(r"(\d+|[兩二三四五六七八九十]+)\s*(個|間)?(診斷|輔導)*(廠區|案|廠|據點|分公司|工廠)"
                             r"|([2-9]|\d{2,}|[兩二三四五六七八九十]+)\s*(次|回|輪)")
 _SELF_PAY = re.compile(r"自籌|自付|自己出|自己要出|要出多少|負擔|配合款"
                        r"|(我們|我司|公司|自己|業者|廠商|企業)(還|至少|最少)?(要|得|需要|需)?(出|付|掏)多少")
@@ -106,12 +106,13 @@ _SUBSIDY_OVERALL = re.compile(r"總共|全部|整個|一共|整案|合計")
 ITEM_WORDS = {
     "new_equipment": ("全新設備", "新設備", "新機器", "新機台", "買設備", "買機器", "買機台", "買新", "購置",
                       "機械手臂", "設備購置", "新的設備", "新的機器", "添購", "採購設備", "設備補助", "設備的補助",
-                      "設備能補", "設備可以補", "設備可補", "設備最多"),
+                      "設備能補", "設備可以補", "設備可補", "設備最多", "設備費"),
     "commissioned_research": ("委託研究", "委外研究", "委託驗證", "驗證費", "委託", "研究費", "驗證"),
 }
 # the cleaned text has 臺 for 台 (Simplified→Traditional): 新機台 is read as 新機臺
 ITEM_WORDS = {item: tuple(dict.fromkeys(w2 for w in words for w2 in (w, w.replace("台", "臺"))))
               for item, words in ITEM_WORDS.items()}
+_EXISTING = re.compile(r"既有|改善|舊|二手")
 ITEM_ENTRY = {"new_equipment": "subsidy_new_equipment", "commissioned_research": "subsidy_commissioned_research"}
 # Words naming what an amount is, looked for before it in the same clause.
 _TOTAL_WORDS = ("總經費", "總預算", "計畫經費", "計畫總", "總額", "整個計畫", "計畫", "計劃", "專案", "案子", "總共", "總計")
@@ -343,7 +344,24 @@ def _item_answer(q: Question, p: Parameters, item: str, total: int, only_item: b
     if tier is not None:
         key = "tier_binds" if tier.cap < min(cap, cost if cost is not None and cost <= total else cap) else "tier"
         lines.append(_t("item_tier", key, employees=q.staff.text, tier=tier.label, cap=wan(tier.cap)))
+    lead = _lead_tier(q, p)
+    if lead is not None:
+        key = "lead_binds" if lead.cap < min(cap, cost if cost is not None and cost <= total else cap) else "lead"
+        lines.append(_t("item_tier", key, tier=lead.label, cap=wan(lead.cap)))
     return formula, lines
+
+
+def _lead_tier(q: Question, p: Parameters):
+    """The 以大帶小 tier of a lead factory whose track the question names (and whose partner count,
+    if stated, is that track's), else None."""
+    if not q.facts.lead_factory or not q.facts.track or q.staff is not None:
+        return None
+    tier = tier_for(SubsidyInput(manufacturing=True, sme=True, employees=0, total_budget=1, lead_factory=True,
+                                 track=Track(q.facts.track)), p)
+    partners = re.search(r"帶\s*(\d+|[一二兩三四五六七八九十]+)\s*家", q.text)
+    if tier is None or (partners and parse_numeral(partners.group(1)) != tier.partners):
+        return None
+    return tier
 
 
 def _staff_tier(q: Question, p: Parameters):
@@ -370,7 +388,10 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
         return (any(w in q.text for w in words) and q.one(item) is None and bool(_ASK.search(last))
                 and not _CALC_VERB.search(last) and not _SUBSIDY_OVERALL.search(last))
 
-    asked = [item for item, words in ITEM_WORDS.items() if is_asked(item, words)]
+    # 「設備費」 beside 既有/改善/二手 may be 既有設備之改善費 (no share limit): not read as new equipment
+    existing = bool(_EXISTING.search(q.text))
+    asked = [item for item, words in ITEM_WORDS.items()
+             if is_asked(item, tuple(w for w in words if not (existing and w == "設備費")))]
     if not asked:
         return None
     if total > IMPLAUSIBLE_AMOUNT:
@@ -392,6 +413,9 @@ def subsidy_item(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer 
         entries += ("subsidy_caps",)
         figures["employees"] = q.staff.exact
         prefill = f"{q.staff.text}，{prefill}"
+    if _lead_tier(q, p) is not None:
+        entries += ("subsidy_lead_factory",)
+        prefill = f"以大帶小，{TRACK_LABEL[Track(q.facts.track)]}，{prefill}"
     return _compose(kb, asked[0], lines, entries, SUBSIDY_FORM, figures, "；".join(formulas), prefill)
 
 
@@ -408,6 +432,7 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
                        and not _CALC_VERB.search(q.text) and not _ELIGIBILITY.search(q.text)
                        and not _INTEREST.search(q.text.replace("補助", "")) and not _LOAN.search(q.text))
     if (total is None or not (_SHARE.search(q.text) or asked_amount or below_every_cap) or q.staff is not None
+            or q.facts.lead_factory   # 以大帶小 with its total: the tier cap's two steps (tier_cap)
             or q.facts.manufacturing is False):
         return None
     if total > IMPLAUSIBLE_AMOUNT:
@@ -450,7 +475,7 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         return None
     if capital is not None and is_sme(capital, q.staff.exact if q.staff else None, p) is not True:
         return None   # not an SME, or not settled by the figures given: the entries and the form say more
-    if (not (_SUBSIDY.search(q.text) or ((total or programme) and _TAKE.search(q.text)))
+    if (not (_SUBSIDY.search(q.text) or ((total or programme) and (_TAKE.search(q.text) or _SELF_PAY.search(q.text))))
             or not _CAP.search(q.text) or _LOAN.search(q.text)
             or _CALC_VERB.search(q.text)   # 「幫我估一下」 asks for the guided calculation (with the facts given)
             or other_amounts or (q.roles.get("total") and total is None)
@@ -573,6 +598,8 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
     if owner_out is not None:
         q = replace(q, staff=owner_out)
     micro_fit = _micro_by_staff(q, p)
+    if q.facts.tax_only and micro_fit is False:
+        return None   # 僅有稅籍登記 fits the micro class whatever the head-count: the entries say so
     if q.staff.exact is None and micro_fit is None:
         return None   # a bound that does not settle the class (「不到10人」): the entries state both
     # an exact head-count, or a bound that settles the class (「員工未滿5人」 → the micro class)
@@ -581,6 +608,7 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
     result = find_loans(LoanInput(sme=True, employees=n), p)
     chosen = micro if micro_fit else general
     option = next(o for o in result.extra["options"] if o["loan"] == chosen.id)
+    cited: tuple[str, ...] = (chosen.entry,)
     lines = [_t("loan_class", "lead")]
     formula = _t("loan_class", "step", employees=q.staff.text, label=chosen.label, max=wan(option["max_amount"]))
     lines.append(formula + _t("loan_class", "terms", rates=rate_text(chosen), brief=chosen.brief_estimate))
@@ -588,6 +616,11 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
         lines.append(_t("loan_class", "micro_note", other=general.label, other_max=wan(general.max_amount)))
     else:
         lines.append(_t("loan_class", "general_note", transformation=transform.label))
+        if _MICRO_WORDS.search(q.text) and micro_fit is False:
+            # 「我們6個人，可以用小規模那一類借嗎」: the class asked about does not fit — said, and cited first
+            lines.insert(1, _t("loan_class", "micro_asked_no", employees=q.staff.text, micro=micro.label,
+                               below=micro.employees_below))
+            cited = (micro.entry, chosen.entry)
         if q.staff.low >= p.sme_employees_below and q.facts.sme is None:
             lines.append(_t("loan_class", "not_sme_by_staff", employees_n=q.staff.low,
                             staff_limit=p.sme_employees_below, capital_limit=wan(p.sme_capital_max)))
@@ -598,7 +631,7 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
         key = "wanted_over" if wanted > option["max_amount"] else "wanted_within"
         lines.append(_t("loan_class", key, wanted=wan(wanted), max=wan(option["max_amount"])))
     prefill = f"中小企業，{q.staff.text}"
-    return _compose(kb, "loan_class", lines, (chosen.entry,), LOAN_FORM,
+    return _compose(kb, "loan_class", lines, cited, LOAN_FORM,
                     {"employees": n, **({"loan_amount": wanted} if wanted is not None else {})}, formula, prefill)
 
 
@@ -994,7 +1027,10 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
             # 「我們30人，補助上限跟貸款額度各多少」: the subsidy is asked too — its own rule answers it
             # (read without the loan words), or the knowledge answers take both
             other = _one_rule(read_question(_LOAN_WORDS_RE.sub("", q.text)), kb, p, SUBSIDY_RULES)
-            if other is None or other.rule == "check_input":
+            asked_share = any(_SHARE.search(part) for part in re.split(r"[?？。！!]|另外|還有", q.text)
+                              if _SUBSIDY_ASKED.search(part))
+            if (other is None or other.rule == "check_input"
+                    or (asked_share and "subsidy_gov_share" not in other.citations)):
                 return None
             answer = _both(kb, answer, other)
         if answer.rule != "check_input" and not given <= {v for _, _, v in find_amounts(answer.text)}:

@@ -156,6 +156,16 @@ WITH_FIGURES = [
     # the programme's whole budget quoted beside a head-count: not the plan's total
     ("聽說這個方案有110億，我們7個人的工廠補助最多多少", "tier_cap",
      "員工7人 → 製造業9人以下，補助上限每案300萬元", "不是單一計畫的經費"),
+    # a lead factory's total with "what do we pay": the track's cap and the < 50 % share, the firm's part
+    ("低碳化1+10以大帶小，計畫8,000萬，我們自己要出多少", "tier_cap",
+     "製造業以大帶小（低碳化1+10） → 每案最高3,000萬元；8,000萬元 × 50% = 4,000萬元；8,000萬元 − 3,000萬元 = 5,000萬元",
+     "業者自籌至少8,000萬元 − 3,000萬元 = 5,000萬元"),
+    # 設備費 with the item's own amount, for a lead factory: the item limit and the track's cap
+    ("我們中心廠做智慧化1+4，總經費1,500萬，裡面一台600萬的機台，設備費最多補多少", "new_equipment",
+     "1,500萬元 × 30% = 450萬元；600萬元 − 450萬元 = 150萬元", "製造業以大帶小（智慧化1+4）每案最高2,000萬元"),
+    # the micro loan class named, a head-count outside it: said so, the class that fits given
+    ("公司7個人，能申請稅籍登記那種小規模的疫後貸款嗎", "loan_class",
+     "員工7人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元", "員工7人不符合"),
     # English figures
     ("How much can a company with 3 employees borrow under the post-pandemic loan?", "loan_class",
      "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
@@ -395,6 +405,13 @@ def test_a_loan_and_the_subsidy_asked_together_are_both_answered_or_left_to_the_
     assert direct_answer("員工40人，貸款最多借多少？總經費900萬，新設備300萬，補助總共最多多少", KB) is None
     # 補助 mentioned but not asked: the loan alone
     assert direct_answer("我們3個人，補助申請不到，可以借多少", KB).citations == ("loan_recovery_micro",)
+
+
+def test_several_diagnosis_cases_and_existing_equipment_are_not_computed():
+    assert direct_answer("我們三個診斷案都是中小企業，政府一共出多少", KB) is None
+    assert direct_answer("總經費800萬，既有設備改善的設備費能補多少", KB) is None   # not the 30 % item
+    # a share asked beside a loan is the < 50 % rule's, not the head-count's cap: left to the entries
+    assert direct_answer("我們3個人，貸款能借多少？補助可以超過計畫一半嗎", KB) is None
 
 
 def test_a_lead_factory_partner_count_must_fit_the_track_it_names():
