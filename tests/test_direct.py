@@ -164,7 +164,7 @@ WITH_FIGURES = [
     ("我們中心廠做智慧化1+4，總經費1,500萬，裡面一台600萬的機台，設備費最多補多少", "new_equipment",
      "1,500萬元 × 30% = 450萬元；600萬元 − 450萬元 = 150萬元", "製造業以大帶小（智慧化1+4）每案最高2,000萬元"),
     # the micro loan class named, a head-count outside it: said so, the class that fits given
-    ("公司7個人，能申請稅籍登記那種小規模的疫後貸款嗎", "loan_class",
+    ("公司7個人，能借小規模那一類的疫後貸款嗎", "loan_class",
      "員工7人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元", "員工7人不符合"),
     # English figures
     ("How much can a company with 3 employees borrow under the post-pandemic loan?", "loan_class",
