@@ -1,4 +1,4 @@
-"""Direct answers with the user's own figures (knowledge/direct.py): the formula and the result a
+"""Direct answers with the user's own figures (knowledge/direct/): the formula and the result a
 user sees, the rule cited, the guided calculation offered; rule questions without the user's
 figures are left to the knowledge answer; nonsense figures get a polite request to check them."""
 from __future__ import annotations

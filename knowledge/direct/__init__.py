@@ -10,7 +10,9 @@ knowledge answer states the rule.
 Every figure in a reply comes from the user's message, knowledge/parameters.yml (through the
 calculators in knowledge.calc, which compute it) or a step shown in the same reply. The sentences
 are in knowledge/direct.yml. The rules live by topic in common.py (reading a question), subsidy.py,
-loans.py and diagnosis.py; this module chooses and combines them. Pure domain code: no Rasa, no I/O besides reading those two files.
+loans.py and diagnosis.py; this module chooses and combines them (two computations asked in one
+message are answered together, each cited; a second question no rule answers leaves both to the
+knowledge answers). Pure domain code: no Rasa, no I/O besides reading those two files.
 """
 from __future__ import annotations
 
