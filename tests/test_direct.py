@@ -443,6 +443,8 @@ def test_how_much_can_we_get_without_any_fact_states_the_limits_and_offers_the_c
     assert answer.citations == ("subsidy_caps", "subsidy_gov_share") and templates()["offer"] in answer.text
     # a calc verb starts the guided calculation itself; any fact goes to the one-step rules
     assert direct_answer(question + "，幫我估一下", KB) is None
+    # how many times, not how much: not this answer
+    assert direct_answer("我們公司一年可以申請幾次補助", KB) is None
 
 
 @pytest.mark.parametrize("question", ["我們工廠7個人，能不能申請診斷輔導", "員工6人的公司可以申請診斷嗎？"])

@@ -317,7 +317,8 @@ def reverse_total(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer
 _WE = re.compile(r"我們|我司|本公司|敝公司|我家|公司|我")
 # a cost item, a course, a case...: not the subsidy as a whole
 _NOT_WHOLE_SUBSIDY = re.compile(r"費|科目|人事|無形|原料|材料|耗材|既有|課|訓|案例|電話")
-_HOW_MUCH_WE_GET = re.compile(r"(能|可以|可|會)?(拿|領|申請|補)(到)?(多少|幾)|多少補助|補助(大概|大約)?(有)?多少")
+_HOW_MUCH_WE_GET = re.compile(r"(能|可以|可|會)?(拿|領|申請|補)(到)?(多少|幾百萬|幾萬)(?!次|個|家|件|年)|多少補助"
+                              r"|補助(大概|大約)?(有)?多少(?!次|個|家|件|年)")
 
 
 def subsidy_overview(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
