@@ -6,7 +6,7 @@
 
 Every question goes through ``knowledge.answering.decide`` — the very function
 ``action_answer_question`` acts on, in the bot's order: first a direct answer with the user's own
-figures (knowledge/direct.py, one rule applied, formula shown), else the retrieval plan (homophone
+figures (knowledge/direct/, one rule applied, formula shown), else the retrieval plan (homophone
 correction, glossary for English, answer / answer + 「您可能也想問」 / menu / not found, two-topic
 split). No servers run, so Rasa's intent step before it is not included: an out-of-scope message
 Rasa would have caught is judged here by the answering decision alone (the harder case).
@@ -38,7 +38,7 @@ out_of_scope), as shares of them — the first five add up to 100 %:
 * hit@1 / hit@3: an expected entry first / among the first three of the ranking (a direct
   computation's cited entries, then the plan's: answers first, then the other entries best first),
   whatever the decision;
-* direct computations: share of the questions answered by knowledge/direct.py; "wrong figure": share of
+* direct computations: share of the questions answered by knowledge/direct/; "wrong figure": share of
   the answerable questions answered by a direct computation missing an expected figure (counted in
   direct-wrong);
 * alternatives offered: share of the answered questions that also got 「您可能也想問」 buttons.

@@ -2,7 +2,7 @@
 used by the action (actions/knowledge_actions.py) and by the bench (bench/answers.py):
 
 1. a direct answer with the user's own figures, when ONE rule settles the question
-   (knowledge/direct.py: 「總經費950萬，買新機器最多補多少」 → 950萬 × 30% = 285萬);
+   (knowledge/direct/: 「總經費950萬，買新機器最多補多少」 → 950萬 × 30% = 285萬);
 2. otherwise the retrieval plan (knowledge/retriever.py ``plan``): an answer, an answer with
    「您可能也想問」, two answers for two questions, the menu, or "not found".
 

@@ -1,4 +1,4 @@
-"""Direct answers with the user's own figures (knowledge/direct.py): the formula and the result a
+"""Direct answers with the user's own figures (knowledge/direct/): the formula and the result a
 user sees, the rule cited, the guided calculation offered; rule questions without the user's
 figures are left to the knowledge answer; nonsense figures get a polite request to check them."""
 from __future__ import annotations
@@ -132,6 +132,40 @@ WITH_FIGURES = [
     # the total a wanted subsidy needs
     ("想拿滿300萬補助，計畫總經費至少要抓多少？", "reverse_total", "300萬元 ÷ 50% = 600萬元", "計畫總經費須超過600萬元"),
     ("新設備要補到300萬，總經費至少要多少", "reverse_total", "300萬元 ÷ 30% = 1,000萬元", "計畫總經費至少要1,000萬元"),
+    # the complement the caller asks for: the firm's own part, each step shown (「至少」 when only a bound is sure)
+    ("總經費1,000萬全都用來買新機台，政府最多補多少？其餘我們要出多少", "new_equipment",
+     "1,000萬元 × 30% = 300萬元；1,000萬元 − 300萬元 = 700萬元", "業者至少自籌1,000萬元 − 300萬元 = 700萬元"),
+    ("計畫經費600萬，委託研究最多補多少，剩下的自己出多少", "commissioned_research",
+     "600萬元 × 40% = 240萬元；600萬元 × 50% = 300萬元", "業者自籌須超過300萬元"),
+    ("轉型發展貸款要買2,000萬的機台，除了貸款我們要自備多少", "loan_capex",
+     "2,000萬元 × 8成 = 1,600萬元；2,000萬元 − 1,600萬元 = 400萬元", "至少要自備2,000萬元 − 1,600萬元 = 400萬元"),
+    # a head-count bound that settles the loan class (未滿5人 → the micro class), Simplified too
+    ("员工不满5人的小店能贷多少", "loan_class",
+     "員工未滿5人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "不含負責人"),
+    # a lead factory stating its own partner count and track: that track's cap
+    ("以大帶小，我們帶10家協力廠做低碳化，補助上限多少", "tier_cap",
+     "製造業以大帶小（低碳化1+10） → 每案最高3,000萬元", "每案最高3,000萬元"),
+    # the diagnosis split from a kind's own amount, its government share, or which of two amounts applies
+    ("診斷費30萬那種，政府出幾成", "diagnosis_split",
+     "30萬元／案 = 政府負擔24萬元 + 業者自籌6萬元；24萬元 ÷ 30萬元 = 80%", "政府負擔比例"),
+    ("資本額5,000萬、員工300人，診斷一案是20萬還是30萬", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "個案（非中小企業）則是30萬元／案"),
+    # the diagnosis and a second computation in one message: both answered, both cited
+    ("我們15個人，診斷要自付多少？補助上限又是多少", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元；員工15人 → 製造業10人以上，補助上限每案500萬元", "補助上限每案500萬元"),
+    # the programme's whole budget quoted beside a head-count: not the plan's total
+    ("聽說這個方案有110億，我們7個人的工廠補助最多多少", "tier_cap",
+     "員工7人 → 製造業9人以下，補助上限每案300萬元", "不是單一計畫的經費"),
+    # a lead factory's total with "what do we pay": the track's cap and the < 50 % share, the firm's part
+    ("低碳化1+10以大帶小，計畫8,000萬，我們自己要出多少", "tier_cap",
+     "製造業以大帶小（低碳化1+10） → 每案最高3,000萬元；8,000萬元 × 50% = 4,000萬元；8,000萬元 − 3,000萬元 = 5,000萬元",
+     "業者自籌至少8,000萬元 − 3,000萬元 = 5,000萬元"),
+    # 設備費 with the item's own amount, for a lead factory: the item limit and the track's cap
+    ("我們中心廠做智慧化1+4，總經費1,500萬，裡面一台600萬的機台，設備費最多補多少", "new_equipment",
+     "1,500萬元 × 30% = 450萬元；600萬元 − 450萬元 = 150萬元", "製造業以大帶小（智慧化1+4）每案最高2,000萬元"),
+    # the micro loan class named, a head-count outside it: said so, the class that fits given
+    ("公司7個人，能借小規模那一類的疫後貸款嗎", "loan_class",
+     "員工7人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元", "員工7人不符合"),
     # English figures
     ("How much can a company with 3 employees borrow under the post-pandemic loan?", "loan_class",
      "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元", "400萬元"),
@@ -265,7 +299,7 @@ PLAIN_RULE_QUESTIONS = [
     "2年約12萬是借多少才有",
     "借100萬以內利率是多少",
     "3500萬那個貸款是什麼條件",
-    "員工不到5人的小店可以借多少",
+    "員工不到10人可以借多少",   # a bound that does not settle the loan class
     "老闆自己算不算在5人裡面？",
     "診斷要花多少錢？",
     "以大帶小的診斷一案多少錢",
@@ -353,6 +387,64 @@ def test_a_calculation_is_started_only_when_the_message_asks_for_one():
     questions = ["補助", "經費科目表可以給我看嗎", "我們公司的補助申請審查到哪裡了", "诊断辅导经费多少",
                  "我想買房子可以貸款嗎", "人事費可以報嗎"]
     assert [q for q in questions if CALCULATION_CUE.search(clean_text(q))] == []
+
+
+def test_two_computations_in_one_message_cite_both_rules():
+    answer = direct_answer("我們15個人，診斷要自付多少？補助上限又是多少", KB)
+    assert {"diagnosis_cost", "subsidy_caps"} <= set(answer.citations)
+    assert answer.text.count(templates()["offer"]) == 1
+    # the second question has no rule to answer it: no one-step reply that would drop it
+    assert direct_answer("診斷要自付多少？我們補助上限多少", KB) is None
+
+
+def test_a_loan_and_the_subsidy_asked_together_are_both_answered_or_left_to_the_entries():
+    both = direct_answer("員工40人，貸款最多借多少？補助上限又是多少", KB)
+    assert both is not None and {"loan_recovery_general", "subsidy_caps"} <= set(both.citations)
+    assert wan(P.loans["recovery_general"].max_amount) in both.text and wan(P.tiers["medium"].cap) in both.text
+    # the subsidy part needs figures no one rule takes: not a loan-only reply that drops it
+    assert direct_answer("員工40人，貸款最多借多少？總經費900萬，新設備300萬，補助總共最多多少", KB) is None
+    # 補助 mentioned but not asked: the loan alone
+    assert direct_answer("我們3個人，補助申請不到，可以借多少", KB).citations == ("loan_recovery_micro",)
+
+
+def test_several_diagnosis_cases_and_existing_equipment_are_not_computed():
+    assert direct_answer("我們三個診斷案都是中小企業，政府一共出多少", KB) is None
+    assert direct_answer("總經費800萬，既有設備改善的設備費能補多少", KB) is None   # not the 30 % item
+    # a share asked beside a loan is the < 50 % rule's, not the head-count's cap: left to the entries
+    assert direct_answer("我們3個人，貸款能借多少？補助可以超過計畫一半嗎", KB) is None
+
+
+def test_a_lead_factory_partner_count_must_fit_the_track_it_names():
+    assert direct_answer("我們中心廠帶6家做智慧化，補助上限多少", KB) is None     # 1+4: 6 partners are not said
+    assert direct_answer("我們中心廠帶10家，補助上限多少", KB) is None            # no track named
+    assert direct_answer("我們中心廠帶4家做智慧化，補助上限多少", KB).formula.endswith(wan(P.tiers["lead_smart"].cap))
+
+
+def test_the_firms_own_part_is_said_as_at_least_or_more_than_never_as_an_exact_sum():
+    whole = direct_answer("總經費900萬全部買新設備，政府最多補多少，剩下公司出多少", KB)
+    assert "業者至少自籌" in whole.text
+    part = direct_answer("總經費900萬，買新設備最多補多少，剩下公司出多少", KB)
+    assert "業者自籌須超過" in part.text and "subsidy_gov_share" in part.citations
+
+
+def test_a_bound_head_count_is_read_in_simplified_chinese_too():
+    from knowledge.direct import staff_range
+    for text in ("员工未满5人", "員工未滿5人", "员工不到5人"):
+        assert (staff_range(text).low, staff_range(text).high) == (0, 4), text
+
+
+@pytest.mark.parametrize("question", ["我們這家工廠申請升級轉型補助，大概可以拿多少", "我們公司補助能拿到多少？"])
+def test_how_much_can_we_get_without_any_fact_states_the_limits_and_offers_the_calculation(question):
+    answer = direct_answer(question, KB)
+    assert answer is not None and answer.rule == "subsidy_overview" and answer.form == "subsidy_form"
+    for tier in P.tiers.values():
+        assert f"{tier.label}" in answer.text and wan(tier.cap) in answer.text
+    assert f"計畫總經費{P.gov_share_below_pct}%" in answer.text
+    assert answer.citations == ("subsidy_caps", "subsidy_gov_share") and templates()["offer"] in answer.text
+    # a calc verb starts the guided calculation itself; any fact goes to the one-step rules
+    assert direct_answer(question + "，幫我估一下", KB) is None
+    # how many times, not how much: not this answer
+    assert direct_answer("我們公司一年可以申請幾次補助", KB) is None
 
 
 @pytest.mark.parametrize("question", ["我們工廠7個人，能不能申請診斷輔導", "員工6人的公司可以申請診斷嗎？"])

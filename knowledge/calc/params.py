@@ -84,6 +84,7 @@ class Parameters:
     service_close: str
     entries: dict[str, str]           # group name → knowledge entry that states it in words
     raw: dict
+    programme_budget: int | None = None   # 預算約110億: the whole programme's (programme_budget)
 
 
 def _loan(loan_id: str, d: dict) -> Loan:
@@ -110,8 +111,10 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> Parameters:
         service_close=str(d["service_hours"]["close"]),
         entries={"service_hours": d["service_hours"]["entry"], "subsidy": sub["entry"], "cost_items": items["entry"], "diagnosis": diag["entry"],
                  "diagnosis_reports": diag["reports"]["entry"], "sme_definition": sme["entry"],
-                 **{f"loan.{k}": v["entry"] for k, v in d["loans"].items()}},
+                 **{f"loan.{k}": v["entry"] for k, v in d["loans"].items()},
+                 **({"programme": d["programme"]["entry"]} if "programme" in d else {})},
         raw=d,
+        programme_budget=int(d["programme"]["budget_about"]) if "programme" in d else None,
     )
 
 
