@@ -12,7 +12,8 @@ Where a message is cut:
 * numbered items (1. 2. / 1、2、 / (1) (2) / ①②), not decimals (2.5) or 1+4;
 * a comma between two clauses that each ask something (「診斷要花多少、補助上限又是多少」), when the
   second names a thing of its own (「…，最多補多少」 only repeats the first clause's question);
-* 「A跟B…各/分別/都…」: two things asked the same of both (A and B each get the shared question).
+* 「A跟B…各/分別/都…」: two things asked the same of both (A and B each get the shared question),
+  and 「A的X案例跟B的Y案例」: two things of one kind (not a comparison: 「A跟B差在哪」 is one question).
 
 A part that asks nothing is context, not a question: 「人事費、無形資產引進費可以用補助款嗎」 stays one
 question. Whether two parts really are two topics is decided by the caller (knowledge/answering.py,
@@ -38,7 +39,8 @@ _NUMBERED = re.compile(r"(?:^|(?<=[\s，,。；;:：?？!！]))(?:[(（]?[1-9][)
 # clause separators inside a sentence
 _COMMA = re.compile(r"[，、]|(?<!\d),|,(?!\d)")   # not the comma of 7,000萬
 # 「A跟B…各/分別/都/兩種…」: one question asked of two things
-_AND = re.compile(r"跟|和|與|及|还是|還是")
+_AND = re.compile(r"跟|和|與|及")
+_COMPARE = re.compile(r"差多少|差別|差在|差異|相差|比較|差幾|不同|一樣|哪個|哪一個|還是")   # one question about two things
 _EACH = re.compile(r"各自|各|分別|兩者|兩種|兩個|兩項|兩邊|都")
 
 # a part that asks something (zh-TW after normalize; simplified is normalised to traditional)
@@ -133,12 +135,12 @@ def _each_split(piece: str) -> list[str]:
     a thing (two characters besides question words) and the sentence says each/both (各, 分別, 都, 兩種…)."""
     norm = normalize(piece)
     joins = [m for m in _AND.finditer(norm)]
-    if len(joins) != 1:
+    if len(joins) != 1 or _COMPARE.search(norm):
         return [piece]
     join = joins[0]
     each = _EACH.search(norm, join.end())
     if each is None:
-        return [piece]
+        return _parallel_split(piece, join.start(), join.end())
     first, second = piece[:join.start()], piece[join.end():each.start()]
     shared = piece[each.end():]
     if len(subject(first)) < 2 or len(subject(second)) < 2:
@@ -147,6 +149,25 @@ def _each_split(piece: str) -> list[str]:
     owned = second[second.index("的"):] if "的" in second and "的" not in first else ""
     # 「疫後振興跟轉型發展兩種貸款的額度各是多少」: B keeps its words up to the shared question
     return [first + owned + shared, second + shared]
+
+
+def _parallel_split(piece: str, start: int, end: int) -> list[str]:
+    """「A的X案例跟B的Y案例嗎」: two things of the same kind (the word before 跟 ends both) → 「A的X案例嗎」,
+    「B的Y案例嗎」; anything else stays one question."""
+    head = normalize(piece[max(0, start - 2):start])
+    if len(head) < 2 or not all(_is_cjk(ch) for ch in head) or len(_FILLER.sub("", head)) < 2:
+        return [piece]
+    at = normalize(piece).find(head, end)
+    if at < 0:
+        return [piece]
+    first, second, tail = piece[:start], piece[end:], piece[at + len(head):]
+    if len(subject(first)) < 2 or len(subject(piece[end:at])) < 1:
+        return [piece]
+    return [first + tail, second]
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def split_message(text: str) -> Parts:
