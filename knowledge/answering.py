@@ -46,10 +46,8 @@ class Reply:
 
 def decide(text: str, retriever: Retriever) -> Reply:
     """What the bot says first to ``text`` (a free-text question, not a button payload)."""
-    direct = direct_answer(text, retriever.kb)
-    if direct is not None and _asks_beyond(text, direct, retriever):
-        direct = None
-    several = _each_question(text, retriever, direct)
+    direct = whole_direct(text, retriever)
+    several = each_question(text, retriever, direct)
     if several is not None:
         return several
     if direct is not None:
@@ -64,12 +62,20 @@ def _direct_for(text: str, retriever: Retriever) -> DirectAnswer | None:
     return answer
 
 
-def _each_question(text: str, retriever: Retriever, whole: DirectAnswer | None) -> Reply | None:
+def whole_direct(text: str, retriever: Retriever) -> DirectAnswer | None:
+    """The one-rule computation for the whole message (None when it asks for a detail the cited
+    entries do not state, see ``_asks_beyond``)."""
+    direct = direct_answer(text, retriever.kb)
+    return None if direct is None or _asks_beyond(text, direct, retriever) else direct
+
+
+def each_question(text: str, retriever: Retriever, whole: DirectAnswer | None) -> Reply | None:
     """Several questions in ``text``, one of them settled by a direct computation: each question
     with its own decision (the computation reads the part and the message's figure clauses; an
     entry answers the others). None when the message asks one thing, when no part is computed
     (the retrieval plan splits those itself), or when fewer than two different answers result (a
-    part answered like an earlier one only repeats it)."""
+    part answered like an earlier one only repeats it). ``whole``: the computation for the whole
+    message (``whole_direct``), kept when it already cites every part's entries."""
     if whole is not None and whole.rule == CHECK_INPUT:
         return None   # a figure to check first (負數, 999億): asked before anything else
     fixed = retriever.corrected(text)[0]

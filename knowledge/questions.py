@@ -170,24 +170,45 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut at sentence ends, joining words and numbered items, each piece with whether it
+    is asked by its punctuation or place: a question mark after it, a joining word (還有, 順便問一下…)
+    or an item number before it — 「…？順便問一下信保基金電話」 asks for the phone number."""
+    norm, out, at, joined = normalize(text), [], 0, False
+    for m in [*_STRONG.finditer(norm), None]:
+        end = m.start() if m is not None else len(text)
+        sep = m.group(0) if m is not None else ""
+        if m is not None and m.end() == m.start():
+            continue
+        piece = text[at:end]
+        items = _cut(piece, _NUMBERED)
+        for k, item in enumerate(items):
+            asked = (k > 0) or (joined and k == 0) or (k == len(items) - 1 and bool(re.search(r"[?？]", sep)))
+            out.append((item, asked))
+        joined = bool(re.search(r"[^\W\d_]", sep))   # a word joined the next piece, not punctuation
+        if m is not None:
+            at = m.end()
+    return out
+
+
 def split_message(text: str) -> Parts:
     """The question parts of ``text``, its context and its figure clauses (see the module docstring)."""
-    pieces = [q for p in _cut(text, _STRONG) for q in _cut(p, _NUMBERED)]
-    parts: list[str] = []
-    for piece in pieces:
+    pieces = _pieces(text)
+    parts: list[tuple[str, bool]] = []
+    for piece, asked in pieces:
         for clause in _comma_split(piece):
-            parts.extend(_each_split(clause))
-    parts = [p.strip(" ，,、:：") for p in parts]
-    parts = [p for p in parts if _alnum(p) >= 2]
+            parts.extend((p, asked) for p in _each_split(clause))
+    parts = [(p.strip(" ，,、:："), asked) for p, asked in parts]
+    parts = [(p, asked or asks(p)) for p, asked in parts if _alnum(p) >= 2]
     # a question naming nothing of its own continues the question before it
-    merged: list[str] = []
-    for p in parts:
-        if merged and asks(merged[-1]) and asks(p) and elliptic(p):
-            merged[-1] = merged[-1] + "，" + p
+    merged: list[tuple[str, bool]] = []
+    for p, asked in parts:
+        if merged and merged[-1][1] and asked and elliptic(p):
+            merged[-1] = (merged[-1][0] + "，" + p, True)
         else:
-            merged.append(p)
-    questions = tuple(p for p in merged if asks(p))
-    context = "，".join(p for p in merged if not asks(p))
-    clauses = [c.strip() for p in pieces for c in _cut(p, _COMMA)]
+            merged.append((p, asked))
+    questions = tuple(p for p, asked in merged if asked)
+    context = "，".join(p for p, asked in merged if not asked)
+    clauses = [c.strip() for p, _ in pieces for c in _cut(p, _COMMA)]
     figures = tuple(c for c in clauses if c and not asks(c) and (find_amounts(c) or find_counts(c)))
     return Parts(questions=questions, context=context, figures=figures)
