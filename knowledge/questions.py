@@ -207,6 +207,9 @@ def split_message(text: str) -> Parts:
             merged[-1] = (merged[-1][0] + "，" + p, True)
         else:
             merged.append((p, asked))
+    if not any(asked for _, asked in merged):
+        # nothing asks (「疫後振興貸款跟轉型發展貸款的申請對象」): the message is its question(s)
+        merged = [(p, True) for p, _ in merged]
     questions = tuple(p for p, asked in merged if asked)
     context = "，".join(p for p, asked in merged if not asked)
     clauses = [c.strip() for p, _ in pieces for c in _cut(p, _COMMA)]
