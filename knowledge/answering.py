@@ -82,19 +82,23 @@ def each_question(text: str, retriever: Retriever, whole: DirectAnswer | None) -
     split = split_message(fixed)
     if len(split.questions) < 2:
         return None
+    # each question computed with the figures stated for all of them, else with its own alone
+    # (「借款1000萬…利息補貼多少？另外總經費500萬買新機器補多少」: the loan is not the second's)
+    computations = [_direct_for(split.facts_for(q), retriever)
+                    or (_direct_for(q, retriever) if split.facts_for(q) != q else None)
+                    for q in split.questions]
+    if not any(computations):
+        return None   # no figures computed: the retrieval plan answers (and splits) it
     latin = is_latin_question(text)
     parts: list[Reply] = []
     cited: set[str] = set()
-    computed = False
-    for question in split.questions:
-        answer = _direct_for(split.facts_for(question), retriever)
+    for question, answer in zip(split.questions, computations):
         if answer is not None:
             ids = set(answer.citations or (answer.entry_id,))
             if ids <= cited:
                 continue
             parts.append(Reply(text=question, direct=answer))
             cited |= ids
-            computed = True
             continue
         status, kept = retriever.part_answer(question)
         if not status.answers or kept[0].entry.id in cited:
@@ -104,14 +108,15 @@ def each_question(text: str, retriever: Retriever, whole: DirectAnswer | None) -
                           ranked=(best,), latin=latin)
         parts.append(Reply(text=question, plan=plan))
         cited.add(best.entry.id)
-    if not computed or len(parts) < 2:
+    parts = parts[: retriever.settings.max_topics]
+    if len(parts) < 2 or not any(p.direct is not None for p in parts):
         return None
     if whole is not None and cited <= set(whole.citations or (whole.entry_id,)):
         # the one computation for the whole message already answers every part (「買設備3,000萬，可以
         # 貸多少？一年利息補貼多少？」: the subsidy is estimated on the amount lent, which the parts
         # computed alone would miss)
         return None
-    return Reply(text=text, parts=tuple(parts[: retriever.settings.max_topics]))
+    return Reply(text=text, parts=tuple(parts))
 
 
 def _asks_beyond(text: str, direct: DirectAnswer, retriever: Retriever) -> bool:

@@ -72,7 +72,7 @@ def elliptic(part: str) -> bool:
 class Parts:
     questions: tuple[str, ...]   # the question parts, in order
     context: str = ""            # what the message says without asking (「我們20人的工廠」)
-    figures: tuple[str, ...] = ()  # the clauses that ask nothing and carry a figure, anywhere in the message
+    figures: tuple[str, ...] = ()  # clauses stating a figure for every question (before the first one, or in a statement)
 
     def facts_for(self, question: str) -> str:
         """The text a direct computation reads for one question part: the part, after the clauses
@@ -212,6 +212,13 @@ def split_message(text: str) -> Parts:
         merged = [(p, True) for p, _ in merged]
     questions = tuple(p for p, asked in merged if asked)
     context = "，".join(p for p, asked in merged if not asked)
-    clauses = [c.strip() for p, _ in pieces for c in _cut(p, _COMMA)]
-    figures = tuple(c for c in clauses if c and not asks(c) and (find_amounts(c) or find_counts(c)))
+    # figures stated before the first question (「我們20人的工廠，…」) or in a sentence that asks
+    # nothing hold for every question; those inside a later question are that question's own
+    lead: list[str] = []
+    for clause in (c.strip() for p, _ in pieces for c in _cut(p, _COMMA)):
+        if asks(clause):
+            break
+        lead.append(clause)
+    stated = [*lead, *(c.strip() for p, asked in merged if not asked for c in _cut(p, _COMMA))]
+    figures = tuple(dict.fromkeys(c for c in stated if c and (find_amounts(c) or find_counts(c))))
     return Parts(questions=questions, context=context, figures=figures)

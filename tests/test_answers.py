@@ -297,3 +297,12 @@ def test_an_elliptic_follow_up_is_not_judged_alone(retriever):
     # 「電話？」 alone ranks the phone directory first; it asks about the fund named before it
     plan = retriever.plan("信保基金是做什麼的？電話？")
     assert plan.status.answers and [c.entry.id for c in plan.answers] == ["loan_credit_guarantee"]
+
+
+def test_two_computations_in_one_message_each_use_their_own_figures(retriever):
+    from knowledge.answering import decide
+
+    reply = decide("借款1000萬、3年，利息補貼多少？另外總經費500萬買新機器補多少？", retriever)
+    assert [p.direct.rule for p in reply.parts] == ["interest_subsidy", "new_equipment"]
+    assert "1,000萬元" in reply.parts[0].direct.text or "1000萬" in reply.parts[0].direct.text
+    assert "500萬元 × 30%" in reply.parts[1].direct.text
