@@ -3,7 +3,8 @@
 - ``answer_directly``: the one-step answer, with a 「完整試算」 button that starts the guided
   calculation already holding the user's figures (the payload carries them as words the form's
   fact reader understands: ``/calc_subsidy{"facts": "計畫總經費950萬元"}``).
-- ``ActionStartCalculation``: a calculation request (calc_* intent) that one rule settles is
+- ``ActionStartCalculation``: a calculation request (calc_* intent) that asks two things, one of
+  them computed, gets each answered (knowledge.answering.each_question); one that one rule settles is
   answered directly; any other starts the intent's form (which asks only what is still missing),
   unless the message does not ask for a calculation at all: then it is answered as a question.
 """
@@ -40,13 +41,16 @@ def full_calculation_button(answer: DirectAnswer) -> dict[str, str]:
     return {"title": templates()["button"], "payload": payload}
 
 
-def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: DirectAnswer) -> list[dict[str, Any]]:
-    """Say a direct answer (with its 「完整試算」 button) and return its events."""
+def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: DirectAnswer,
+               outcome: bool = True, lead: str = "") -> list[dict[str, Any]]:
+    """Say a direct answer (with its 「完整試算」 button) and return its events. ``outcome``: also
+    say the reply's outcome (not when the answer is one part of a reply); ``lead``: a line before it."""
     # inside a guided calculation the form continues by itself: no button to start another
     buttons = [full_calculation_button(answer)] if answer.form and not tracker.active_loop_name else []
-    dispatcher.utter_message(text=answer.text, buttons=buttons)
-    from .kb import say_outcome
-    say_outcome(dispatcher, contract.CALCULATION)
+    dispatcher.utter_message(text=f"{lead}\n{answer.text}" if lead else answer.text, buttons=buttons)
+    if outcome:
+        from .kb import say_outcome
+        say_outcome(dispatcher, contract.CALCULATION)
     return [SlotSet("last_entry_id", answer.entry_id), SlotSet("misunderstood", 0)]
 
 
@@ -76,10 +80,17 @@ class ActionStartCalculation(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         from .kb import RETRIEVER
-        from .knowledge_actions import ActionAnswerQuestion
+        from knowledge.answering import each_question, whole_direct
+
+        from .knowledge_actions import ActionAnswerQuestion, answer_parts
 
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = (tracker.latest_message.get("text") or "").strip()
+        if text and not text.startswith("/"):
+            # two questions, one computed (「總經費800萬買新機器補多少？另外課程要錢嗎」): each answered
+            several = each_question(text, RETRIEVER, whole_direct(text, RETRIEVER))
+            if several is not None:
+                return answer_parts(dispatcher, tracker, several)
         events = answer_directly(dispatcher, tracker, text, RETRIEVER.kb)
         if events is not None:
             return events

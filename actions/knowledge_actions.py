@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import contract
-from knowledge.answering import decide
+from knowledge.answering import Reply, decide
 from knowledge.retriever import AnswerPlan, Status
 from knowledge.scope import HANDOFF_ENTRIES
 
@@ -43,6 +43,27 @@ def answer_plan(dispatcher: CollectingDispatcher, plan: AnswerPlan,
     return [SlotSet("last_entry_id", plan.answers[0].entry.id), SlotSet("misunderstood", 0)]
 
 
+def answer_parts(dispatcher: CollectingDispatcher, tracker: Tracker, reply: Reply) -> list[dict[str, Any]]:
+    """Several questions in one message, one of them computed with the user's figures
+    (knowledge.answering ``Reply.parts``): each answer in the order asked — the computation with its
+    「完整試算」 button, the entry with its citation — under the same 「您問了…件事」 line as
+    ``answer_plan``."""
+    dispatcher.utter_message(text=msg.TWO_TOPICS.format(count=len(reply.parts)))
+    latin = any(p.plan is not None and p.plan.latin for p in reply.parts)
+    events: list[dict[str, Any]] = []
+    for i, part in enumerate(reply.parts):
+        lead = msg.ANSWER_IN_CHINESE if latin and i == 0 else ""
+        if part.direct is not None:
+            said = say_direct(dispatcher, tracker, part.direct, outcome=False, lead=lead)
+        else:
+            entry = part.plan.answers[0].entry
+            dispatcher.utter_message(text=f"{lead}\n{entry.reply_text()}" if lead else entry.reply_text())
+            said = [SlotSet("last_entry_id", entry.id), SlotSet("misunderstood", 0)]
+        events = events or said   # the first question's entry is the one a follow-up refers to
+    say_outcome(dispatcher, contract.CALCULATION)
+    return events
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -54,6 +75,8 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=msg.EMPTY_MESSAGE)
             return []
         reply = decide(text, RETRIEVER)  # the user's own figures (one rule) first, then retrieval
+        if reply.parts:
+            return answer_parts(dispatcher, tracker, reply)
         if reply.direct is not None:
             return say_direct(dispatcher, tracker, reply.direct)
         plan = reply.plan

@@ -29,7 +29,9 @@ out_of_scope), as shares of them — the first five add up to 100 %:
   rounding only for a figure its note calls an estimate — or a plan
   answering directly (answer, answer + alternatives, or several answers) and
   the first answer is an expected entry; for kind two_topics, at least two expected entries (all of
-  them when fewer) are among the answers (a direct computation counts the entries it cites);
+  them when fewer) are among the answers (a direct computation counts the entries it cites; a
+  message answered question by question — a computation for one, an entry for another — counts
+  every part's);
 * partial (two_topics only): answered directly, an expected entry first, but not both topics;
 * direct-wrong: answered directly, and not right or partial — the costly mistake;
 * menu: 「我不太確定您想問的是哪一項」 with topic buttons (status suggest), or a direct reply that
@@ -106,13 +108,13 @@ def load_set(name: str) -> list[dict]:
 
 def answered_ids(reply: Reply) -> list[str]:
     """The entries the reply answers with, in order (a direct computation: the entries it cites)."""
-    if reply.direct is not None:
-        return [] if reply.direct.rule == CHECK_INPUT else list(reply.direct.citations or (reply.direct.entry_id,))
-    return [c.entry.id for c in reply.plan.answers]
+    return reply.entry_ids
 
 
 def reply_kind(reply: Reply) -> str:
     """answer | menu (topic buttons, or a direct reply asking to check a figure) | none."""
+    if reply.parts:
+        return "answer"
     if reply.direct is not None:
         return "menu" if reply.direct.rule == CHECK_INPUT else "answer"
     if reply.plan.status is Status.NONE:
@@ -120,12 +122,26 @@ def reply_kind(reply: Reply) -> str:
     return "menu" if reply.plan.status is Status.SUGGEST else "answer"
 
 
+def computed_text(reply: Reply) -> str | None:
+    """The text the figures are checked in: a direct computation's, or for several questions with a
+    computation among them every part's (the computations and the entries' answers); None otherwise."""
+    if reply.parts:
+        if not any(p.direct is not None for p in reply.parts):
+            return None
+        return "\n".join(p.direct.text if p.direct is not None else p.plan.answers[0].entry.answer
+                         for p in reply.parts)
+    if reply.direct is None or reply.direct.rule == CHECK_INPUT:
+        return None
+    return reply.direct.text
+
+
 def wrong_figure(item: dict, reply: Reply) -> bool:
     """A direct computation that does not state every figure the item expects (bench/figures.py):
     a computed answer with a wrong or missing figure is wrong, whatever entry it cites."""
-    if reply.direct is None or reply.direct.rule == CHECK_INPUT or not item.get("figures"):
+    text = computed_text(reply)
+    if text is None or not item.get("figures"):
         return False
-    return bool(missing_figures(item["figures"], reply.direct.text, item.get("note", "")))
+    return bool(missing_figures(item["figures"], text, item.get("note", "")))
 
 
 def outcome(item: dict, reply: Reply) -> str:
@@ -160,6 +176,8 @@ def hits(item: dict, ranked: list[str]) -> tuple[bool, bool]:
 
 
 def figure_in_answer(reply: Reply) -> bool:
+    if reply.parts:
+        return any(figure_in_answer(p) for p in reply.parts)
     if reply.direct is not None:
         return reply.direct.rule != CHECK_INPUT
     return any(re.search(r"\d", c.entry.answer) for c in reply.plan.answers)
@@ -181,7 +199,7 @@ def summarise(rows: list[Row]) -> dict:
     h3 = sum(hits(r.item, r.ranked)[1] for r in ans)
     answered = [r.reply for r in ans if reply_kind(r.reply) == "answer"]
     alts = sum(bool(p.plan and p.plan.alternatives) for p in answered)
-    direct = sum(r.reply.direct is not None for r in rows)
+    direct = sum(r.reply.direct is not None or any(p.direct is not None for p in r.reply.parts) for r in rows)
     fig_wrong = sum(wrong_figure(r.item, r.reply) for r in ans)
     ooc = Counter(outcome(r.item, r.reply) for r in other)
     oos = [r for r in other if r.item["kind"] == "out_of_scope"]
@@ -217,7 +235,7 @@ def judge(retriever: Retriever, item: dict) -> Row:
     t = time.perf_counter()
     reply = decide(item["q"], retriever)
     ms = (time.perf_counter() - t) * 1000
-    if reply.direct is not None:
+    if reply.direct is not None or reply.parts:
         cited = answered_ids(reply)
         ranked = cited + [c.entry.id for c in retriever.plan(item["q"]).ranked if c.entry.id not in cited]
     else:
@@ -245,14 +263,17 @@ def show_misses(rows: list[Row]) -> None:
         o = outcome(item, reply)
         if o in ("right", "refused"):
             continue
-        if reply.direct is not None:
+        if reply.parts:
+            got = ", ".join(ranked[:3])
+            how = "parts:" + "+".join(p.direct.rule if p.direct is not None else "entry" for p in reply.parts)
+        elif reply.direct is not None:
             got, how = ", ".join(ranked[:3]), f"direct:{reply.direct.rule}"
         else:
             got = ", ".join(f"{c.entry.id}:{c.score:.2f}" for c in reply.plan.ranked[:3])
             how = reply.plan.status.value
         ans = "+".join(answered_ids(reply))
         if wrong_figure(item, reply):
-            how += " missing " + ",".join(missing_figures(item["figures"], reply.direct.text, item.get("note", "")))
+            how += " missing " + ",".join(missing_figures(item["figures"], computed_text(reply), item.get("note", "")))
         print(f"   {o:8} [{item['kind']}] {item['q']!r} want {item['expect']} | {how} {ans} | {got}")
 
 

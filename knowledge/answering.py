@@ -1,9 +1,12 @@
 """The answering decision for one free-text question, in the order the bot applies it — one home,
 used by the action (actions/knowledge_actions.py) and by the bench (bench/answers.py):
 
-1. a direct answer with the user's own figures, when ONE rule settles the question
+1. a message that asks two or more things (knowledge/questions.py) with the user's figures in one
+   of them: each question answered by its own decision — a direct computation for the one a rule
+   settles, an entry for the other (「總經費800萬，買新機器補多少？另外診斷一案多少錢」);
+2. a direct answer with the user's own figures, when ONE rule settles the question
    (knowledge/direct/: 「總經費950萬，買新機器最多補多少」 → 950萬 × 30% = 285萬);
-2. otherwise the retrieval plan (knowledge/retriever.py ``plan``): an answer, an answer with
+3. otherwise the retrieval plan (knowledge/retriever.py ``plan``): an answer, an answer with
    「您可能也想問」, two answers for two questions, the menu, or "not found".
 
 Pure domain code: no Rasa, no I/O besides what the retriever and the direct answers read.
@@ -13,24 +16,107 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .direct import DirectAnswer, direct_answer
-from .retriever import AnswerPlan, Retriever
+from .glossary import is_latin_question
+from .questions import split_message
+from .retriever import AnswerPlan, Candidate, Retriever, Status
 from .scope import asked_slots
+
+CHECK_INPUT = "check_input"
 
 
 @dataclass(frozen=True)
 class Reply:
-    """Exactly one of ``direct`` and ``plan`` is set."""
+    """Exactly one of ``direct``, ``plan`` and ``parts`` is set. ``parts``: a message that asked
+    several things, at least one of them settled by a direct computation — one Reply per question,
+    in the order asked, each with exactly one of ``direct`` and ``plan`` (a plan part has one answer)."""
     text: str
     direct: DirectAnswer | None = None
     plan: AnswerPlan | None = None
+    parts: tuple["Reply", ...] = ()
+
+    @property
+    def entry_ids(self) -> list[str]:
+        """The entries the reply answers with, in order (a direct computation: the entries it cites)."""
+        if self.parts:
+            return [e for p in self.parts for e in p.entry_ids]
+        if self.direct is not None:
+            return [] if self.direct.rule == CHECK_INPUT else list(self.direct.citations or (self.direct.entry_id,))
+        return [c.entry.id for c in self.plan.answers]
 
 
 def decide(text: str, retriever: Retriever) -> Reply:
     """What the bot says first to ``text`` (a free-text question, not a button payload)."""
-    direct = direct_answer(text, retriever.kb)
-    if direct is not None and not _asks_beyond(text, direct, retriever):
+    direct = whole_direct(text, retriever)
+    several = each_question(text, retriever, direct)
+    if several is not None:
+        return several
+    if direct is not None:
         return Reply(text=text, direct=direct)
     return Reply(text=text, plan=retriever.plan(text))
+
+
+def _direct_for(text: str, retriever: Retriever) -> DirectAnswer | None:
+    answer = direct_answer(text, retriever.kb)
+    if answer is None or answer.rule == CHECK_INPUT or _asks_beyond(text, answer, retriever):
+        return None
+    return answer
+
+
+def whole_direct(text: str, retriever: Retriever) -> DirectAnswer | None:
+    """The one-rule computation for the whole message (None when it asks for a detail the cited
+    entries do not state, see ``_asks_beyond``)."""
+    direct = direct_answer(text, retriever.kb)
+    return None if direct is None or _asks_beyond(text, direct, retriever) else direct
+
+
+def each_question(text: str, retriever: Retriever, whole: DirectAnswer | None) -> Reply | None:
+    """Several questions in ``text``, one of them settled by a direct computation: each question
+    with its own decision (the computation reads the part and the message's figure clauses; an
+    entry answers the others). None when the message asks one thing, when no part is computed
+    (the retrieval plan splits those itself), or when fewer than two different answers result (a
+    part answered like an earlier one only repeats it). ``whole``: the computation for the whole
+    message (``whole_direct``), kept when it already cites every part's entries."""
+    if whole is not None and whole.rule == CHECK_INPUT:
+        return None   # a figure to check first (負數, 999億): asked before anything else
+    fixed = retriever.corrected(text)[0]
+    split = split_message(fixed)
+    if len(split.questions) < 2:
+        return None
+    # each question computed with the figures stated for all of them, else with its own alone
+    # (「借款1000萬…利息補貼多少？另外總經費500萬買新機器補多少」: the loan is not the second's)
+    computations = [_direct_for(split.facts_for(q), retriever)
+                    or (_direct_for(q, retriever) if split.facts_for(q) != q else None)
+                    for q in split.questions]
+    if not any(computations):
+        return None   # no figures computed: the retrieval plan answers (and splits) it
+    latin = is_latin_question(text)
+    parts: list[Reply] = []
+    cited: set[str] = set()
+    for question, answer in zip(split.questions, computations):
+        if answer is not None:
+            ids = set(answer.citations or (answer.entry_id,))
+            if ids <= cited:
+                continue
+            parts.append(Reply(text=question, direct=answer))
+            cited |= ids
+            continue
+        status, kept = retriever.part_answer(question)
+        if not status.answers or kept[0].entry.id in cited:
+            continue
+        best: Candidate = kept[0]
+        plan = AnswerPlan(query=question, status=Status.ANSWER, answers=(best,), alternatives=(), menu=(),
+                          ranked=(best,), latin=latin)
+        parts.append(Reply(text=question, plan=plan))
+        cited.add(best.entry.id)
+    parts = parts[: retriever.settings.max_topics]
+    if len(parts) < 2 or not any(p.direct is not None for p in parts):
+        return None
+    if whole is not None and cited <= set(whole.citations or (whole.entry_id,)):
+        # the one computation for the whole message already answers every part (「買設備3,000萬，可以
+        # 貸多少？一年利息補貼多少？」: the subsidy is estimated on the amount lent, which the parts
+        # computed alone would miss)
+        return None
+    return Reply(text=text, parts=tuple(parts))
 
 
 def _asks_beyond(text: str, direct: DirectAnswer, retriever: Retriever) -> bool:

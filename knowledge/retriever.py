@@ -31,16 +31,13 @@ from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .glossary import Glossary, is_latin_question, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
+from .questions import elliptic, split_message
 from .scope import HANDOFF_ENTRIES, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, lexical_tokens
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
-# Where a message that asks two things is cut: sentence ends and the words that join questions.
-_QUESTION_SPLIT = re.compile(
-    r"[。！？!?；;\n]+|[，,、\s]*(?:還有|另外|以及|此外|順便問一下|順便問|順便|再問一下|再請問|也想問|也想知道)[，,、\s]*"
-    r"|\b(?:and also|also|as well as)\b|,\s*(?:and|plus)\s+(?=(?:is|are|do|does|can|could|what|how|who|where|when|which|will)\b)")
 
 
 @dataclass(frozen=True)
@@ -219,8 +216,10 @@ class Retriever:
         ranked = self.scores(judged)
         # In a long or multi-sentence message the question is usually the last sentence; the
         # story before it dilutes the scores. Judge that sentence alone too and keep the better.
+        # A last sentence naming nothing of its own (「…？電話？」「…？上限多少」) asks about what the
+        # sentence before it named: it is not judged alone.
         sentences = [p for p in _SENTENCE_END.split(judged) if sum(ch.isalnum() for ch in p) >= 2]
-        if len(sentences) > 1:
+        if len(sentences) > 1 and not elliptic(sentences[-1]):
             last = self.scores(sentences[-1])
             if last[0].score > ranked[0].score:
                 ranked = last
@@ -270,9 +269,20 @@ class Retriever:
                                corrections=fixes)
 
     def split(self, text: str) -> list[str]:
-        """The questions of a message, cut at sentence ends and joining words (還有, 另外, …)."""
-        return [p.strip(" ，,、") for p in _QUESTION_SPLIT.split(text)
-                if p and sum(ch.isalnum() for ch in p) >= 2]
+        """The question parts of a message (knowledge/questions.py): cut at sentence ends, joining
+        words (還有, 另外, …), numbered items, a comma between two questions, 「A跟B各…」; the parts
+        that ask nothing are left out (they are context, not questions)."""
+        return list(split_message(text).questions)
+
+    def part_answer(self, part: str) -> tuple[Status, tuple[Candidate, ...]]:
+        """The decision for one question part of a message: (status, kept), where an answer is kept
+        only when it reaches ``split_threshold`` (else the status is SUGGEST), and a part asking for
+        a detail its entry does not state is answered by the not_in_brief entry that says so."""
+        s = self.settings
+        status, kept = self.decide(self.scores(part), latin=is_latin_question(part))
+        if status.answers and kept[0].score >= s.split_threshold:
+            return status, (self._out_of_scope(part, status, kept) or kept[0], *kept[1:])
+        return (Status.SUGGEST, kept) if kept else (Status.NONE, ())
 
     def plan(self, query: str) -> AnswerPlan:
         """The whole decision for one message: ``search`` on the message, or, when its parts each
@@ -285,21 +295,34 @@ class Retriever:
         if len(parts) >= 2:
             picked: list[Candidate] = []
             answered_parts: list[str] = []
+            unsure: list[Candidate] = []
             for part in parts:
-                p_status, p_kept = self.decide(self.scores(part), latin=is_latin_question(part))
-                if p_status.answers and p_kept[0].score >= s.split_threshold:
-                    # a part asking for a detail its entry does not state is answered by the
-                    # not_in_brief entry that says so
-                    best = self._out_of_scope(part, p_status, p_kept) or p_kept[0]
-                    if all(c.entry.id != best.entry.id for c in picked):
-                        picked.append(best)
+                p_status, p_kept = self.part_answer(part)
+                if p_status.answers:
+                    # a part answered by an entry already answered only repeats an earlier one
+                    if all(c.entry.id != p_kept[0].entry.id for c in picked):
+                        picked.append(p_kept[0])
                         answered_parts.append(part)
+                else:
+                    unsure.extend(p_kept)
             if len(picked) >= 2:
                 picked = picked[: s.max_topics]
                 ids = {c.entry.id for c in picked}
                 return AnswerPlan(query=text, status=Status.ANSWER, answers=tuple(picked), alternatives=(),
                                   menu=(), ranked=(*picked, *(c for c in ranked if c.entry.id not in ids)),
                                   latin=latin, truncated=truncated, parts=tuple(answered_parts))
+            if len(picked) == 1 and answered_parts[0] == parts[0] and status is Status.SUGGEST:
+                # the first question is clear, the other is not: answer the first and offer the
+                # other's candidates as 「您可能也想問」 instead of a menu for the whole message
+                best = picked[0]
+                alts = tuple({c.entry.id: c for c in unsure if c.entry.id != best.entry.id
+                              and c.entry.id not in HANDOFF_ENTRIES}.values())[: s.max_alternatives]
+                if alts:
+                    ids = {best.entry.id}
+                    return AnswerPlan(query=text, status=Status.ANSWER_WITH_ALTERNATIVES, answers=(best,),
+                                      alternatives=alts, menu=(),
+                                      ranked=(best, *(c for c in ranked if c.entry.id not in ids)),
+                                      latin=latin, truncated=truncated, parts=tuple(answered_parts))
         if status is Status.NONE:
             return AnswerPlan(query=text, status=status, answers=(), alternatives=(), menu=(),
                               ranked=tuple(ranked), latin=latin, truncated=truncated)

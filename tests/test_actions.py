@@ -245,3 +245,23 @@ def test_a_question_about_the_users_own_case_is_still_handed_off(act):
     *_, knowledge_actions, _ = act
     messages, _ = run(knowledge_actions.ActionRequestHuman, tracker("我們上個月送件，多久會有結果", "case_status"))
     assert customs(messages)[0]["reason"] == contract.CASE_STATUS
+
+
+@pytest.mark.parametrize("intent", ["ask_programme", "calc_subsidy"])
+def test_a_computed_question_and_a_rule_question_are_answered_in_the_order_asked(act, intent):
+    """Issue 11 item 6: one message, a head count with a cap question plus a course question — the
+    computation (with its 「完整試算」 button) and the entry, each with its citation, under one
+    「您問了2件事」 line; also when NLU files the message as a calculation request."""
+    from actions import direct, messages as msg
+
+    *_, knowledge_actions, _ = act
+    action = knowledge_actions.ActionAnswerQuestion if intent == "ask_programme" else direct.ActionStartCalculation
+    messages, events = run(action, tracker("我們公司員工12人，補助上限多少？還有課程是免費的嗎？", intent))
+    texts = [m for m in messages if m.get("text")]
+    assert [m["text"] for m in texts][0] == msg.TWO_TOPICS.format(count=2)
+    computed, entry = texts[1], texts[2]
+    assert "12人" in computed["text"] and "（依據：" in computed["text"] and "補助上限" in computed["text"]
+    assert [b["payload"].split("{")[0] for b in computed["buttons"]] == ["/calc_subsidy"]
+    assert "免費" in entry["text"] and "（依據：" in entry["text"] and "人才培訓" in entry["text"]
+    assert outcomes(messages) == [contract.CALCULATION]
+    assert slot_events(events) == {"last_entry_id": "subsidy_caps", "misunderstood": 0}

@@ -242,3 +242,67 @@ def test_what_the_brief_does_not_cover_is_said_so_with_the_hotline(retriever, qu
     assert "0800-000-257" in plan.answers[0].entry.answer
     # a question the brief does answer is still answered by its entry
     assert retriever.plan("補助可以用在哪些項目").answers[0].entry.id == "subsidy_cost_items"
+
+
+# --- two questions in one message, one carrying the user's figures (issue 11 item 6) -----------------
+
+
+@pytest.mark.parametrize("question, first_rule, second_entry", [
+    ("總經費600萬，全部買新設備最多補多少？另外診斷輔導要怎麼申請？", "new_equipment", "diagnosis_overview"),
+    ("我們公司員工12人，補助上限多少？還有課程是免費的嗎？", "tier_cap", "training_free"),
+    ("借款1000萬、3年，利息補貼大概多少？順便問一下信保基金電話", "interest_subsidy", "loan_credit_guarantee"),
+    ("1. 總經費500萬買新機器可以補多少 2. 人才培訓課程要收費嗎", "new_equipment", "training_free"),
+])
+def test_a_computed_question_and_a_rule_question_get_both_answers(retriever, question, first_rule, second_entry):
+    from knowledge.answering import decide
+
+    reply = decide(question, retriever)
+    assert reply.direct is None and reply.plan is None and len(reply.parts) == 2
+    computed, entry = reply.parts
+    assert computed.direct.rule == first_rule and computed.plan is None
+    assert entry.direct is None and [c.entry.id for c in entry.plan.answers] == [second_entry]
+    assert reply.entry_ids[-1] == second_entry and reply.entry_ids[0] in computed.direct.citations
+
+
+def test_the_figures_stated_once_reach_the_question_that_needs_them(retriever):
+    from knowledge.answering import decide
+
+    reply = decide("我們工廠15人，想做診斷也想申請補助，診斷自付多少、補助上限又是多少", retriever)
+    assert [p.direct.rule for p in reply.parts] == ["diagnosis_split", "tier_cap"]
+    assert "15人" in reply.parts[1].direct.text
+
+
+@pytest.mark.parametrize("question", [
+    "總經費900萬買新機器，政府補多少？我們自己要出多少？",   # the follow-up names nothing new
+    "計畫總經費1,200萬，買新機器最多補多少",                  # one question
+])
+def test_one_computation_is_not_split(retriever, question):
+    from knowledge.answering import decide
+
+    reply = decide(question, retriever)
+    assert reply.parts == () and reply.direct is not None and reply.direct.rule == "new_equipment"
+
+
+@pytest.mark.parametrize("question, entry_ids", [
+    ("智慧化與低碳化的課程分別在教什麼", ["training_smart_topics", "training_lowcarbon"]),
+    ("疫後振興貸款和轉型發展貸款的利率各是多少", ["loan_recovery_general", "loan_transformation"]),
+    ("①信保基金電話 ②疫後振興貸款利率", ["loan_credit_guarantee", "loan_recovery_general"]),
+])
+def test_the_same_question_about_two_things_gets_both_answers(retriever, question, entry_ids):
+    plan = retriever.plan(question)
+    assert plan.status is Status.ANSWER and [c.entry.id for c in plan.answers] == entry_ids
+
+
+def test_an_elliptic_follow_up_is_not_judged_alone(retriever):
+    # 「電話？」 alone ranks the phone directory first; it asks about the fund named before it
+    plan = retriever.plan("信保基金是做什麼的？電話？")
+    assert plan.status.answers and [c.entry.id for c in plan.answers] == ["loan_credit_guarantee"]
+
+
+def test_two_computations_in_one_message_each_use_their_own_figures(retriever):
+    from knowledge.answering import decide
+
+    reply = decide("借款1000萬、3年，利息補貼多少？另外總經費500萬買新機器補多少？", retriever)
+    assert [p.direct.rule for p in reply.parts] == ["interest_subsidy", "new_equipment"]
+    assert "1,000萬元" in reply.parts[0].direct.text or "1000萬" in reply.parts[0].direct.text
+    assert "500萬元 × 30%" in reply.parts[1].direct.text

@@ -79,3 +79,15 @@ def test_a_head_count_with_the_owner_gets_the_micro_loan_class_in_one_turn(chat)
     reply = text_of(chat.say("連我在內5個人，疫後振興貸款可以借多少"))
     assert "不含負責人為4人" in reply and "最高400萬元" in reply
     assert "（依據：低利貸款．疫後振興（小規模））" in reply
+
+
+def test_a_computed_question_and_a_rule_question_in_one_message_get_both_answers(chat):
+    """Issue 11 item 6: the figures of one question are computed (formula, 「完整試算」 button) and
+    the other question is answered by its entry — both cited, in the order asked."""
+    replies = chat.say("總經費600萬，全部買新設備最多補多少？另外診斷輔導要怎麼申請？")
+    reply = text_of(replies)
+    assert msg.TWO_TOPICS.format(count=2) in reply
+    assert "600萬元 × 30% = 180萬元" in reply
+    assert re.search(r"（依據：[^）]*新設備[^）]*）", reply) and re.search(r"（依據：[^）]*診斷輔導[^）]*）", reply)
+    assert reply.index("180萬元") < reply.index("診斷輔導")
+    assert any(b["payload"].startswith("/calc_subsidy") for b in buttons_of(replies))
