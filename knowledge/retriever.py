@@ -166,14 +166,17 @@ class Retriever:
 
         Lexical search sees the glossary's rewriting of the query (English phrases as the
         programme's Chinese terms, English words nobody can match dropped); for an English
-        question the dense side also judges the Chinese terms found and keeps the better cosine.
+        or mixed question the dense side also judges it with the glossary's phrases in Chinese
+        (``Glossary.dense_text``) and keeps the better cosine per entry.
         """
         latin = is_latin_question(query)
         dense = self._dense_scores(query)
         lexical_text = self.glossary.lexical_text(query, self._latin_vocab)
-        if latin and self.settings.latin_dense_weight is not None and self.glossary.translated(query):
-            # the question with its programme terms in Chinese and the rest of its words kept
-            for entry_id, score in self._dense_scores(lexical_text).items():
+        if self.settings.latin_dense_weight is not None and self.glossary.translated(query):
+            # English or mixed: the question with its programme phrases in Chinese, in place, and
+            # every other word kept (not the bare terms of the lexical text: a list of terms has
+            # no question in it and scores high against many entries alike)
+            for entry_id, score in self._dense_scores(self.glossary.dense_text(query)).items():
                 if score > dense.get(entry_id, -1.0):
                     dense[entry_id] = score
         tokens = lexical_tokens(lexical_text)
