@@ -28,12 +28,12 @@ import yaml
 from rank_bm25 import BM25Okapi
 
 from .embeddings import Embedder, embedder_from_spec, with_query_cache
-from .glossary import Glossary, is_latin_question, load_glossary
+from .glossary import ENGLISH_STOPWORDS, Glossary, is_latin_question, latin_words, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
 from .scope import HANDOFF_ENTRIES, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
-from .textnorm import clip_message, lexical_tokens
+from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
@@ -41,6 +41,24 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
 _QUESTION_SPLIT = re.compile(
     r"[。！？!?；;\n]+|[，,、\s]*(?:還有|另外|以及|此外|順便問一下|順便問|順便|再問一下|再請問|也想問|也想知道)[，,、\s]*"
     r"|\b(?:and also|also|as well as)\b|,\s*(?:and|plus)\s+(?=(?:is|are|do|does|can|could|what|how|who|where|when|which|will)\b)")
+
+# A follow-up that names no subject of its own (「上限多少？」「利率呢？」「要錢嗎？」, "how much?") asks
+# about the subject of the sentence before it: it is judged with that sentence, never alone.
+_FACET = re.compile(r"上限|最高|最多|額度|利率|費用|收費|金額|錢|電話|幾號|號碼|資格|對象|條件|比例|幾成|成數"
+                    r"|期限|多久|幾天|天數|怎麼算|怎麼申請|怎麼辦")
+_EN_FACET = frozenset("cap limit maximum max ceiling rate fee cost price phone number share ratio "
+                      "percentage amount deadline eligible eligibility condition".split())
+_FILLER = re.compile(r"多少|那|這|請問|又|還|也|再|都|各|是|的|了|可以|能|會|要|需要|有沒有|有|沒|怎麼|什麼|如何|哪|誰"
+                     r"|大概|大約|一下|最|到|給|我們|我|你們|您|[嗎呢吧啊呀喔哦幾]")
+
+
+def is_follow_up(part: str) -> bool:
+    """A short question part made only of ask words and facets (上限, 利率, 電話…), no subject."""
+    norm = normalize(part)
+    if any(w not in ENGLISH_STOPWORDS and w not in _EN_FACET for w, _, _ in latin_words(norm) if not w[0].isdigit()):
+        return False
+    rest = _FILLER.sub("", _FACET.sub("", "".join(ch for ch in norm if is_cjk(ch))))
+    return not rest and sum(is_cjk(ch) for ch in norm) <= 8
 
 
 @dataclass(frozen=True)
@@ -222,7 +240,10 @@ class Retriever:
         ranked = self.scores(judged)
         # In a long or multi-sentence message the question is usually the last sentence; the
         # story before it dilutes the scores. Judge that sentence alone too and keep the better.
+        # A last sentence that is a follow-up (「上限多少？」) is judged with the one before it.
         sentences = [p for p in _SENTENCE_END.split(judged) if sum(ch.isalnum() for ch in p) >= 2]
+        if len(sentences) > 1 and is_follow_up(sentences[-1]):
+            sentences = [*sentences[:-2], sentences[-2] + sentences[-1]]
         if len(sentences) > 1:
             last = self.scores(sentences[-1])
             if last[0].score > ranked[0].score:
@@ -252,7 +273,7 @@ class Retriever:
         # Related entries of the same topic close behind the best are not a tie between different
         # things (補助上限 / 政府補助比例): the best is answered and they are offered next to it.
         # Only a runner-up of another topic needs the full lead.
-        relaxed = s.same_topic_margin is not None and not latin
+        relaxed = s.same_topic_margin is not None
         same_margin = s.same_topic_margin if relaxed else s.lead_margin
         other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
         same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
@@ -273,9 +294,18 @@ class Retriever:
                                corrections=fixes)
 
     def split(self, text: str) -> list[str]:
-        """The questions of a message, cut at sentence ends and joining words (還有, 另外, …)."""
-        return [p.strip(" ，,、") for p in _QUESTION_SPLIT.split(text)
-                if p and sum(ch.isalnum() for ch in p) >= 2]
+        """The questions of a message, cut at sentence ends and joining words (還有, 另外, …); a
+        follow-up part (「上限多少」) stays with the part before it."""
+        parts: list[str] = []
+        for p in _QUESTION_SPLIT.split(text):
+            p = (p or "").strip(" ，,、")
+            if sum(ch.isalnum() for ch in p) < 2:
+                continue
+            if parts and is_follow_up(p):
+                parts[-1] = f"{parts[-1]}，{p}"
+            else:
+                parts.append(p)
+        return parts
 
     def plan(self, query: str) -> AnswerPlan:
         """The whole decision for one message: ``search`` on the message, or, when its parts each
