@@ -134,15 +134,15 @@ class Glossary:
         return _LATIN_WORD.sub(keep, segment)
 
     def dense_text(self, text: str) -> str:
-        """Normalised ``text`` with each glossary phrase replaced in place by its first Chinese term
-        (the others in ``zh`` are search aids for BM25, not part of the meaning); the rest verbatim."""
-        norm = normalize(text)
+        """``text`` with each glossary phrase replaced in place by its first Chinese term (the others
+        in ``zh`` are search aids for BM25, not part of the meaning); the rest verbatim."""
+        norm = normalize(text)   # same length as text: the matches' offsets index both
         pieces, pos = [], 0
         for start, end, zh in self.english_matches(norm):
-            pieces.append(norm[pos:start])
+            pieces.append(text[pos:start])
             pieces.append(zh.split()[0])
             pos = end
-        pieces.append(norm[pos:])
+        pieces.append(text[pos:])
         return "".join(pieces)
 
     def translated(self, text: str) -> str:
