@@ -224,6 +224,10 @@ _EN_COUNTED = (r"(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers
 _EN_NUMBER_WORD = re.compile(
     rf"\b(?:(?P<tens>{'|'.join(_EN_TENS)})(?:[- ](?P<unit>{'|'.join(w for w in _EN_UNITS if _EN_UNITS[w])}))?"
     rf"|(?P<single>{'|'.join(_EN_UNITS)})|(?P<hundred>(?:a|one)\s+hundred))\b(?=\s*-?\s*{_EN_COUNTED})", re.I)
+# …and after the word for the head count: headcount is twelve, staff of five
+_EN_NUMBER_AFTER_STAFF = re.compile(
+    rf"(\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*)"
+    rf"((?:{'|'.join(_EN_TENS)})(?:[- ](?:{'|'.join(w for w in _EN_UNITS if _EN_UNITS[w])}))?|{'|'.join(_EN_UNITS)})\b", re.I)
 _EN_MILLION = re.compile(r"(?:nt\$|ntd|twd|\$)?\s*(\d+(?:\.\d+)?)\s*(million|mn|m|billion|bn|thousand|k)\b"
                          r"(?:\s*(?:nt\s*dollars?|ntd|twd|dollars?))?", re.I)
 # a head count with how it is bounded: fewer than 5 employees, 10 or more staff, at least 10 people,
@@ -280,6 +284,7 @@ def english_as_chinese(text: str) -> str:
         return f" {value.normalize():f}萬 "
 
     t = _EN_NUMBER_WORD.sub(_en_number_word, text)
+    t = _EN_NUMBER_AFTER_STAFF.sub(lambda m: m.group(1) + _en_number_word(_EN_NUMBER_WORD.match(m.group(2) + " people")), t)
     t = _EN_MILLION.sub(million, t)
     t = _EN_STAFF_AFTER.sub(_en_staff, t)
     t = _EN_STAFF_BEFORE.sub(_en_staff, t)
