@@ -40,11 +40,14 @@ def full_calculation_button(answer: DirectAnswer) -> dict[str, str]:
     return {"title": templates()["button"], "payload": payload}
 
 
-def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: DirectAnswer) -> list[dict[str, Any]]:
-    """Say a direct answer (with its 「完整試算」 button) and return its events."""
+def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: DirectAnswer,
+               latin: bool = False) -> list[dict[str, Any]]:
+    """Say a direct answer (with its 「完整試算」 button) and return its events. ``latin``: the
+    question was in English, so one English line says the answer is in Traditional Chinese."""
     # inside a guided calculation the form continues by itself: no button to start another
     buttons = [full_calculation_button(answer)] if answer.form and not tracker.active_loop_name else []
-    dispatcher.utter_message(text=answer.text, buttons=buttons)
+    text = f"{msg.ANSWER_IN_CHINESE}\n{answer.text}" if latin else answer.text
+    dispatcher.utter_message(text=text, buttons=buttons)
     from .kb import say_outcome
     say_outcome(dispatcher, contract.CALCULATION)
     return [SlotSet("last_entry_id", answer.entry_id), SlotSet("misunderstood", 0)]

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import contract
 from knowledge.answering import decide
+from knowledge.glossary import is_latin_question
 from knowledge.retriever import AnswerPlan, Status
 from knowledge.scope import HANDOFF_ENTRIES
 
@@ -55,7 +56,7 @@ class ActionAnswerQuestion(Action):
             return []
         reply = decide(text, RETRIEVER)  # the user's own figures (one rule) first, then retrieval
         if reply.direct is not None:
-            return say_direct(dispatcher, tracker, reply.direct)
+            return say_direct(dispatcher, tracker, reply.direct, latin=is_latin_question(text))
         plan = reply.plan
         METRICS.retrieval(plan.status.value, answers=len(plan.answers), alternatives=len(plan.alternatives))
         if plan.truncated:
