@@ -258,8 +258,10 @@ class Retriever:
     def decide(self, ranked: list[Candidate], settings: Settings | None = None,
                latin: bool = False) -> tuple[Status, tuple[Candidate, ...]]:
         """The decision for one question from its ranking: (status, the candidates it keeps).
-        ``latin``: an English question, whose lexical side sees only the glossary's terms — the
-        same-topic relaxation is not applied to it (every runner-up needs lead_margin)."""
+        ``latin``: an English question, whose lexical side sees only the glossary's terms: it is
+        answered without being dominant only when its best reaches answer_threshold (not just
+        likely_threshold) — one everyday word the glossary knows («buy» in "a good stock to buy")
+        must not carry an answer."""
         s = settings or self.settings
         if not ranked or ranked[0].score < s.suggest_threshold:
             return Status.NONE, ()
@@ -278,7 +280,8 @@ class Retriever:
         other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
         same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
         leads = best.score - other >= s.lead_margin and best.score - same >= same_margin
-        if best.score >= s.likely_threshold and not tie and leads:
+        likely = s.answer_threshold if latin else s.likely_threshold
+        if best.score >= likely and not tie and leads:
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)
