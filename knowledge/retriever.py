@@ -332,12 +332,6 @@ class Retriever:
                         answered_parts.append(part)
             if len(picked) >= 2:
                 picked = picked[: s.max_topics]
-                # the entry that clearly answers the message as a whole is said first
-                lead = next((i for i, c in enumerate(picked) if status is Status.ANSWER
-                             and c.entry.id == kept[0].entry.id), 0)
-                if lead:
-                    picked.insert(0, picked.pop(lead))
-                    answered_parts.insert(0, answered_parts.pop(lead))
                 ids = {c.entry.id for c in picked}
                 return AnswerPlan(query=text, status=Status.ANSWER, answers=tuple(picked), alternatives=(),
                                   menu=(), ranked=(*picked, *(c for c in ranked if c.entry.id not in ids)),
