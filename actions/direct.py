@@ -42,12 +42,16 @@ def full_calculation_button(answer: DirectAnswer) -> dict[str, str]:
 
 
 def say_direct(dispatcher: CollectingDispatcher, tracker: Tracker, answer: DirectAnswer,
-               outcome: bool = True, lead: str = "") -> list[dict[str, Any]]:
+               outcome: bool = True, lead: str = "", latin: bool = False) -> list[dict[str, Any]]:
     """Say a direct answer (with its 「完整試算」 button) and return its events. ``outcome``: also
-    say the reply's outcome (not when the answer is one part of a reply); ``lead``: a line before it."""
+    say the reply's outcome (not when the answer is one part of a reply); ``lead``: a line before it;
+    ``latin``: the question was in English, so one English line says the answer is in Traditional Chinese."""
     # inside a guided calculation the form continues by itself: no button to start another
     buttons = [full_calculation_button(answer)] if answer.form and not tracker.active_loop_name else []
-    dispatcher.utter_message(text=f"{lead}\n{answer.text}" if lead else answer.text, buttons=buttons)
+    text = f"{lead}\n{answer.text}" if lead else answer.text
+    if latin:
+        text = f"{msg.ANSWER_IN_CHINESE}\n{text}"
+    dispatcher.utter_message(text=text, buttons=buttons)
     if outcome:
         from .kb import say_outcome
         say_outcome(dispatcher, contract.CALCULATION)

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import contract
 from knowledge.answering import Reply, decide
+from knowledge.glossary import is_latin_question
 from knowledge.retriever import AnswerPlan, Status
 from knowledge.scope import HANDOFF_ENTRIES
 
@@ -49,7 +50,7 @@ def answer_parts(dispatcher: CollectingDispatcher, tracker: Tracker, reply: Repl
     「完整試算」 button, the entry with its citation — under the same 「您問了…件事」 line as
     ``answer_plan``."""
     dispatcher.utter_message(text=msg.TWO_TOPICS.format(count=len(reply.parts)))
-    latin = any(p.plan is not None and p.plan.latin for p in reply.parts)
+    latin = is_latin_question(reply.text) or any(p.plan is not None and p.plan.latin for p in reply.parts)
     events: list[dict[str, Any]] = []
     for i, part in enumerate(reply.parts):
         lead = msg.ANSWER_IN_CHINESE if latin and i == 0 else ""
@@ -78,7 +79,7 @@ class ActionAnswerQuestion(Action):
         if reply.parts:
             return answer_parts(dispatcher, tracker, reply)
         if reply.direct is not None:
-            return say_direct(dispatcher, tracker, reply.direct)
+            return say_direct(dispatcher, tracker, reply.direct, latin=is_latin_question(text))
         plan = reply.plan
         METRICS.retrieval(plan.status.value, answers=len(plan.answers), alternatives=len(plan.alternatives))
         if plan.truncated:

@@ -4,8 +4,12 @@
   phrases replaced by the programme's Chinese term (``Is there a subsidy for buying new machines`` →
   ``補助 全新設備之購置費``), colloquial words followed by the term they mean (耗材 → 耗材 消耗性器材),
   and Latin words nobody can match (``is``, ``there``) dropped so they do not dilute the score.
-* ``Glossary.translated(text)``: only the Chinese terms found in a non-Chinese question, for the dense
-  model to judge next to the original.
+* ``Glossary.dense_text(text)``: the question for the dense model to judge next to the original —
+  every glossary phrase replaced in place by the programme's term, every other word (``what``,
+  ``does``, ``for``) kept, so the sentence keeps its shape (``What does the 1 in the 1+4 scheme
+  stand for?`` → ``what does the 1 in the 以大帶小 計畫 stand for?``). The multilingual model ranks
+  such a mixed sentence far better than the English one or the bare list of terms.
+* ``Glossary.translated(text)``: only the Chinese terms found in a non-Chinese question.
 
 Pure Python (PyYAML only); works on text already passed through ``textnorm.normalize``.
 """
@@ -128,6 +132,18 @@ class Glossary:
             return word
 
         return _LATIN_WORD.sub(keep, segment)
+
+    def dense_text(self, text: str) -> str:
+        """``text`` with each glossary phrase replaced in place by its first Chinese term (the others
+        in ``zh`` are search aids for BM25, not part of the meaning); the rest verbatim."""
+        norm = normalize(text)   # same length as text: the matches' offsets index both
+        pieces, pos = [], 0
+        for start, end, zh in self.english_matches(norm):
+            pieces.append(text[pos:start])
+            pieces.append(zh.split()[0])
+            pos = end
+        pieces.append(text[pos:])
+        return "".join(pieces)
 
     def translated(self, text: str) -> str:
         """The Chinese terms of the glossary phrases found in ``text`` (empty when none)."""

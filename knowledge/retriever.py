@@ -28,16 +28,34 @@ import yaml
 from rank_bm25 import BM25Okapi
 
 from .embeddings import Embedder, embedder_from_spec, with_query_cache
-from .glossary import Glossary, is_latin_question, load_glossary
+from .glossary import ENGLISH_STOPWORDS, Glossary, is_latin_question, latin_words, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
 from .questions import elliptic, split_message
 from .scope import HANDOFF_ENTRIES, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
-from .textnorm import clip_message, lexical_tokens
+from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
+
+# A follow-up that names no subject of its own (「上限多少？」「利率呢？」「要錢嗎？」, "how much?") asks
+# about the subject of the sentence before it: it is judged with that sentence, never alone.
+_FACET = re.compile(r"上限|最高|最多|額度|利率|費用|收費|金額|錢|電話|幾號|號碼|資格|對象|條件|比例|幾成|成數"
+                    r"|期限|多久|幾天|天數|怎麼算|怎麼申請|怎麼辦")
+_EN_FACET = frozenset("cap limit maximum max ceiling rate fee cost price phone number share ratio "
+                      "percentage amount deadline eligible eligibility condition".split())
+_FILLER = re.compile(r"多少|那|這|請問|又|還|也|再|都|各|是|的|了|可以|能|會|要|需要|有沒有|有|沒|怎麼|什麼|如何|哪|誰"
+                     r"|大概|大約|一下|最|到|給|我們|我|你們|您|[嗎呢吧啊呀喔哦幾]")
+
+
+def is_follow_up(part: str) -> bool:
+    """A short question part made only of ask words and facets (上限, 利率, 電話…), no subject."""
+    norm = normalize(part)
+    if any(w not in ENGLISH_STOPWORDS and w not in _EN_FACET for w, _, _ in latin_words(norm) if not w[0].isdigit()):
+        return False
+    rest = _FILLER.sub("", _FACET.sub("", "".join(ch for ch in norm if is_cjk(ch))))
+    return not rest and sum(is_cjk(ch) for ch in norm) <= 8
 
 
 @dataclass(frozen=True)
@@ -163,14 +181,17 @@ class Retriever:
 
         Lexical search sees the glossary's rewriting of the query (English phrases as the
         programme's Chinese terms, English words nobody can match dropped); for an English
-        question the dense side also judges the Chinese terms found and keeps the better cosine.
+        or mixed question the dense side also judges it with the glossary's phrases in Chinese
+        (``Glossary.dense_text``) and keeps the better cosine per entry.
         """
         latin = is_latin_question(query)
         dense = self._dense_scores(query)
         lexical_text = self.glossary.lexical_text(query, self._latin_vocab)
-        if latin and self.settings.latin_dense_weight is not None and self.glossary.translated(query):
-            # the question with its programme terms in Chinese and the rest of its words kept
-            for entry_id, score in self._dense_scores(lexical_text).items():
+        if self.settings.latin_dense_weight is not None and self.glossary.translated(query):
+            # English or mixed: the question with its programme phrases in Chinese, in place, and
+            # every other word kept (not the bare terms of the lexical text: a list of terms has
+            # no question in it and scores high against many entries alike)
+            for entry_id, score in self._dense_scores(self.glossary.dense_text(query)).items():
                 if score > dense.get(entry_id, -1.0):
                     dense[entry_id] = score
         tokens = lexical_tokens(lexical_text)
@@ -216,10 +237,12 @@ class Retriever:
         ranked = self.scores(judged)
         # In a long or multi-sentence message the question is usually the last sentence; the
         # story before it dilutes the scores. Judge that sentence alone too and keep the better.
-        # A last sentence naming nothing of its own (「…？電話？」「…？上限多少」) asks about what the
-        # sentence before it named: it is not judged alone.
+        # A last sentence that is a follow-up naming nothing of its own (「…？電話？」「…？上限多少」)
+        # asks about what the sentence before it named: it is judged with that sentence.
         sentences = [p for p in _SENTENCE_END.split(judged) if sum(ch.isalnum() for ch in p) >= 2]
-        if len(sentences) > 1 and not elliptic(sentences[-1]):
+        if len(sentences) > 1 and (is_follow_up(sentences[-1]) or elliptic(sentences[-1])):
+            sentences = [*sentences[:-2], sentences[-2] + sentences[-1]]
+        if len(sentences) > 1:
             last = self.scores(sentences[-1])
             if last[0].score > ranked[0].score:
                 ranked = last
@@ -233,8 +256,10 @@ class Retriever:
     def decide(self, ranked: list[Candidate], settings: Settings | None = None,
                latin: bool = False) -> tuple[Status, tuple[Candidate, ...]]:
         """The decision for one question from its ranking: (status, the candidates it keeps).
-        ``latin``: an English question, whose lexical side sees only the glossary's terms — the
-        same-topic relaxation is not applied to it (every runner-up needs lead_margin)."""
+        ``latin``: an English question, whose lexical side sees only the glossary's terms: it is
+        answered without being dominant only when its best reaches answer_threshold (not just
+        likely_threshold) — one everyday word the glossary knows («buy» in "a good stock to buy")
+        must not carry an answer."""
         s = settings or self.settings
         if not ranked or ranked[0].score < s.suggest_threshold:
             return Status.NONE, ()
@@ -248,12 +273,13 @@ class Retriever:
         # Related entries of the same topic close behind the best are not a tie between different
         # things (補助上限 / 政府補助比例): the best is answered and they are offered next to it.
         # Only a runner-up of another topic needs the full lead.
-        relaxed = s.same_topic_margin is not None and not latin
+        relaxed = s.same_topic_margin is not None
         same_margin = s.same_topic_margin if relaxed else s.lead_margin
         other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
         same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
         leads = best.score - other >= s.lead_margin and best.score - same >= same_margin
-        if best.score >= s.likely_threshold and not tie and leads:
+        likely = s.answer_threshold if latin else s.likely_threshold
+        if best.score >= likely and not tie and leads:
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)

@@ -9,7 +9,8 @@ span with the programme term when all of these hold:
   -ing/-in, -eng/-en, -ang/-an);
 * it differs from the term in one character (two for terms of four or more) and keeps the others;
 * the span is not a word of its own (jieba's dictionary: 不住 stays 不住), and it starts and ends on
-  the word boundaries jieba finds in the question (萬元工廠 is never read as 萬員工廠).
+  the word boundaries jieba finds in the question (萬元工廠 is never read as 萬員工廠) — or starts
+  right after a programme term typed right (貸款額渡, which jieba cuts 貸款額|渡).
 
 Exact terms are never touched, so exact-term ranking is unchanged. The output has the input's
 length (one character for one), so offsets stay valid.
@@ -111,7 +112,8 @@ class SoundAlike:
                             continue
                         if bounds is None:
                             bounds = _word_bounds(chunk)
-                        if i not in bounds or i + n not in bounds or self._is_word(span):
+                        if (i not in bounds and not _after_term(chunk, i, self._term_set)) \
+                                or i + n not in bounds or self._is_word(span):
                             continue
                         # the span must not cut through a programme term already typed right
                         if any(t in chunk and _overlaps(chunk, t, i, i + n) for t in self.terms):
@@ -149,6 +151,12 @@ def _word_bounds(chunk: str) -> set[int]:
     for _, start, end in _jieba().tokenize(simp, HMM=False):
         bounds.update((start, end))
     return bounds
+
+
+def _after_term(chunk: str, i: int, terms: frozenset[str]) -> bool:
+    """Offset ``i`` follows a programme term typed right that jieba glued to the next character
+    (貸款額渡: jieba reads 貸款額 as one word, so 額渡 does not start on a word boundary)."""
+    return any(chunk[max(0, i - n):i] in terms for n in range(2, min(i, 8) + 1))
 
 
 def _overlaps(chunk: str, term: str, start: int, end: int) -> bool:

@@ -265,3 +265,18 @@ def test_a_computed_question_and_a_rule_question_are_answered_in_the_order_asked
     assert "免費" in entry["text"] and "（依據：" in entry["text"] and "人才培訓" in entry["text"]
     assert outcomes(messages) == [contract.CALCULATION]
     assert slot_events(events) == {"last_entry_id": "subsidy_caps", "misunderstood": 0}
+
+
+def test_an_english_question_with_its_own_figures_gets_the_english_line_then_the_computation(act):
+    """Issue 11 item 4: an English question answered by a direct computation says, in one English
+    line, that the answer is in Traditional Chinese — as the knowledge answers to English questions do."""
+    *_, knowledge_actions, _ = act
+    from actions import messages as msg
+    messages, _ = run(knowledge_actions.ActionAnswerQuestion,
+                      tracker("Our plan costs NT$9.5 million. How much can the new machinery get?", "ask_programme"))
+    [answer] = [m for m in messages if m.get("text")][:1]
+    assert answer["text"].startswith(msg.ANSWER_IN_CHINESE) and "950萬元 × 30%" in answer["text"]
+    assert outcomes(messages) == [contract.CALCULATION]
+    # a Chinese question gets no English line
+    messages, _ = run(knowledge_actions.ActionAnswerQuestion, tracker("總經費950萬，買新機器最多補多少", "ask_programme"))
+    assert not [m for m in messages if m.get("text")][0]["text"].startswith(msg.ANSWER_IN_CHINESE)

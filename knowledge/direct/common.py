@@ -181,7 +181,7 @@ def staff_range(text: str) -> StaffRange | None:
         return StaffRange(0, n, f"員工{n}人以下")
     if re.search(r"(超過|多於|大於)$", before):
         return StaffRange(n + 1, None, f"員工超過{n}人")
-    if re.match(r"(以上|多)", after) or re.search(r"\d多$|十多$", text[start:end + 1]):
+    if re.match(r"(以上|多)", after) or re.search(r"\d多$|十多$", t[start:end + 1]):
         return StaffRange(n, None, f"員工{n}人以上")
     return StaffRange(n, n, f"員工{n}人")
 
@@ -213,13 +213,58 @@ class Question:
 # English questions with figures (「We have 8 employees and a budget of NT$6 million」): the figures
 # are rewritten the way the Chinese readers below take them, and the programme words through the
 # retriever's glossary (knowledge/glossary.yml), in place; the reply stays in Chinese.
-_EN_MILLION = re.compile(r"(?:nt\$|ntd|twd|\$)?\s*(\d+(?:\.\d+)?)\s*(million|mn|m|billion|bn)\b"
+# Number words before what they count (five employees, two years, ten million) become digits first.
+_EN_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                         "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_EN_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_EN_COUNTED = (r"(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers?|years?|yrs?|million|mn|billion|bn"
+               r"|thousand)\b")
+_EN_NUMBER_WORD = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_EN_TENS)})(?:[- ](?P<unit>{'|'.join(w for w in _EN_UNITS if _EN_UNITS[w])}))?"
+    rf"|(?P<single>{'|'.join(_EN_UNITS)})|(?P<hundred>(?:a|one)\s+hundred))\b(?=\s*-?\s*{_EN_COUNTED})", re.I)
+# …and after the word for the head count: headcount is twelve, staff of five
+_EN_NUMBER_AFTER_STAFF = re.compile(
+    rf"(\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*)"
+    rf"((?:{'|'.join(_EN_TENS)})(?:[- ](?:{'|'.join(w for w in _EN_UNITS if _EN_UNITS[w])}))?|{'|'.join(_EN_UNITS)})\b", re.I)
+_EN_MILLION = re.compile(r"(?:nt\$|ntd|twd|\$)?\s*(\d+(?:\.\d+)?)\s*(million|mn|m|billion|bn|thousand|k)\b"
                          r"(?:\s*(?:nt\s*dollars?|ntd|twd|dollars?))?", re.I)
-_EN_STAFF_AFTER = re.compile(r"(\d+)\s*-?\s*(?:full[- ]time\s+)?(?:employees?|staff|people|persons?|workers?|headcount)\b", re.I)
+# a head count with how it is bounded: fewer than 5 employees, 10 or more staff, at least 10 people,
+# headcount under 5; «N» stands for the number
+_EN_FEWER = r"fewer\s+than|less\s+than|under|below"
+_EN_MORE = r"more\s+than|over|above"
+_EN_AT_LEAST = r"at\s+least|no\s+fewer\s+than|no\s+less\s+than|a\s+minimum\s+of"
+_EN_AT_MOST = r"at\s+most|up\s+to|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of"
+_EN_BOUND = rf"(?:(?P<fewer>{_EN_FEWER})|(?P<more>{_EN_MORE})|(?P<least>{_EN_AT_LEAST})|(?P<most>{_EN_AT_MOST}))\s+"
+_EN_AFTER_BOUND = r"(?:\s*(?P<plus>\+|or\s+more|or\s+above|and\s+above|or\s+over)|\s*(?P<minus>or\s+fewer|or\s+less|or\s+below|and\s+below))?"
+_EN_STAFF_AFTER = re.compile(rf"(?:{_EN_BOUND})?(?P<n>\d+){_EN_AFTER_BOUND}\s*-?\s*(?:full[- ]time\s+)?"
+                             r"(?:employees?|staff|people|persons?|workers?|headcount)\b", re.I)
+_EN_STAFF_BEFORE = re.compile(rf"\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*"
+                              rf"(?:{_EN_BOUND})?(?P<n>\d+){_EN_AFTER_BOUND}\b(?!\s*(?:million|mn|m|billion|bn|thousand|k|%))", re.I)
 _EN_WE_PAY = re.compile(r"\b(?:do|would|will|should|must)?\s*(?:we|i)\s+(?:have\s+to\s+|need\s+to\s+)?pay\b", re.I)
-_EN_STAFF_BEFORE = re.compile(r"\b(?:employees?|staff|headcount|head count|workers?)\s*(?:of|:|=|is|are|at)?\s*(\d+)\b(?!\s*(?:million|mn|m|billion|bn|%))", re.I)
 _EN_ASK = re.compile(r"\bhow\s+much\b|\bhow\s+many\b|\bwhat(?:'s|\s+is)\s+the\s+(?:most|max(?:imum)?)\b", re.I)
 _EN_YEARS = re.compile(r"\b(\d+)\s*(?:years?|yrs?)\b", re.I)
+
+
+def _en_number_word(m: re.Match) -> str:
+    if m.group("hundred"):
+        return "100"
+    if m.group("single"):
+        return str(_EN_UNITS[m.group("single").lower()])
+    return str(_EN_TENS[m.group("tens").lower()] + (_EN_UNITS[m.group("unit").lower()] if m.group("unit") else 0))
+
+
+def _en_staff(m: re.Match) -> str:
+    """A head count as the Chinese readers take it: 員工未滿5人, 員工超過10人, 員工10人以上, 員工9人以下."""
+    n = m.group("n")
+    if m.group("fewer"):
+        return f" 員工未滿{n}人 "
+    if m.group("more"):
+        return f" 員工超過{n}人 "
+    if m.group("least") or m.group("plus"):
+        return f" 員工{n}人以上 "
+    if m.group("most") or m.group("minus"):
+        return f" 員工{n}人以下 "
+    return f" 員工{n}人 "
 
 
 def english_as_chinese(text: str) -> str:
@@ -230,13 +275,19 @@ def english_as_chinese(text: str) -> str:
         return text
 
     def million(m: re.Match) -> str:
-        value = Decimal(m.group(1)) * (100 if m.group(2).lower() in ("million", "mn", "m") else 100_000)
+        unit = m.group(2).lower()
+        scale = {"million": 100, "mn": 100, "m": 100, "billion": 100_000, "bn": 100_000,
+                 "thousand": Decimal("0.1"), "k": Decimal("0.1")}[unit]
+        value = Decimal(m.group(1)) * scale
         return f" {value.normalize():f}萬 "
 
-    t = _EN_MILLION.sub(million, text)
-    t = _EN_STAFF_AFTER.sub(lambda m: f" 員工{m.group(1)}人 ", t)
-    t = _EN_STAFF_BEFORE.sub(lambda m: f" 員工{m.group(1)}人 ", t)
-    t = _EN_YEARS.sub(lambda m: f" {m.group(1)}年 ", t)
+    t = _EN_NUMBER_WORD.sub(_en_number_word, text)
+    t = _EN_NUMBER_AFTER_STAFF.sub(lambda m: m.group(1) + _en_number_word(_EN_NUMBER_WORD.match(m.group(2) + " people")), t)
+    t = _EN_MILLION.sub(million, t)
+    t = _EN_STAFF_AFTER.sub(_en_staff, t)
+    t = _EN_STAFF_BEFORE.sub(_en_staff, t)
+    # 為期 keeps the period apart from an amount before it (3500萬為期2年, not 3500萬2年)
+    t = _EN_YEARS.sub(lambda m: f" 為期{m.group(1)}年 ", t)
     t = _EN_ASK.sub(" 多少 ", t)
     t = _EN_WE_PAY.sub(" 我們要付 ", t)
     t = load_glossary().lexical_text(t)
