@@ -42,7 +42,8 @@ SLOTS: dict[str, str] = {
     "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
     "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
     "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
-    "combine": "whether the subsidy and a loan can be combined or stacked (補助跟貸款可以同時申請嗎)",
+    "combine": "whether the subsidy and a loan, or a loan's capital and working-capital parts, can be combined "
+               "or stacked (補助跟貸款可以同時申請嗎、週轉金跟資本性支出合計)",
     "frequency": "how many times a firm may apply or use a service (一年可以申請幾次、申請次數)",
     "provider": "choosing the expert, consultant or vendor oneself (專家可以自己指定嗎、自己找顧問)",
     "clawback": "paying the subsidy back when a target is missed (補助款要退回嗎、繳回)",
@@ -111,6 +112,11 @@ _STACK = re.compile(r"同時|一起|兩個都|兩者|都申請|都能申請|都�
 # …asked as a yes/no question (「我想同時申請補助跟貸款，要找哪個窗口」 asks for the window)
 _MAY = re.compile(r"可以|可不可以|能不能|能否|可否|是否|行不行|會不會|嗎|\bcan\b|\bmay\b|\bis it possible\b|\ballowed\b")
 
+# "combine" of the loan's purposes: capital expenditure and working capital in one loan
+_CAPEX = re.compile(r"資本性|資本支出|\bcapital (?:expenditure|spending)\b|\bcapex\b")
+_WORKING = re.compile(r"週轉|周轉|營運資金|\bworking capital\b")
+_SUM = re.compile(r"合計|加起來|加總|總共|一共|\bin total\b|\bcombined\b")
+
 #: The handoff entries: they answer every slot (by saying the brief does not state it).
 HANDOFF_DEADLINE = "not_in_brief_deadline"
 HANDOFF_CASE = "not_in_brief_case_status"
@@ -157,6 +163,9 @@ def asked_slots(text: str) -> frozenset[str]:
     if _other_group_size(norm):
         found.add("group_size")
     if _SUBSIDY.search(norm) and _LOAN.search(norm) and _STACK.search(norm) and _MAY.search(norm):
+        found.add("combine")
+    # the loan's two purposes, each with its own limit, borrowed together: how they add up is not stated
+    if _CAPEX.search(norm) and _WORKING.search(norm) and (_STACK.search(norm) or _SUM.search(norm)):
         found.add("combine")
     return frozenset(found)
 
