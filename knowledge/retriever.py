@@ -265,6 +265,10 @@ class Retriever:
         same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
         leads = best.score - other >= lead_margin and best.score - same >= same_margin
         if best.score >= s.likely_threshold and not tie and leads:
+            if best.entry.id in HANDOFF_ENTRIES:
+                # "the brief does not state it" is said alone, with its hotline and a person to ask
+                # (no 「您可能也想問」 next to it: those would suggest the brief answers after all)
+                return Status.ANSWER, kept
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)
