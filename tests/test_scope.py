@@ -81,6 +81,12 @@ def test_loader_rejects_an_unknown_detail():
     ("我們中心廠帶7家協力廠做智慧化，上限怎麼算", "group_size"),
     ("以大帶小可以1+6嗎", "group_size"),
     ("週轉金和資本性支出加起來最多可以借多少", "combine"),
+    ("補助款撥款後是匯到公司哪個帳戶？還是要自己去領", "payment"),
+    ("送件要寄紙本還是正本", "documents"),
+    ("我們公司今年還可以申請嗎", "when"),
+    ("這筆補助可以拿來做研發投資抵減嗎", "tax"),
+    ("貸款可以提前清償嗎？有沒有違約金", "loan_terms"),
+    ("幫我看一下案號A123的進度", "review"),
 ])
 def test_asked_slots_reads_what_is_asked(question, slot):
     assert slot in asked_slots(question)
@@ -112,6 +118,9 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "轉型發展貸款的週轉金最多借多少",
     "資本性支出可以貸到幾成",
     "舊機台升級改造可以申請補助嗎",
+    "診斷報告裡面會有哪些資料",                   # the report's content is in the brief
+    "領取補助的資格是什麼",
+    "除了設備以外，其他補助項目還有哪些",
 ])
 def test_asked_slots_ignores_programme_questions(question):
     assert asked_slots(question) == frozenset()
