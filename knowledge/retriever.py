@@ -12,7 +12,8 @@ The decision (thresholds in knowledge/retrieval.yml):
 * ANSWER — the best entry is dominant (score ≥ answer_threshold, ahead by ≥ answer_margin);
 * ANSWER_WITH_ALTERNATIVES — it is plausible (≥ likely_threshold) but not dominant, leads every
   runner-up by lead_margin, and no entry of another topic ties with it (within tie_margin): answer
-  it and offer the runner-ups (「您可能也想問」);
+  it and offer the runner-ups (「您可能也想問」); a strong best (≥ strong_threshold, not an English
+  question) needs only strong_lead_margin over any runner-up; a likely not_in_brief entry is said alone;
 * SUGGEST — a real tie between different topics, or only weak candidates: the menu;
 * NONE — nothing reaches suggest_threshold.
 """
