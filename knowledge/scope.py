@@ -54,7 +54,7 @@ SLOTS: dict[str, str] = {
 # Patterns on normalize(text): traditional characters, half-width, lower case.
 _PATTERNS: dict[str, str] = {
     "when": r"什麼時候|甚麼時候|什麼時間|何時|哪一?天|幾月幾號|幾號(?:截止|前|之前|開始|結束|收件|受理)|幾月|日期|截止|期限|來得及|來不及|梯次|哪個月"
-            r"|開放申請|開始申請|開始受理|受理時間|收件時間|申請時間|報名時間|開課時間|開課日|上課時間|課表|上課日"
+            r"|開放申請|開始受理|受理時間|收件時間|申請時間|報名時間|開課時間|開課日|上課時間|課表|上課日"
             r"|受理到|收件到|現在還(?:能|可以)申請|今年還(?:能|可以)申請|還(?:能|可以)報名"
             r"|\bstill (?:apply|open)\b|\bopen for applications\b|\bapplication (?:period|window)\b"
             r"|\bdeadline|^\W*when\b|\bwhen (?:is|are|does|do|will|can|could|should|must|did|would)\b|\bby when\b|\bdue date|\bclosing date",
@@ -67,7 +67,7 @@ _PATTERNS: dict[str, str] = {
                  r"|\bwhat (?:do|must|should) (?:i|we) submit\b|\bhow (?:do|can|should) (?:i|we) submit\b"
                  r"|\bdocuments?\b|\b(?:application|download|which|fill (?:in|out) the) forms?\b|\bwhat forms? (?:do|should|must|are needed|are required)\b|\bdownload|\bwebsite|\burl\b|\bportal\b|\bpaperwork\b",
     "review": r"審查|審核|委員|評審|評分|通過率|核准率|錄取|會不會過|能不能過|有沒有過|有沒有通過|沒過|被退"
-              r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單|審覈|案件進度|申請進度|審核進度|進度到哪|核貸|機會過|會過嗎"
+              r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單|審覈|案件進度|申請進度|審核進度|進度到哪|核貸|機會過|會過嗎|比較好過|比較容易過|容易通過"
               r"|審到哪|審到什麼|查(?:詢)?進度|進度(?:如何|怎麼樣|怎樣|查詢)|核定了沒|過了沒|結果(?:出來|公布)|什麼時候公布"
               r"|我的案子|我們的案子|我們的申請案|案件編號|案號|受理編號"
               r"|\breview(?:ed|er|ers)?\b|\bapproval rate\b|\bapproved\b",
@@ -93,11 +93,11 @@ _PATTERNS: dict[str, str] = {
     "retroactive": r"已經買|已經購買|已經採購|已購置|之前買|去年買|上個月買|先買後|先買再|追溯|事後申請|買了才"
                    r"|\balready (?:bought|purchased)\b|\bretroactive",
     "bank": r"哪家銀行|哪間銀行|哪些銀行|哪個銀行|承貸銀行|承辦銀行|合作銀行|配合銀行|指定銀行|哪幾家銀行|哪幾間銀行|銀行有承辦|銀行在承辦|去哪(?:家|間)銀行"
-            r"|往來銀行|主力銀行|公股銀行|民營銀行|每一?家銀行|所有銀行|任何一?家銀行"
+            r"|往來銀行|主力銀行|公股銀行|民營銀行|每一?家銀行|所有銀行|任何一?家銀行|哪一(?:家|間|個)銀行|推薦(?:一下)?(?:哪家|的)?銀行"
             r"|\bwhich banks?\b",
     "frequency": r"(?:可以|能|可)申請幾次|申請幾次|(?:一年|每年|一家)(?:最多)?(?:可以|能)?(?:申請|做|用)幾次|申請次數|次數(?:限制|上限)|可以重複申請|能重複申請|再申請一次"
                  r"|\bhow many times\b|\bhow often can\b",
-    "provider": r"(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
+    "provider": r"(?:專家|顧問|輔導老師|老師|輔導團隊)[^，。？?]{0,8}(?:自己|自行)(?:指定|挑|選|找)|(?:自己|自行)(?:挑|選)(?:專家|顧問)|(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
                 r"|\bchoose (?:our own|the) (?:expert|consultant)",
     "clawback": r"(?:補助款?|錢)(?:要|會|需要|得)?(?:被)?(?:退回|繳回|追回|收回|返還|吐回)|要不要(?:退|還)錢|追繳|扣款|被扣|核減|刪減"
                 r"|\b(?:pay|paid) (?:it |the subsidy |the grant )?back\b|\bclaw ?back",
