@@ -87,6 +87,8 @@ def test_loader_rejects_an_unknown_detail():
     ("這筆補助可以拿來做研發投資抵減嗎", "tax"),
     ("貸款可以提前清償嗎？有沒有違約金", "loan_terms"),
     ("幫我看一下案號A123的進度", "review"),
+    ("輔導顧問能讓公司自己選嗎", "provider"),
+    ("哪一間銀行的轉型貸款比較容易過", "bank"),
 ])
 def test_asked_slots_reads_what_is_asked(question, slot):
     assert slot in asked_slots(question)
@@ -121,6 +123,7 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "診斷報告裡面會有哪些資料",                   # the report's content is in the brief
     "領取補助的資格是什麼",
     "除了設備以外，其他補助項目還有哪些",
+    "第一次接觸，不知道要從哪裡開始申請",           # where to start, not when
 ])
 def test_asked_slots_ignores_programme_questions(question):
     assert asked_slots(question) == frozenset()
