@@ -281,6 +281,8 @@ TUNE_GRID = {
     "likely_threshold": [0.36, 0.40],
     "lead_margin": [0.03, 0.04, 0.05],
     "same_topic_margin": [0.0, 0.01, 0.02, 0.03],
+    "strong_threshold": [0.40, 0.42, 0.45],
+    "strong_lead_margin": [0.005, 0.01, 0.02],
 }
 
 

@@ -12,7 +12,8 @@ The decision (thresholds in knowledge/retrieval.yml):
 * ANSWER — the best entry is dominant (score ≥ answer_threshold, ahead by ≥ answer_margin);
 * ANSWER_WITH_ALTERNATIVES — it is plausible (≥ likely_threshold) but not dominant, leads every
   runner-up by lead_margin, and no entry of another topic ties with it (within tie_margin): answer
-  it and offer the runner-ups (「您可能也想問」);
+  it and offer the runner-ups (「您可能也想問」); a strong best (≥ strong_threshold, not an English
+  question) needs only strong_lead_margin over any runner-up; a likely not_in_brief entry is said alone;
 * SUGGEST — a real tie between different topics, or only weak candidates: the menu;
 * NONE — nothing reaches suggest_threshold.
 """
@@ -78,6 +79,8 @@ class Settings:
     latin_dense_weight: float | None = None  # fusion weight of the dense score for English questions
     split_threshold: float = 1.01      # each part of a two-topic message must reach this to be answered
     max_topics: int = 2
+    strong_threshold: float = 1.01     # a best this strong (not an English question)…
+    strong_lead_margin: float | None = None  # …needs only this lead over any runner-up (None: the usual margins)
 
     @classmethod
     def load(cls, path: Path = SETTINGS_FILE) -> "Settings":
@@ -268,18 +271,30 @@ class Retriever:
         kept = tuple(c for c in ranked[: s.max_suggestions] if c.score >= s.suggest_threshold)
         if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
             return Status.ANSWER, kept
-        tie = any(c.entry.topic != best.entry.topic and best.score - c.score < s.tie_margin
-                  for c in ranked[1 : s.max_suggestions])
+        tie_margin, lead_margin = s.tie_margin, s.lead_margin
         # Related entries of the same topic close behind the best are not a tie between different
         # things (補助上限 / 政府補助比例): the best is answered and they are offered next to it.
         # Only a runner-up of another topic needs the full lead.
         relaxed = s.same_topic_margin is not None
         same_margin = s.same_topic_margin if relaxed else s.lead_margin
+        # A strong match (most of the question's words in the entry, or a close embedding) that is
+        # ahead, even narrowly, is likely the answer: answer it and offer the runner-ups next to it.
+        # English questions are left out (their lexical side sees only the glossary's terms).
+        if s.strong_lead_margin is not None and not latin and best.score >= s.strong_threshold:
+            tie_margin = min(tie_margin, s.strong_lead_margin)
+            lead_margin = min(lead_margin, s.strong_lead_margin)
+            same_margin = min(same_margin, s.strong_lead_margin)
+        tie = any(c.entry.topic != best.entry.topic and best.score - c.score < tie_margin
+                  for c in ranked[1 : s.max_suggestions])
         other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
         same = next((c.score for c in ranked[1:] if c.entry.topic == best.entry.topic), 0.0)
-        leads = best.score - other >= s.lead_margin and best.score - same >= same_margin
+        leads = best.score - other >= lead_margin and best.score - same >= same_margin
         likely = s.answer_threshold if latin else s.likely_threshold
         if best.score >= likely and not tie and leads:
+            if best.entry.id in HANDOFF_ENTRIES:
+                # "the brief does not state it" is said alone, with its hotline and a person to ask
+                # (no 「您可能也想問」 next to it: those would suggest the brief answers after all)
+                return Status.ANSWER, kept
             alts = tuple(c for c in ranked[1 : 1 + s.max_alternatives]
                          if c.score >= s.suggest_threshold and best.score - c.score <= s.alternatives_window)
             return Status.ANSWER_WITH_ALTERNATIVES, (best, *alts)

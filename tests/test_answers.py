@@ -97,7 +97,7 @@ def _ranked(retriever, *pairs):
 def test_decision_rules(retriever):
     s = replace(retriever.settings, answer_threshold=0.5, answer_margin=0.1, likely_threshold=0.35,
                 suggest_threshold=0.3, tie_margin=0.03, lead_margin=0.02, alternatives_window=0.15,
-                max_alternatives=2)
+                max_alternatives=2, strong_lead_margin=None)
     decide = lambda *pairs: retriever.decide(_ranked(retriever, *pairs), s)  # noqa: E731
     # dominant: answered alone
     status, kept = decide(("diagnosis_cost", 0.6), ("diagnosis_overview", 0.4), ("training_free", 0.2))
@@ -126,7 +126,7 @@ def test_a_close_runner_up_of_the_same_topic_is_not_a_tie(retriever):
     # offered next to its answer; only an entry of ANOTHER topic that close makes the menu
     s = replace(retriever.settings, answer_threshold=0.5, answer_margin=0.1, likely_threshold=0.35,
                 suggest_threshold=0.3, tie_margin=0.0, lead_margin=0.05, same_topic_margin=0.02,
-                alternatives_window=0.15, max_alternatives=2)
+                alternatives_window=0.15, max_alternatives=2, strong_lead_margin=None)
     decide = lambda *pairs: retriever.decide(_ranked(retriever, *pairs), s)  # noqa: E731
     status, kept = decide(("subsidy_caps", 0.45), ("subsidy_gov_share", 0.42), ("training_free", 0.38))
     assert status is Status.ANSWER_WITH_ALTERNATIVES
@@ -139,6 +139,30 @@ def test_a_close_runner_up_of_the_same_topic_is_not_a_tie(retriever):
     old = replace(s, same_topic_margin=None)
     assert retriever.decide(_ranked(retriever, ("subsidy_caps", 0.45), ("subsidy_gov_share", 0.42)),
                             old)[0] is Status.SUGGEST
+
+
+def test_a_strong_best_narrowly_ahead_is_answered_with_the_runner_ups(retriever):
+    # h45: a strong match (≥ strong_threshold) that leads by at least strong_lead_margin is answered
+    # with 「您可能也想問」 even against another topic; weaker or exactly tied, the menu stays
+    s = replace(retriever.settings, answer_threshold=0.6, answer_margin=0.1, likely_threshold=0.36,
+                suggest_threshold=0.3, tie_margin=0.02, lead_margin=0.04, same_topic_margin=0.02,
+                alternatives_window=0.15, max_alternatives=2, strong_threshold=0.42, strong_lead_margin=0.01)
+    decide = lambda *pairs, settings=s, latin=False: retriever.decide(  # noqa: E731
+        _ranked(retriever, *pairs), settings, latin=latin)
+    status, kept = decide(("one_stop_window", 0.55), ("loan_application_flow", 0.53), ("training_free", 0.31))
+    assert status is Status.ANSWER_WITH_ALTERNATIVES
+    assert [c.entry.id for c in kept] == ["one_stop_window", "loan_application_flow"]  # .31: out of the window
+    # same topic, narrowly ahead: answered too
+    assert decide(("subsidy_caps", 0.50), ("subsidy_gov_share", 0.488))[0] is Status.ANSWER_WITH_ALTERNATIVES
+    # a near-exact tie (closer than strong_lead_margin): the menu
+    assert decide(("one_stop_window", 0.55), ("loan_application_flow", 0.545))[0] is Status.SUGGEST
+    # not strong enough: the usual lead is needed
+    assert decide(("one_stop_window", 0.41), ("loan_application_flow", 0.39))[0] is Status.SUGGEST
+    # English questions keep the usual margins (their lexical side sees only the glossary's terms)
+    assert decide(("one_stop_window", 0.55), ("loan_application_flow", 0.53), latin=True)[0] is Status.SUGGEST
+    # without strong_lead_margin the rule is off
+    off = replace(s, strong_lead_margin=None)
+    assert decide(("one_stop_window", 0.55), ("loan_application_flow", 0.53), settings=off)[0] is Status.SUGGEST
 
 
 # --- real questions through the real index ---------------------------------------------------------
@@ -312,3 +336,12 @@ def test_two_computations_in_one_message_each_use_their_own_figures(retriever):
     assert [p.direct.rule for p in reply.parts] == ["interest_subsidy", "new_equipment"]
     assert "1,000萬元" in reply.parts[0].direct.text or "1000萬" in reply.parts[0].direct.text
     assert "500萬元 × 30%" in reply.parts[1].direct.text
+
+
+def test_a_likely_handoff_is_said_alone(retriever):
+    # h45: when the likely best is a not_in_brief entry, it is answered without 「您可能也想問」
+    s = replace(retriever.settings, answer_threshold=0.6, answer_margin=0.1, likely_threshold=0.36,
+                suggest_threshold=0.3, tie_margin=0.02, lead_margin=0.04, same_topic_margin=0.02,
+                alternatives_window=0.15, max_alternatives=2, strong_lead_margin=None)
+    status, kept = retriever.decide(_ranked(retriever, ("not_in_brief_deadline", 0.50), ("one_stop_window", 0.45)), s)
+    assert status is Status.ANSWER and kept[0].entry.id == "not_in_brief_deadline"

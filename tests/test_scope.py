@@ -69,6 +69,26 @@ def test_loader_rejects_an_unknown_detail():
     ("How many times can we apply for the diagnosis?", "frequency"),
     ("輔導顧問可以我們自己找嗎", "provider"),
     ("計畫沒做完補助款會被追回嗎", "clawback"),
+    # h45: more ways to ask for what the brief omits
+    ("貸款核准大概要等幾個禮拜", "duration"),
+    ("上週送出的補助申請，現在審到什麼階段了", "review"),
+    ("申請時需要檢附哪些佐證資料", "documents"),
+    ("轉型貸款可以在我們的往來銀行辦嗎", "bank"),
+    ("低碳化培訓班的上課時間是？", "when"),
+    ("買中古的射出機也能算進補助嗎", "equipment_condition"),
+    ("用融資租賃取得的設備可以申請補助嗎", "equipment_condition"),
+    ("Can a second-hand press be subsidised?", "equipment_condition"),
+    ("我們中心廠帶7家協力廠做智慧化，上限怎麼算", "group_size"),
+    ("以大帶小可以1+6嗎", "group_size"),
+    ("週轉金和資本性支出加起來最多可以借多少", "combine"),
+    ("補助款撥款後是匯到公司哪個帳戶？還是要自己去領", "payment"),
+    ("送件要寄紙本還是正本", "documents"),
+    ("我們公司今年還可以申請嗎", "when"),
+    ("這筆補助可以拿來做研發投資抵減嗎", "tax"),
+    ("貸款可以提前清償嗎？有沒有違約金", "loan_terms"),
+    ("幫我看一下案號A123的進度", "review"),
+    ("輔導顧問能讓公司自己選嗎", "provider"),
+    ("哪一間銀行的轉型貸款比較容易過", "bank"),
 ])
 def test_asked_slots_reads_what_is_asked(question, slot):
     assert slot in asked_slots(question)
@@ -92,6 +112,18 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "信保基金的電話幾號",                         # the guarantee fund's number is in the brief
     "信保基金的保證成數多少",                     # its entry says the brief gives only the numbers
     "診斷輔導一案多少錢",
+    # h45: the brief's own 1+N groups, fewer partners than any track (the entry's conditions answer it),
+    # one purpose of the transformation loan, and course days (training_classes states them)
+    "中心廠帶4家供應商做智慧化，每案最高補多少",
+    "以大帶小低碳化要帶十家合作廠商嗎",
+    "我們只帶2家協力廠，可以申請以大帶小嗎",
+    "轉型發展貸款的週轉金最多借多少",
+    "資本性支出可以貸到幾成",
+    "舊機台升級改造可以申請補助嗎",
+    "診斷報告裡面會有哪些資料",                   # the report's content is in the brief
+    "領取補助的資格是什麼",
+    "除了設備以外，其他補助項目還有哪些",
+    "第一次接觸，不知道要從哪裡開始申請",           # where to start, not when
 ])
 def test_asked_slots_ignores_programme_questions(question):
     assert asked_slots(question) == frozenset()
@@ -117,6 +149,9 @@ def test_handoff_entry_per_kind():
     ("疫後振興貸款需要擔保品嗎", "not_in_brief_other"),
     ("補助審查要跑多久", "not_in_brief_case_status"),
     ("我們去年已經買的設備，能不能申請補助", "not_in_brief_other"),
+    ("中古設備的購置費有補助嗎", "not_in_brief_other"),
+    ("中心廠帶8家合作廠商，補助上限會比較高嗎", "not_in_brief_other"),
+    ("轉型發展貸款週轉金跟資本性支出能一起借嗎", "not_in_brief_other"),
 ])
 def test_unstated_details_are_handed_off(retriever, question, handoff):
     reply = decide(question, retriever)
