@@ -16,6 +16,7 @@ NEW_SETS = ("dev2", "test2")
 THIRD_SET = "test3"  # held out as a whole (no dev part)
 FOURTH_SET = "dev3"  # a tuning set as a whole (no test part)
 FIFTH_SETS = ("dev4", "test4")  # one set split by kind: dev4 tuning, test4 held out
+SIXTH_SET = "dev5"  # a tuning set as a whole (no test part)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def raw(name: str) -> list[dict]:
     return yaml.safe_load((answers.BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
 
 
-@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS])
+@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET])
 def test_new_blind_set_loads_and_labels_are_consistent(name: str, kb_ids: set[str]) -> None:
     items = answers.load_set(name)
     assert len(items) >= 140, f"{name}: only {len(items)} questions"
@@ -58,12 +59,15 @@ def test_new_sets_cover_every_kind_and_do_not_overlap() -> None:
     assert not overlap, f"also in the first blind set: {overlap}"
 
 
-# unanswerable share: sets 3 and 4 were asked for 12-18 %; set 5 was asked for ~30 of ~300 (about 10 %)
+# unanswerable share: sets 3 and 4 were asked for 12-18 %; set 5 was asked for ~30 of ~300 (about 10 %),
+# set 6 for ~22 of ~220
 @pytest.mark.parametrize("name, at_least, others, unanswerable", [
     (THIRD_SET, 160, ("dev", "test", *NEW_SETS), (0.12, 0.18)),
     (FOURTH_SET, 140, ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test"), (0.12, 0.18)),
     ("dev4", 140, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, "test4", "old-dev", "old-test"), (0.08, 0.14)),
     ("test4", 140, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, "dev4", "old-dev", "old-test"), (0.08, 0.14)),
+    (SIXTH_SET, 200, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, "old-dev", "old-test"),
+     (0.08, 0.14)),
 ])
 def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_least: int, others: tuple,
                                                               unanswerable: tuple) -> None:
@@ -83,6 +87,11 @@ def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_leas
 def test_fourth_set_is_a_tuning_set_not_held_out() -> None:
     assert FOURTH_SET in answers.BLIND_SETS and FOURTH_SET in answers.SETS
     assert FOURTH_SET in answers.TUNE_SETS and FOURTH_SET not in answers.HELD_OUT
+
+
+def test_sixth_set_is_a_tuning_set_not_held_out() -> None:
+    assert SIXTH_SET in answers.BLIND_SETS and SIXTH_SET in answers.SETS
+    assert SIXTH_SET in answers.TUNE_SETS and SIXTH_SET not in answers.HELD_OUT
 
 
 def test_fifth_set_dev_part_tunes_and_test_part_is_held_out() -> None:
