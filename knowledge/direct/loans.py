@@ -100,7 +100,7 @@ def _principal(q: Question) -> int | None:
 _SUBSIDY_YEARS = re.compile(r"補\s*(\d+|[一兩二三四五])\s*年")
 # 「補貼利率最高多少」: a rate asked, not an amount — the loan's entry states its rates
 _RATE_ASKED = re.compile(r"利率[^，,。？?]{0,4}(多少|幾)|(幾|多少)\s*(%|％|趴|個百分點)")
-_AMOUNT_WORDS = re.compile(r"多少錢|幾萬|金額|省多少|省下|補貼(大概|大約|約)?多少|能拿|可以拿|拿多少|領多少")
+_AMOUNT_WORDS = re.compile(r"多少錢|幾萬|金額|省多少|省下|補貼?(大概|大約|約)?多少|能拿|可以拿|拿多少|領多少")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|％)")
 
 
