@@ -363,6 +363,9 @@ PLAIN_RULE_QUESTIONS = [
     # which costs are paid for (the cost-items entry), not the head-count's cap
     "我們6人，哪些費用可以申請補助",
     "員工12人，哪一類費用可以補",
+    # the < 50 % share asked beside a head-count, without the plan's total: the share's entry answers
+    "我們8人，補助可以超過計畫的一半嗎",
+    "員工15人，政府補助比例是多少",
     # a bound that spans both size tiers
     "員工不到20人，總經費800萬，補助最多多少",
     # a rate asked, not an amount; a rate of the user's own that is not the loan's

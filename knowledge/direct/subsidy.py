@@ -170,6 +170,9 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
 # 「員工8人，可以申請哪一類補助」: which size tier (and so which cap) the firm's head-count falls in
 _WHICH_TIER = re.compile(r"(哪一?(類|種|級|個類別|個級距|個方案)|什麼類別)的?(補助|方案)|(屬於|算|適用|是)哪一?(類|種|級|個)")
 
+# 「我們4個人，補助能不能補到計畫的一半以上」 without the plan's total: the < 50 % share is asked, which
+# the share's entry states (the head-count's cap does not answer it)
+_HALF_ASKED = re.compile(r"一半|半數|五成|50%|百分之五十|比例|幾成|成數")
 # 「我們8人，哪些項目可以補助」: which costs the subsidy pays for (the cost-items entry), not the tier's cap
 _ITEMS_ASKED = re.compile(r"(哪些|哪一?類|哪一?種|什麼|甚麼)的?(費用|項目|科目|東西|支出|開銷|花費)"
                           r"|(費用|項目|科目|支出)(可以|能|可|有)(補|申請|列)")
@@ -221,7 +224,8 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
             or other_amounts or (q.roles.get("total") and total is None)
             or f.manufacturing is False
             or _INTEREST.search(q.text.replace("補助", "")) or (_ELIGIBILITY.search(q.text) and not which)
-            or _ITEMS_ASKED.search(q.text)):
+            or _ITEMS_ASKED.search(q.text)
+            or (total is None and programme is None and _HALF_ASKED.search(q.text))):
         return None
     if f.lead_factory:
         partners = re.search(r"帶\s*(\d+|[一二兩三四五六七八九十]+)\s*家", q.text)
