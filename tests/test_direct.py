@@ -193,6 +193,9 @@ WITH_FIGURES = [
     # the interest subsidy asked by its years (「補1年」), without the word 補貼
     ("借2,000萬的疫後振興貸款，補1年大概多少", "interest_subsidy", "2,000萬元 × 1.595% × 1年 = 319,000元",
      "利息補貼約31.9萬元"),
+    # the 轉型發展 loan named outright: its 8成 whatever the head-count
+    ("員工40人的工廠，轉型發展貸款要買設備2,000萬，最多能貸多少", "loan_capex", "2,000萬元 × 8成 = 1,600萬元",
+     "這筆資本性支出最多可貸1,600萬元"),
     # several firms, each its own diagnosis case, of kinds the message names
     ("兩家中小企業跟一家非中小企業都要做診斷，總共自付多少", "diagnosis_split",
      "個案（中小企業）：2家 × 業者自籌4萬元 = 8萬元（政府負擔2家 × 16萬元 = 32萬元）；"
