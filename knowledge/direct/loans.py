@@ -68,7 +68,8 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
                                below=micro.employees_below))
             cited = (micro.entry, chosen.entry)
         if q.staff.low >= p.sme_employees_below and q.facts.sme is None:
-            lines.append(_t("loan_class", "not_sme_by_staff", employees_n=q.staff.low,
+            lines.append(_t("loan_class", "not_sme_by_staff" if q.staff.exact is not None else "not_sme_by_bound",
+                            employees=q.staff.text, employees_n=q.staff.low,
                             staff_limit=p.sme_employees_below, capital_limit=wan(p.sme_capital_max)))
     wanted = q.one("loan")
     if wanted is not None:

@@ -301,7 +301,8 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                         employees_n=q.staff.exact if q.staff else None, staff_limit=p.sme_employees_below))
         entries = entries + ("sme_definition",)
     elif q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
-        lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
+        key = "note_not_sme_by_staff" if q.staff.exact is not None else "note_not_sme_by_bound"
+        lines.append(_t("tier_cap", key, employees_n=q.staff.low, employees=q.staff.text, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
     return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, figures, formula, prefill)
 
