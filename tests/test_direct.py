@@ -177,6 +177,37 @@ WITH_FIGURES = [
      "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
     ("If we borrow NT$10 million, how much interest subsidy would we get?", "interest_subsidy",
      "1,000萬元 × 1.595% × 1年 = 159,500元", "利息補貼約16萬元"),
+    # a head-count bound that falls in one size tier, with the plan's total: the lower of cap and share
+    ("員工10人以上，計畫總經費一千二百萬，補助款最多多少", "tier_cap",
+     "員工10人以上 → 製造業10人以上，補助上限每案500萬元；1,200萬元 × 50% = 600萬元", "政府補助款最多500萬元"),
+    ("我們9人以下的小廠，總經費2,000萬，補助多少", "tier_cap",
+     "員工9人以下 → 製造業9人以下，補助上限每案300萬元；2,000萬元 × 50% = 1,000萬元", "政府補助款最多300萬元"),
+    ("員工不到5人，計畫500萬，補助最多？", "tier_cap",
+     "員工未滿5人 → 製造業9人以下，補助上限每案300萬元；500萬元 × 50% = 250萬元", "政府補助款須低於250萬元"),
+    ("員工超過200人，總經費2000萬，補助上限", "tier_cap",
+     "員工超過200人 → 製造業10人以上，補助上限每案500萬元；2,000萬元 × 50% = 1,000萬元",
+     "員工超過200人：員工數已達200人，須實收資本額1億元以下才屬中小企業"),
+    ("員工超過200人，可以借多少", "loan_class", "員工超過200人 → 「疫後振興專案貸款（一般）」，貸款額度最高3,500萬元",
+     "員工超過200人：員工數已達200人"),
+    # which size tier a head-count falls in, asked as 「哪一類」
+    ("員工6人、資本額800萬，適用哪一類補助", "tier_cap", "員工6人 → 製造業9人以下，補助上限每案300萬元",
+     "實收資本額800萬元（1億元以下），屬中小企業"),
+    # the kind said in words and the capital that confirms it: the capital is shown with the verdict
+    ("我們是資本額3000萬、員工40人的中小企業，做診斷政府出多少", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "依實收資本額3,000萬元（1億元以下）認定為中小企業"),
+    # the interest subsidy asked by its years (「補1年」), without the word 補貼
+    ("借2,000萬的疫後振興貸款，補1年大概多少", "interest_subsidy", "2,000萬元 × 1.595% × 1年 = 319,000元",
+     "利息補貼約31.9萬元"),
+    # the 轉型發展 loan named outright: its 8成 whatever the head-count
+    ("員工40人的工廠，轉型發展貸款要買設備2,000萬，最多能貸多少", "loan_capex", "2,000萬元 × 8成 = 1,600萬元",
+     "這筆資本性支出最多可貸1,600萬元"),
+    # several firms, each its own diagnosis case, of kinds the message names
+    ("兩家中小企業跟一家非中小企業都要做診斷，總共自付多少", "diagnosis_split",
+     "個案（中小企業）：2家 × 業者自籌4萬元 = 8萬元（政府負擔2家 × 16萬元 = 32萬元）；"
+     "個案（非中小企業）：1家 × 業者自籌6萬元 = 6萬元（政府負擔1家 × 24萬元 = 24萬元）；"
+     "8萬元 + 6萬元 = 14萬元；32萬元 + 24萬元 = 56萬元", "業者自籌合計14萬元"),
+    ("集團裡4家中小企業各做一次診斷，政府總共負擔多少", "diagnosis_split",
+     "個案（中小企業）：4家 × 業者自籌4萬元 = 16萬元（政府負擔4家 × 16萬元 = 64萬元）", "政府負擔合計64萬元"),
 ]
 
 FORM_OF_RULE = {"new_equipment": "subsidy_form", "commissioned_research": "subsidy_form", "gov_share": "subsidy_form",
@@ -337,6 +368,20 @@ PLAIN_RULE_QUESTIONS = [
     # a second question on another topic: the knowledge answers take both parts
     "中小企業診斷要自付多少？另外課程要錢嗎",
     "總經費950萬，買新機器最多補多少？補助的諮詢電話是幾號？",
+    # which costs are paid for (the cost-items entry), not the head-count's cap
+    "我們6人，哪些費用可以申請補助",
+    "員工12人，哪一類費用可以補",
+    # the < 50 % share asked beside a head-count, without the plan's total: the share's entry answers
+    "我們8人，補助可以超過計畫的一半嗎",
+    "員工15人，政府補助比例是多少",
+    # a bound that spans both size tiers
+    "員工不到20人，總經費800萬，補助最多多少",
+    # a rate asked, not an amount; a rate of the user's own that is not the loan's
+    "小規模貸款借60萬，補貼利率是多少",
+    "疫後振興借1,000萬，用2%補一年，大概多少",
+    # several firms whose kind is not said; the kind said and the figures disagree
+    "我們有3家子公司要做診斷，自付多少",
+    "資本額2億、員工300人的中小企業做診斷自付多少",
     "/calc_subsidy{\"facts\": \"計畫總經費950萬元\"}",
 ]
 

@@ -114,3 +114,18 @@ def test_digits_after_wan_that_count_the_next_thing_are_not_the_amounts_tail(tex
     from knowledge.calc.numbers import find_amounts, find_counts
     assert [v for _, _, v in find_amounts(text)] == amounts
     assert [v for _, _, v in find_counts(text)] == counts
+
+
+@pytest.mark.parametrize("text, counts", [
+    ("人數50，總經費3000萬", [50]),
+    ("員工數12，想借款", [12]),
+    ("員工人數：8", [8]),
+    ("員工人數為一百二", [120]),
+    ("員工500萬", []),          # an amount after the word, not a head-count
+    ("員工3年", []),
+    ("員工100多", []),           # an approximation
+    ("員工12人", [12]),          # counted once
+])
+def test_a_head_count_after_its_label_without_a_counter_word(text, counts):
+    from knowledge.calc.numbers import find_counts
+    assert [v for _, _, v in find_counts(text)] == counts

@@ -265,10 +265,21 @@ def parse_amount(text: str) -> int | None:
     return None
 
 
+# a head-count after its label, without a counter word: 人數50, 員工數12, 員工人數：8 (not 員工500萬, 員工3年)
+_LABELLED_COUNT = re.compile(rf"(?:員工人數|員工數|人數|員工)\s*(?:[:：=]|為|是|有|共|約|大約|大概)?\s*({_NUMERAL})"
+                             rf"(?![\d.{_CN}]|\s*(?:[萬万億亿元塊%％年月天週周歲個人名位]|出頭|來|幾|多))")
+
+
 def find_counts(text: str) -> list[tuple[int, int, int]]:
-    """Head-counts written with a counter word: 25人, 八個人, 兩百名員工, 25位, 一百二個人."""
+    """Head-counts written with a counter word: 25人, 八個人, 兩百名員工, 25位, 一百二個人; or after
+    the word for the head-count: 人數50, 員工數12."""
     norm = _clean(text)
     out = []
+    for m in _LABELLED_COUNT.finditer(norm):
+        kind, value, _, _ = read_numeral(m.group(1))
+        whole = _whole(value) if kind == "exact" else None
+        if whole is not None and whole >= 0 and not re.search(r"[多萬万億亿]", m.group(1)):
+            out.append((m.start(1), m.end(1), whole))
     for m in _COUNT.finditer(norm):
         if m.group(2):
             continue  # 三十出頭人: not one count
@@ -278,9 +289,9 @@ def find_counts(text: str) -> list[tuple[int, int, int]]:
             raw, start = raw[len(tail.group(1)):], start + len(tail.group(1))
         kind, value, _, _ = read_numeral(raw)
         whole = _whole(value) if kind == "exact" else None
-        if whole is not None and whole >= 0:
+        if whole is not None and whole >= 0 and not any(s <= start < e for s, e, _ in out):
             out.append((start, m.end(), whole))
-    return out
+    return sorted(out)
 
 
 def parse_count(text: str) -> int | None:

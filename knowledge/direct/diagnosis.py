@@ -10,6 +10,57 @@ from .common import *  # noqa: F403 (the shared cues, readers and builders)
 _DIAG_ASK = re.compile(r"政府(會|能|可以)?(補|出|負擔|付|給)|幾成|比例|成數|還是")
 
 
+# several firms (「3家子公司」, 「兩家大企業加一家中小企業」), not the partners a lead factory brings (帶4家)
+_SEVERAL_FIRMS = re.compile(r"(?<!帶)([2-9]|\d{2,}|[兩二三四五六七八九十]+)\s*家|各(家|公司|廠)|每(一)?家")
+
+
+_FIRM_KIND = r"(?P<non>非中小(?:型)?企業|大(?:型)?企業|大公司|大廠)|(?P<sme>中小(?:型)?企業|小公司|小廠)"
+_FIRMS = re.compile(rf"(?<!帶)(?P<n>\d+|[一兩二三四五六七八九十]+)\s*家\s*(?:的)?\s*(?:{_FIRM_KIND})?")
+
+
+def _several_firms(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
+    """「集團3家中小企業子公司各做一次診斷，自籌總共多少」, 「兩家大企業加一家中小企業」: several
+    firms, each its own case, each of a kind the message names (or the one kind it states for all):
+    the per-case split times the firms of each kind, summed. None when a firm's kind is not said."""
+    if q.facts.lead_factory or q.roles or q.staff is not None or _COMPARE.search(q.text):
+        return None
+    found = list(_FIRMS.finditer(q.text))
+    if not found:
+        return None
+    counts: dict[str, int] = {}
+    for m in found:
+        n = parse_numeral(m.group("n"))
+        if n is None or n != n.to_integral_value() or n < 1:
+            return None
+        kind = "non_sme" if m.group("non") else "sme" if m.group("sme") else None
+        if kind is None:
+            if len(found) != 1 or q.facts.sme is None:
+                return None
+            kind = "sme" if q.facts.sme else "non_sme"
+        counts[kind] = counts.get(kind, 0) + int(n)
+    if sum(counts.values()) < 2:
+        return None
+    lines = [_t("diagnosis_split", "firms_lead")]
+    firm_sums, gov_sums, steps = [], [], []
+    for kind_id, n in counts.items():
+        kind = p.diagnosis[kind_id]
+        firm_sums.append(n * kind.firm)
+        gov_sums.append(n * kind.government)
+        step = _t("diagnosis_split", "firms_step", kind=kind.label, n=n, firm=wan(kind.firm), firm_sum=wan(n * kind.firm),
+                  government=wan(kind.government), government_sum=wan(n * kind.government))
+        steps.append(step)
+        lines.append(step)
+    if len(counts) > 1:
+        for key, sums in (("firms_sum_firm", firm_sums), ("firms_sum_government", gov_sums)):
+            step = " + ".join(wan(v) for v in sums) + f" = {wan(sum(sums))}"
+            steps.append(step)
+            lines.append(_t("diagnosis_split", key, step=step))
+    lines.append(_t("diagnosis_split", "firms_result", firm=wan(sum(firm_sums)), government=wan(sum(gov_sums))))
+    lines.append(_t("diagnosis_split", "firms_note"))
+    return _compose(kb, "diagnosis_split", lines, ("diagnosis_cost",), DIAGNOSIS_FORM,
+                    {"firms": dict(counts)}, "；".join(steps), "")
+
+
 def _diagnosis_kind_by_amount(q: Question, p: Parameters) -> str | None:
     """「診斷一案20萬，政府補幾成」: the one amount given is a kind's total, and every kind with that
     total splits it alike (個案中小企業 and 以大帶小 are both 20萬 = 16萬 + 4萬): that kind."""
@@ -30,16 +81,24 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         return None
     if _ELIGIBILITY.search(q.text) and not _AMOUNT_ASKED.search(q.text):
         return None  # 「我們8個人，可以申請診斷嗎」: who may apply, not what it costs
-    if _SEVERAL_CASES.search(q.text) or _COMPARE.search(q.text):
-        return None  # 「三個廠區都做診斷，總共多少」: whether several cases are allowed the brief does not say
     f = q.facts
+    firms = _several_firms(q, kb, p)
+    if firms is not None:
+        return firms
+    if (_SEVERAL_CASES.search(q.text) or _COMPARE.search(q.text)
+            or (not f.lead_factory and _SEVERAL_FIRMS.search(q.text))):
+        # 「三個廠區都做診斷，總共多少」, 「集團3家子公司各做一次」: whether several cases are allowed, and
+        # of which kinds, the brief does not say — the entry states the amount per case
+        return None
     by_staff = by_capital = by_amount = False
     if f.lead_factory:
         sme, lead = True, True
-    elif f.sme is not None:
+    elif f.sme is not None and (f.capital is None or is_sme(f.capital, q.staff.exact if q.staff else None, p) is None):
         sme, lead = f.sme, False
     else:
         verdict = is_sme(f.capital, q.staff.exact if q.staff else None, p)
+        if f.sme is not None and verdict != f.sme:
+            return None   # 「資本2億、300人的中小企業」: the kind said and the figures disagree — not guessed
         if verdict is None:
             kind_id = None if (f.capital is not None or q.staff is not None) else _diagnosis_kind_by_amount(q, p)
             if kind_id is None:

@@ -68,7 +68,8 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
                                below=micro.employees_below))
             cited = (micro.entry, chosen.entry)
         if q.staff.low >= p.sme_employees_below and q.facts.sme is None:
-            lines.append(_t("loan_class", "not_sme_by_staff", employees_n=q.staff.low,
+            lines.append(_t("loan_class", "not_sme_by_staff" if q.staff.exact is not None else "not_sme_by_bound",
+                            employees=q.staff.text, employees_n=q.staff.low,
                             staff_limit=p.sme_employees_below, capital_limit=wan(p.sme_capital_max)))
     wanted = q.one("loan")
     if wanted is not None:
@@ -96,9 +97,19 @@ def _principal(q: Question) -> int | None:
     return None
 
 
+# 「借1,500萬，補一年大概多少」: the subsidy asked by its years, without the word 補貼
+_SUBSIDY_YEARS = re.compile(r"補\s*(\d+|[一兩二三四五])\s*年")
+# 「補貼利率最高多少」: a rate asked, not an amount — the loan's entry states its rates
+_RATE_ASKED = re.compile(r"利率[^，,。？?]{0,4}(多少|幾)|(幾|多少)\s*(%|％|趴|個百分點)")
+_AMOUNT_WORDS = re.compile(r"多少錢|幾萬|金額|省多少|省下|補貼?(大概|大約|約)?多少|能拿|可以拿|拿多少|領多少")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|％)")
+
+
 def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """利息補貼估算 = 本金 × 補貼利率 × 年數, with the loan calculator's own function and rates."""
-    if not _INTEREST.search(q.text.replace("補助", "")):
+    if not (_INTEREST.search(q.text.replace("補助", "")) or (_LOAN.search(q.text) and _SUBSIDY_YEARS.search(q.text))):
+        return None
+    if _RATE_ASKED.search(q.text) and not _AMOUNT_WORDS.search(q.text):
         return None
     principal = _principal(q)
     if principal is None:
@@ -126,6 +137,9 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     result = find_loans(LoanInput(sme=True, employees=employees, tax_registration_only=bool(micro_fit and by_staff is None),
                                   transformation_plan=loan is transform, amount_wanted=principal), p)
     option = next(o for o in result.extra["options"] if o["loan"] == loan.id)
+    stated = {Decimal(m) for m in _PERCENT.findall(q.text)}
+    if stated and stated != {Decimal(loan.subsidy_rate_milli_pct) / 1000}:
+        return None   # a rate of the user's own that is not this loan's subsidy rate: not computed with ours
     used = option["principal"]
     years = loan.subsidy_years
     lines = [_t("interest_subsidy", "lead", label=loan.label), capex_line]
@@ -159,7 +173,9 @@ def transformation_capex(q: Question, kb: KnowledgeBase, p: Parameters) -> Direc
     amounts = {v for values in q.roles.values() for v in values}
     if (not _TRANSFORM.search(q.text) or not _LOAN.search(q.text) or not _CAPEX.search(q.text)
             or _WORKING.search(q.text) or _INTEREST.search(q.text.replace("補助", "")) or not _ASK.search(q.text)
-            or len(amounts) != 1 or q.staff is not None):
+            or len(amounts) != 1 or (q.staff is not None and "轉型發展" not in q.text)):
+        # a head-count beside 「轉型」 alone may be asking the 疫後振興 class; the 轉型發展 loan named
+        # outright has no head-count condition, so its 8成 is the answer whatever the size
         return None
     loan = p.loans["transformation"]
     capital = amounts.pop()

@@ -167,6 +167,38 @@ def gov_share(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
                     formula, f"計畫總經費{wan(total)}")
 
 
+# 「員工8人，可以申請哪一類補助」: which size tier (and so which cap) the firm's head-count falls in
+_WHICH_TIER = re.compile(r"(哪一?(類|種|級|個類別|個級距|個方案)|什麼類別)的?(補助|方案)|(屬於|算|適用|是)哪一?(類|種|級|個)")
+
+# 「我們4個人，補助能不能補到計畫的一半以上」 without the plan's total: the < 50 % share is asked, which
+# the share's entry states (the head-count's cap does not answer it)
+_HALF_ASKED = re.compile(r"一半|半數|五成|50%|百分之五十|比例|幾成|成數")
+# 「我們8人，哪些項目可以補助」: which costs the subsidy pays for (the cost-items entry), not the tier's cap
+_ITEMS_ASKED = re.compile(r"(哪些|哪一?類|哪一?種|什麼|甚麼)的?(費用|項目|科目|東西|支出|開銷|花費)"
+                          r"|(費用|項目|科目|支出)(可以|能|可|有)(補|申請|列)")
+
+
+def _bound_tier(staff: StaffRange, p: Parameters):
+    """The size tier every head-count in ``staff`` falls in (員工8人, 9人以下, 10人以上, 不到5人), or None
+    when the head-count is not settled to one tier (「不到20人」 spans both)."""
+    def tier(n: int):
+        return tier_for(SubsidyInput(manufacturing=True, sme=True, employees=n, total_budget=1), p)
+    low = tier(staff.low)
+    if staff.high is None:
+        top = [t for t in p.tiers.values() if not t.lead_factory and t.max_employees is None]
+        return low if low is not None and low in top else None
+    return low if low is not None and tier(staff.high) is low else None
+
+
+def _tier_head_count(staff: StaffRange | None, tier) -> int:
+    """A head-count for the subsidy calculator: the stated one, or one inside the stated bound's tier."""
+    if staff is None:
+        return 0
+    if staff.exact is not None:
+        return staff.exact
+    return max(staff.low, tier.min_employees or 0, 1)
+
+
 def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """The subsidy cap of the head-count's tier (製造業9人以下 / 10人以上) or of a lead factory's
     track (以大帶小 1+4 / 1+10); with the plan's total also the < 50 % share, and the lower of the
@@ -185,12 +217,15 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         return None
     if capital is not None and is_sme(capital, q.staff.exact if q.staff else None, p) is not True:
         return None   # not an SME, or not settled by the figures given: the entries and the form say more
+    which = _WHICH_TIER.search(q.text) and not _NOT_WHOLE_SUBSIDY.search(q.text)
     if (not (_SUBSIDY.search(q.text) or ((total or programme) and (_TAKE.search(q.text) or _SELF_PAY.search(q.text))))
-            or not _CAP.search(q.text) or _LOAN.search(q.text)
+            or not (_CAP.search(q.text) or which) or _LOAN.search(q.text)
             or _CALC_VERB.search(q.text)   # 「幫我估一下」 asks for the guided calculation (with the facts given)
             or other_amounts or (q.roles.get("total") and total is None)
             or f.manufacturing is False
-            or _INTEREST.search(q.text.replace("補助", "")) or _ELIGIBILITY.search(q.text)):
+            or _INTEREST.search(q.text.replace("補助", "")) or (_ELIGIBILITY.search(q.text) and not which)
+            or _ITEMS_ASKED.search(q.text)
+            or (total is None and programme is None and _HALF_ASKED.search(q.text))):
         return None
     if f.lead_factory:
         partners = re.search(r"帶\s*(\d+|[一二兩三四五六七八九十]+)\s*家", q.text)
@@ -209,19 +244,21 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         entries: tuple[str, ...] = ("subsidy_lead_factory", "subsidy_caps")
         note = _t("tier_cap", "note_lead")
     else:
-        # an exact head-count only: a bound (10人以上, 不到5人) restates the rule, which the knowledge answer gives
-        if q.staff is None or q.staff.exact is None or f.sme is False:
+        # an exact head-count, or a bound (9人以下, 10人以上) that falls in one tier when the plan's total is
+        # given too (the lower of cap and share is then a computation); a bound alone restates the rule,
+        # which the knowledge answer gives
+        if q.staff is None or f.sme is False or (q.staff.exact is None and total is None):
             return None
         if q.staff.exact == 0:
             return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM, n=q.staff.exact)
-        tier = tier_for(SubsidyInput(manufacturing=True, sme=True, employees=q.staff.exact, total_budget=1), p)
+        tier = _bound_tier(q.staff, p)
         if tier is None:
             return None
         step = _t("tier_cap", "step", employees=q.staff.text, tier=tier.label, cap=wan(tier.cap))
         prefill, entries = q.staff.text, ("subsidy_caps",)
         # the conditions are another rule's: cited on their own line, the cap on the last
         note = _t("tier_cap", "note_small" if tier.id == "small" else "note_medium") + _cite(kb, "subsidy_eligibility")
-    figures: dict[str, Any] = {"employees": q.staff.exact} if q.staff else {"tier": tier.id}
+    figures: dict[str, Any] = {"employees": q.staff.exact} if q.staff and q.staff.exact is not None else {"tier": tier.id}
     if total is None:
         lines = [_t("tier_cap", "lead_lead" if tier.lead_factory else "lead"),
                  step + _t("tier_cap", "share", gov_pct=p.gov_share_below_pct), note]
@@ -229,7 +266,7 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     else:
         if total > IMPLAUSIBLE_AMOUNT:
             return None   # 「計畫預算有110億」: the programme's budget, not the plan's
-        result = calculate_subsidy(SubsidyInput(manufacturing=True, sme=True, employees=q.staff.exact if q.staff else 0,
+        result = calculate_subsidy(SubsidyInput(manufacturing=True, sme=True, employees=_tier_head_count(q.staff, tier),
                                                 total_budget=total, lead_factory=tier.lead_factory,
                                                 track=Track(tier.track) if tier.track else None), p)
         share = money(result.bound_value()) if result.bound_exclusive else None
@@ -264,7 +301,8 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
                         employees_n=q.staff.exact if q.staff else None, staff_limit=p.sme_employees_below))
         entries = entries + ("sme_definition",)
     elif q.staff is not None and q.staff.low >= p.sme_employees_below and f.sme is None and not tier.lead_factory:
-        lines.append(_t("tier_cap", "note_not_sme_by_staff", employees_n=q.staff.low, staff_limit=p.sme_employees_below,
+        key = "note_not_sme_by_staff" if q.staff.exact is not None else "note_not_sme_by_bound"
+        lines.append(_t("tier_cap", key, employees_n=q.staff.low, employees=q.staff.text, staff_limit=p.sme_employees_below,
                         capital_limit=wan(p.sme_capital_max)))
     return _compose(kb, "tier_cap", lines, entries, SUBSIDY_FORM, figures, formula, prefill)
 
