@@ -198,3 +198,16 @@ def test_the_programme_budget_is_not_a_project_budget():
     assert "計畫總經費" not in g.lexical_text("What is the total budget of the SME upgrading programme?")
     # a company's own project budget stays the project's
     assert "計畫總經費" in g.lexical_text("Our total project budget is 9 million")
+
+
+# --- a statement after the question is context (h50) -------------------------------------------------
+
+
+@pytest.mark.parametrize("message, entry_id", [
+    ("低碳化的課程在教什麼？我們是做自行車零件的", "training_lowcarbon"),   # not the bicycle case
+    ("補助有哪幾種？我們是做金屬製品的小工廠", "subsidy_overview"),
+])
+def test_a_statement_after_the_question_does_not_replace_it(retriever, message, entry_id):
+    plan = retriever.plan(message)
+    assert plan.status.answers and plan.answers[0].entry.id == entry_id, \
+        [(c.entry.id, c.score) for c in plan.ranked[:3]]
