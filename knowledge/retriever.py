@@ -38,7 +38,7 @@ from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n：])|…")   # 「想確認一下：這些課要錢嗎？」: the question after the colon
 
 # A follow-up that names no subject of its own (「上限多少？」「利率呢？」「要錢嗎？」, "how much?") asks
 # about the subject of the sentence before it: it is judged with that sentence, never alone.

@@ -211,3 +211,10 @@ def test_a_statement_after_the_question_does_not_replace_it(retriever, message, 
     plan = retriever.plan(message)
     assert plan.status.answers and plan.answers[0].entry.id == entry_id, \
         [(c.entry.id, c.score) for c in plan.ranked[:3]]
+
+
+def test_the_question_after_a_colon_is_judged_alone(retriever):
+    message = "上週聽朋友講政府有開智慧化的課，我們想派兩個人去，老闆想問清楚：這些課要不要錢？"
+    plan = retriever.plan(message)
+    assert plan.status.answers and plan.answers[0].entry.id == "training_free", \
+        [(c.entry.id, c.score) for c in plan.ranked[:3]]
