@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 
 from .calc.numbers import find_amounts, find_counts
-from .textnorm import normalize
+from .glossary import ENGLISH_STOPWORDS, latin_words
+from .textnorm import is_cjk, normalize
 
 # sentence ends and the words that join questions
 _STRONG = re.compile(
@@ -63,8 +64,21 @@ _ATTRIBUTE = re.compile(
     r"|時間|地點|名額|細節|規定|差別|差異|意思|定義|範圍|找|申請|辦理|怎麼做|做法")
 
 
+# the same in English: a part made only of these and function words ("and what are the service
+# hours?", "what's the cap?") asks about what the part before it named
+_EN_ATTRIBUTE = frozenset(
+    "cap limit maximum max minimum ceiling rate fee cost price phone call number telephone hotline contact share ratio "
+    "percentage amount deadline eligible eligibility condition requirement hour service time office opening "
+    "process procedure step document paperwork detail email address website purpose definition meaning".split())
+
+
 def elliptic(part: str) -> bool:
-    """The part names nothing but what is asked about (「電話？」「目的是什麼」「自己要出多少」)."""
+    """The part names nothing but what is asked about (「電話？」「目的是什麼」「自己要出多少」,
+    "and what are the service hours")."""
+    norm = normalize(part)
+    words = [w for w, _, _ in latin_words(norm) if not w[0].isdigit()]
+    if words and not any(is_cjk(ch) for ch in norm):
+        return all(w in ENGLISH_STOPWORDS or w in _EN_ATTRIBUTE for w in words)
     return len(_ATTRIBUTE.sub("", subject(part))) < 2
 
 

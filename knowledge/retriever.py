@@ -32,13 +32,13 @@ from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .glossary import ENGLISH_STOPWORDS, Glossary, is_latin_question, latin_words, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
-from .questions import elliptic, split_message
+from .questions import asks, elliptic, split_message
 from .scope import HANDOFF_ENTRIES, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|…")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n：])|…")   # 「想確認一下：這些課要錢嗎？」: the question after the colon
 
 # A follow-up that names no subject of its own (「上限多少？」「利率呢？」「要錢嗎？」, "how much?") asks
 # about the subject of the sentence before it: it is judged with that sentence, never alone.
@@ -246,7 +246,10 @@ class Retriever:
         if len(sentences) > 1 and (is_follow_up(sentences[-1]) or elliptic(sentences[-1])):
             sentences = [*sentences[:-2], sentences[-2] + sentences[-1]]
         if len(sentences) > 1:
-            last = self.scores(sentences[-1])
+            # the question is the last sentence that asks: a statement after it (「補助分成哪幾類？我們是
+            # 做零件的小廠」) is context, and judged alone it matches whatever its words name
+            asking = [p for p in sentences if asks(p)]
+            last = self.scores(asking[-1] if asking else sentences[-1])
             if last[0].score > ranked[0].score:
                 ranked = last
         return text, truncated, ranked, fixes

@@ -105,6 +105,10 @@ def segment(text: str) -> list[tuple[str, int]]:
 
 _STOP = set("的了嗎呢吧啊喔哦嘛呀是在有我們你您請問一下可以要想會能這那個些麼什怎麼多少")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,:][0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
+# an A-not-A question (要不要, 有沒有, 可不可以, 需不需要): the asking form, not a topic. Folded to
+# the plain verb (要不要收費 → 要收費) so that 「不要」「要不」 do not match every entry whose sample
+# questions were asked the same way (「診斷要不要錢」 against 「課程要不要收費」)
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不沒]\1")
 
 
 def lexical_tokens(text: str) -> list[str]:
@@ -113,7 +117,7 @@ def lexical_tokens(text: str) -> list[str]:
     Bigrams make the index robust to segmentation differences and typos in one character;
     words keep multi-character terms (以大帶小, 疫後振興) strong.
     """
-    norm = normalize(text)
+    norm = _A_NOT_A.sub(r"\1", normalize(text))
     out: list[str] = []
     for chunk in _WORD.findall(norm):
         if chunk[0].isascii():

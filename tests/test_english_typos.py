@@ -164,3 +164,57 @@ def test_more_programme_terms_are_corrected_by_sound(typed, term):
 @pytest.mark.parametrize("text", ["按例辦理", "比利時的公司", "萬元工廠", "補助款是多少", "中心廠帶幾家", "貸款額度"])
 def test_words_and_exact_terms_next_to_terms_are_left_alone(text):
     assert SoundAlike.default().correct(text) == (normalize(text), [])
+
+
+# --- how a question is asked is not what it is about (h50) ------------------------------------------
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("這些培訓課程是不是要收費", "這些培訓課程是要收費"),
+    ("可不可以用補助款買機台", "可以用補助款買機台"),
+    ("工廠登記有沒有要求", "工廠登記有要求"),
+    ("需不需要先做診斷", "需要先做診斷"),
+])
+def test_a_not_a_questions_are_folded_for_lexical_search(text, plain):
+    from knowledge.textnorm import lexical_tokens
+    assert lexical_tokens(text) == lexical_tokens(plain)
+    assert "不要" not in lexical_tokens("上課要不要繳費") and "要不" not in lexical_tokens("上課要不要繳費")
+
+
+def test_a_course_fee_asked_a_not_a_is_not_the_diagnosis_fee(retriever):
+    # 「要不要…」 is how the diagnosis entry's sample question asks too: the form must not decide
+    for question in ("這些培訓課程是不是要收費", "培訓課程要不要收費呀"):
+        plan = retriever.plan(question)
+        assert plan.status.answers and plan.answers[0].entry.id == "training_free", \
+            [(c.entry.id, c.score) for c in plan.ranked[:3]]
+
+
+# --- the programme's budget (h50) -----------------------------------------------------------------
+
+
+def test_the_programme_budget_is_not_a_project_budget():
+    g = load_glossary()
+    assert g.translated("How large is the budget of the whole programme?").split()[0] == "預算"
+    assert "計畫總經費" not in g.lexical_text("What is the total budget of the SME upgrading programme?")
+    # a company's own project budget stays the project's
+    assert "計畫總經費" in g.lexical_text("Our total project budget is 9 million")
+
+
+# --- a statement after the question is context (h50) -------------------------------------------------
+
+
+@pytest.mark.parametrize("message, entry_id", [
+    ("低碳化的課程在教什麼？我們是做自行車零件的", "training_lowcarbon"),   # not the bicycle case
+    ("補助有哪幾種？我們是做金屬製品的小工廠", "subsidy_overview"),
+])
+def test_a_statement_after_the_question_does_not_replace_it(retriever, message, entry_id):
+    plan = retriever.plan(message)
+    assert plan.status.answers and plan.answers[0].entry.id == entry_id, \
+        [(c.entry.id, c.score) for c in plan.ranked[:3]]
+
+
+def test_the_question_after_a_colon_is_judged_alone(retriever):
+    message = "上週聽朋友講政府有開智慧化的課，我們想派兩個人去，老闆想問清楚：這些課要不要錢？"
+    plan = retriever.plan(message)
+    assert plan.status.answers and plan.answers[0].entry.id == "training_free", \
+        [(c.entry.id, c.score) for c in plan.ranked[:3]]

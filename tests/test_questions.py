@@ -59,3 +59,18 @@ def test_statements_are_context_and_their_figures_reach_every_question():
 ])
 def test_a_part_naming_nothing_of_its_own_is_elliptic(part, expected):
     assert elliptic(part) is expected
+
+
+@pytest.mark.parametrize("part, expected", [
+    ("and what are the opening hours", True), ("what's the maximum", True), ("which number do I call", True),
+    ("are the courses free", False), ("what about the diagnosis fee", False), ("is there a loan for working capital", False),
+])
+def test_an_english_part_naming_nothing_of_its_own_is_elliptic(part, expected):
+    assert elliptic(part) is expected
+
+
+def test_an_english_follow_up_stays_with_the_question_it_continues():
+    parts = split_message("Who should I phone about the interest subsidy, and what are the office hours?")
+    assert len(parts.questions) == 1
+    parts = split_message("How much does the diagnosis cost, and are the training courses free?")
+    assert len(parts.questions) == 2
