@@ -46,6 +46,9 @@ out_of_scope), as shares of them — the first five add up to 100 %:
   direct-wrong);
 * alternatives offered: share of the answered questions that also got 「您可能也想問」 buttons.
 
+When several blind test sets are run, a last line pools them (``[held-out test+test2+…]``): the
+figure the issue's targets are read on.
+
 Over the questions that must not be answered from the entries (kind unanswerable or out_of_scope;
 in the old set every item without an entry):
 
@@ -339,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.tune:
         tune(retriever)
         return 0
+    held_rows: list[Row] = []
+    held_names: list[str] = []
     for name in sets:
         if name in BLIND_SETS and not (BLIND_DIR / f"{name}.yml").exists():
             print(f"{name}: {BLIND_DIR / name}.yml missing", file=sys.stderr)
@@ -347,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         report(f"[{name}]", rows, args.by_kind)
         if args.show_misses:
             show_misses(rows)
+        if name in HELD_OUT:
+            held_rows += rows
+            held_names.append(name)
+    if len(held_names) > 1:
+        # the issue's targets are on strangers' questions nobody tuned on: every blind test part together
+        report(f"[held-out {'+'.join(held_names)}]", held_rows, False)
     return 0
 
 

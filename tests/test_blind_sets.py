@@ -127,3 +127,23 @@ def test_unknown_set_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         answers.main(["--sets", "test9"])
     assert exc.value.code == 2
     assert "unknown set" in capsys.readouterr().err
+
+
+def test_the_held_out_sets_run_together_are_also_reported_pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's targets are read on the blind test parts together: a last line pools the held-out
+    sets of the run (and only them: a tuning set run beside them is not in it)."""
+    class FakeRetriever:
+        embedder = type("E", (), {"model_id": "fake"})()
+        kb = type("K", (), {"entries": []})()
+
+    reported: list[tuple[str, list]] = []
+    monkeypatch.setattr(answers.Retriever, "from_env", classmethod(lambda cls: FakeRetriever()))
+    monkeypatch.setattr(answers, "decide", lambda text, retriever: None)
+    monkeypatch.setattr(answers, "run_set", lambda retriever, name: [f"{name}-1", f"{name}-2"])
+    monkeypatch.setattr(answers, "report", lambda name, rows, by_kind: reported.append((name, list(rows))))
+    assert answers.main(["--sets", "test,dev,test2"]) == 0
+    assert [name for name, _ in reported] == ["[test]", "[dev]", "[test2]", "[held-out test+test2]"]
+    assert reported[-1][1] == ["test-1", "test-2", "test2-1", "test2-2"]
+    reported.clear()
+    assert answers.main(["--sets", "dev,test3"]) == 0          # one held-out set: nothing to pool
+    assert [name for name, _ in reported] == ["[dev]", "[test3]"]
