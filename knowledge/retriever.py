@@ -33,7 +33,7 @@ from .glossary import ENGLISH_STOPWORDS, Glossary, is_latin_question, latin_word
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
 from .questions import asks, elliptic, split_message
-from .scope import HANDOFF_ENTRIES, SITUATION_SLOTS, asked_slots, handoff_for, scope_miss
+from .scope import HANDOFF_ENTRIES, about_a_case, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
@@ -339,7 +339,7 @@ class Retriever:
         latin = is_latin_question(text)
         status, kept = self.decide(ranked, latin=latin)
         parts = self.split(self.corrected(text)[0]) if ranked else []
-        if len(parts) >= 2 and status is not Status.NONE and asked_slots(text) & SITUATION_SLOTS:
+        if len(parts) >= 2 and status is not Status.NONE and about_a_case(text):
             # the message describes a case the brief does not cover (a 1+6 group, second-hand
             # equipment, spending already made): every question in it is about that case
             # (「以大帶小1+6可以嗎？補助多少」), so it is not split into parts answered as if it were not

@@ -182,6 +182,14 @@ def asked_slots(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def about_a_case(text: str) -> bool:
+    """The message describes a case the brief does not settle (SITUATION_SLOTS), or asks whether two
+    things combine and what they add up to (「…可以一起借嗎？合計上限多少」): every question in it is
+    about that case, so none of its parts is answered as if it stood alone."""
+    asked = asked_slots(text)
+    return bool(asked & SITUATION_SLOTS) or ("combine" in asked and bool(_SUM.search(normalize(text))))
+
+
 @dataclass(frozen=True)
 class ScopeMiss:
     """The question asks for ``missing`` details the entry does not answer; ``handoff`` says so."""

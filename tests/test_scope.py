@@ -160,6 +160,7 @@ def test_handoff_entry_per_kind():
     # h48: a case the brief does not cover (a group of 7) makes every question of the message about it
     ("中心廠帶7家協力廠行不行？這樣補助上限多少", "not_in_brief_other"),
     ("用租的機器可以嗎？補助比例多少", "not_in_brief_other"),
+    ("補助跟貸款能不能同時拿？兩個加起來最多多少", "not_in_brief_other"),
 ])
 def test_unstated_details_are_handed_off(retriever, question, handoff):
     reply = decide(question, retriever)
