@@ -141,8 +141,8 @@ def _cn_small(run: str) -> int | None:
     return total
 
 
-def numeral_tokens(chunk: str) -> list[str]:
-    """Arabic forms of the Chinese numerals in a CJK chunk (一百一十億 → ['110'])."""
+def _numerals(chunk: str) -> list[tuple[int, int, str]]:
+    """(start, end, Arabic form) of the Chinese numerals read in a CJK chunk (一百一十億 → 110)."""
     out = []
     for m in _CN_RUN.finditer(chunk):
         run = m.group()
@@ -153,7 +153,18 @@ def numeral_tokens(chunk: str) -> list[str]:
             continue
         value = _cn_small(run)
         if value is not None and (value >= 10 or unit):
-            out.append(str(value))
+            out.append((m.start(), m.end(), str(value)))
+    return out
+
+
+def numeral_tokens(chunk: str) -> list[str]:
+    """Arabic forms of the Chinese numerals in a CJK chunk (一百一十億 → ['110'])."""
+    return [arabic for _, _, arabic in _numerals(chunk)]
+
+
+def _cjk_tokens(chunk: str) -> list[str]:
+    out = [word for word, _ in segment(chunk) if len(word) > 1 or word not in _STOP]
+    out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
     return out
 
 
@@ -169,9 +180,13 @@ def lexical_tokens(text: str) -> list[str]:
         if chunk[0].isascii():
             out.append(chunk.replace(",", ""))
             continue
-        for word, _ in segment(chunk):
-            if len(word) > 1 or word not in _STOP:
-                out.append(word)
-        out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
-        out.extend(numeral_tokens(chunk))
+        # a Chinese numeral is tokenised as if written in digits: 「聽說有一百一十億」 like 「聽說有110億」
+        at = 0
+        for start, end, arabic in _numerals(chunk):
+            if start > at:
+                out.extend(_cjk_tokens(chunk[at:start]))
+            out.append(arabic)
+            at = end
+        if at < len(chunk):
+            out.extend(_cjk_tokens(chunk[at:]))
     return out
