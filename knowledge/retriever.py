@@ -33,7 +33,7 @@ from .glossary import ENGLISH_STOPWORDS, Glossary, is_latin_question, latin_word
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
 from .questions import asks, elliptic, split_message
-from .scope import HANDOFF_ENTRIES, asked_slots, handoff_for, scope_miss
+from .scope import HANDOFF_ENTRIES, about_a_case, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
@@ -243,13 +243,16 @@ class Retriever:
         # A last sentence that is a follow-up naming nothing of its own (「…？電話？」「…？上限多少」)
         # asks about what the sentence before it named: it is judged with that sentence.
         sentences = [p for p in _SENTENCE_END.split(judged) if sum(ch.isalnum() for ch in p) >= 2]
+        # a sentence after the question that asks nothing (「補助分成哪幾類？我們是做零件的小廠」) is
+        # context, not the question: the question is the last sentence that asks something
+        trimmed = False
+        while len(sentences) > 1 and not asks(sentences[-1]) and any(asks(p) for p in sentences[:-1]):
+            sentences.pop()
+            trimmed = True
         if len(sentences) > 1 and (is_follow_up(sentences[-1]) or elliptic(sentences[-1])):
             sentences = [*sentences[:-2], sentences[-2] + sentences[-1]]
-        if len(sentences) > 1:
-            # the question is the last sentence that asks: a statement after it (「補助分成哪幾類？我們是
-            # 做零件的小廠」) is context, and judged alone it matches whatever its words name
-            asking = [p for p in sentences if asks(p)]
-            last = self.scores(asking[-1] if asking else sentences[-1])
+        if len(sentences) > 1 or trimmed:
+            last = self.scores(sentences[-1])
             if last[0].score > ranked[0].score:
                 ranked = last
         return text, truncated, ranked, fixes
@@ -336,6 +339,11 @@ class Retriever:
         latin = is_latin_question(text)
         status, kept = self.decide(ranked, latin=latin)
         parts = self.split(self.corrected(text)[0]) if ranked else []
+        if len(parts) >= 2 and status is not Status.NONE and about_a_case(text):
+            # the message describes a case the brief does not cover (a 1+6 group, second-hand
+            # equipment, spending already made): every question in it is about that case
+            # (「以大帶小1+6可以嗎？補助多少」), so it is not split into parts answered as if it were not
+            parts = []
         if len(parts) >= 2:
             picked: list[Candidate] = []
             answered_parts: list[str] = []

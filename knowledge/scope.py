@@ -51,6 +51,10 @@ SLOTS: dict[str, str] = {
     "group_size": "a lead factory's group of another size than the brief's 1+N tracks (帶6家、1+6)",
 }
 
+#: Slots that describe the asker's case rather than the detail asked (a 1+6 group, second-hand
+#: equipment, spending already made): every question of a message naming one is about that case.
+SITUATION_SLOTS = frozenset({"group_size", "equipment_condition", "retroactive"})
+
 # Patterns on normalize(text): traditional characters, half-width, lower case.
 _PATTERNS: dict[str, str] = {
     "when": r"什麼時候|甚麼時候|什麼時間|何時|哪一?天|幾月幾號|幾號(?:截止|前|之前|開始|結束|收件|受理)|幾月|日期|截止|期限|來得及|來不及|梯次|哪個月"
@@ -87,6 +91,9 @@ _PATTERNS: dict[str, str] = {
     "quota": r"名額|錄取幾家|錄取率|核定幾家|補助幾家|幾家會過|會補助幾家|每班幾人|一班幾個?人|一班多少人|額滿"
              r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b",
     "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市|地點|線上課|線上上課|線上課程|有線上(?:的)?(?:課|版|班)|實體課"
+                r"|(?:課|班|培訓|訓練)[^，。？?]{0,4}在哪(?:裡|邊|兒)?(?:上|開|辦|舉行)"
+                r"|(?:(?:台|臺)北|新北|桃園|新竹|苗栗|(?:台|臺)中|彰化|南投|雲林|嘉義|(?:台|臺)南|高雄|屏東|宜蘭|花蓮|(?:台|臺)東|基隆|澎湖|金門|(?:北|中|南|東)部)"
+                r"(?:有沒有|有|也有|會不會|會)(?:開)?(?:班|課)"
                 r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
     "certificate": r"證書|結業證明|結訓證明|上課證明|時數證明|證照|學分"
                    r"|\bcertificate",
@@ -173,6 +180,14 @@ def asked_slots(text: str) -> frozenset[str]:
     if _CAPEX.search(norm) and _WORKING.search(norm) and (_STACK.search(norm) or _SUM.search(norm)):
         found.add("combine")
     return frozenset(found)
+
+
+def about_a_case(text: str) -> bool:
+    """The message describes a case the brief does not settle (SITUATION_SLOTS), or asks whether two
+    things combine and what they add up to (「…可以一起借嗎？合計上限多少」): every question in it is
+    about that case, so none of its parts is answered as if it stood alone."""
+    asked = asked_slots(text)
+    return bool(asked & SITUATION_SLOTS) or ("combine" in asked and bool(_SUM.search(normalize(text))))
 
 
 @dataclass(frozen=True)

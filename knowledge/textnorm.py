@@ -111,6 +111,67 @@ _WORD = re.compile(r"[a-z0-9]+(?:[.,:][0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不沒]\1")
 
 
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_PLACE = {"十": 10, "百": 100, "千": 1000}
+# a Chinese numeral below 萬 (一百一十, 三千, 九), read when a unit follows it or it has a place
+# character (十/百/千): 一百一十億 is indexed like 110億, 九人 like 9人; 一下, 一起 are not numbers
+_CN_RUN = re.compile(r"[零〇一二兩三四五六七八九十百千]+")
+_CN_UNIT = "萬億人元家天班年成倍"
+
+
+def _cn_small(run: str) -> int | None:
+    """Value of a Chinese numeral below 萬 (一百一十 → 110, 十二 → 12, 三千五百 → 3500); None when it
+    is not one (三五, 一百二: an approximation or an elliptic form is left alone)."""
+    total, digit, last_place = 0, None, None
+    for ch in run:
+        if ch in "零〇":
+            if digit is not None:
+                return None
+            continue                 # 一千零五十: the 零 only marks a skipped place
+        if ch in _CN_DIGIT:
+            if digit is not None:
+                return None          # two digits in a row: 三五, 七八 (a range)
+            digit = _CN_DIGIT[ch]
+        else:
+            place = _CN_PLACE[ch]
+            if last_place is not None and place >= last_place:
+                return None
+            total += (1 if digit is None else digit) * place
+            digit, last_place = None, place
+    if digit is not None:
+        if last_place is not None and last_place > 10 and run[-2] not in "零〇":
+            return None              # 一百二 (= 120?) is elliptic: not read
+        total += digit
+    return total
+
+
+def _numerals(chunk: str) -> list[tuple[int, int, str]]:
+    """(start, end, Arabic form) of the Chinese numerals read in a CJK chunk (一百一十億 → 110)."""
+    out = []
+    for m in _CN_RUN.finditer(chunk):
+        run = m.group()
+        unit = chunk[m.end()] if m.end() < len(chunk) else ""
+        if chunk[m.end():m.end() + 2] == "分之" or unit == "點" or chunk[max(0, m.start() - 1):m.start()] == "點":
+            continue                 # 百分之五十, 零點五: a share or a decimal, not read here
+        if unit not in _CN_UNIT and not any(ch in _CN_PLACE for ch in run):
+            continue
+        value = _cn_small(run)
+        if value is not None and (value >= 10 or unit):
+            out.append((m.start(), m.end(), str(value)))
+    return out
+
+
+def numeral_tokens(chunk: str) -> list[str]:
+    """Arabic forms of the Chinese numerals in a CJK chunk (一百一十億 → ['110'])."""
+    return [arabic for _, _, arabic in _numerals(chunk)]
+
+
+def _cjk_tokens(chunk: str) -> list[str]:
+    out = [word for word, _ in segment(chunk) if len(word) > 1 or word not in _STOP]
+    out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return out
+
+
 def lexical_tokens(text: str) -> list[str]:
     """Tokens for lexical retrieval: jieba words plus CJK character bigrams, on normalised text.
 
@@ -123,8 +184,13 @@ def lexical_tokens(text: str) -> list[str]:
         if chunk[0].isascii():
             out.append(chunk.replace(",", ""))
             continue
-        for word, _ in segment(chunk):
-            if len(word) > 1 or word not in _STOP:
-                out.append(word)
-        out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
+        # a Chinese numeral is tokenised as if written in digits: 「聽說有一百一十億」 like 「聽說有110億」
+        at = 0
+        for start, end, arabic in _numerals(chunk):
+            if start > at:
+                out.extend(_cjk_tokens(chunk[at:start]))
+            out.append(arabic)
+            at = end
+        if at < len(chunk):
+            out.extend(_cjk_tokens(chunk[at:]))
     return out

@@ -23,6 +23,27 @@ def test_lexical_tokens_keep_programme_terms_whole():
     assert {"以大帶小", "中心廠", "疫後振興", "貸款"} <= set(tokens)
 
 
+def test_lexical_tokens_read_chinese_numerals_like_digits():
+    """h48: 一百一十億 is found where the entry writes 110億; 一下, 七八百萬, 一百二 are not read."""
+    assert lexical_tokens("聽說預算有一百一十億") == lexical_tokens("聽說預算有110億")
+    assert {"3000", "9"} <= set(lexical_tokens("九人以下的工廠計畫三千萬"))
+    assert "1050" in lexical_tokens("一千零五十萬")
+    for text in ["等我一下", "七八百萬", "一百二萬", "零點五天"]:
+        assert not any(t.isdigit() for t in lexical_tokens(text)), text
+
+
+def test_context_after_the_question_does_not_pick_the_answer(retriever):
+    """h48: a statement after the question (「…？我們是做…的」) is context, and a question after a
+    colon (「想確認一下：…」) is judged on its own like a last sentence."""
+    result = retriever.search("補助總共有哪幾類？我們公司是做汽車零件的")
+    assert result.status.answers and result.best.entry.id == "subsidy_overview", \
+        [(c.entry.id, c.score) for c in retriever.scores("補助總共有哪幾類")[:3]]
+    story = ("朋友說政府有開智慧化的課，我們幾個主管都想報，但今年公司沒什麼錢，"
+             "所以想問清楚：上課要不要付費？")
+    result = retriever.search(story)
+    assert result.status.answers and result.best.entry.id == "training_free"
+
+
 # A hand-written sample with one unambiguous answer each; the full labelled set is measured by
 # `make bench-retrieval`.
 SAMPLE = [

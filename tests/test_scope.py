@@ -89,6 +89,9 @@ def test_loader_rejects_an_unknown_detail():
     ("幫我看一下案號A123的進度", "review"),
     ("輔導顧問能讓公司自己選嗎", "provider"),
     ("哪一間銀行的轉型貸款比較容易過", "bank"),
+    ("培訓班在哪邊開？", "location"),            # h48: where a course is held, by city or region
+    ("高雄有沒有開班", "location"),
+    ("南部會開課嗎", "location"),
 ])
 def test_asked_slots_reads_what_is_asked(question, slot):
     assert slot in asked_slots(question)
@@ -124,6 +127,8 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "領取補助的資格是什麼",
     "除了設備以外，其他補助項目還有哪些",
     "第一次接觸，不知道要從哪裡開始申請",           # where to start, not when
+    "我們工廠在台中，可以申請補助嗎",               # h48: where the firm is, not where a course is
+    "課程有哪些主題",
 ])
 def test_asked_slots_ignores_programme_questions(question):
     assert asked_slots(question) == frozenset()
@@ -152,6 +157,10 @@ def test_handoff_entry_per_kind():
     ("中古設備的購置費有補助嗎", "not_in_brief_other"),
     ("中心廠帶8家合作廠商，補助上限會比較高嗎", "not_in_brief_other"),
     ("轉型發展貸款週轉金跟資本性支出能一起借嗎", "not_in_brief_other"),
+    # h48: a case the brief does not cover (a group of 7) makes every question of the message about it
+    ("中心廠帶7家協力廠行不行？這樣補助上限多少", "not_in_brief_other"),
+    ("用租的機器可以嗎？補助比例多少", "not_in_brief_other"),
+    ("補助跟貸款能不能同時拿？兩個加起來最多多少", "not_in_brief_other"),
 ])
 def test_unstated_details_are_handed_off(retriever, question, handoff):
     reply = decide(question, retriever)
@@ -160,6 +169,13 @@ def test_unstated_details_are_handed_off(retriever, question, handoff):
         [(c.entry.id, c.score) for c in reply.plan.ranked[:3]]
     result = retriever.search(question)   # the case-status action's path agrees
     assert result.status is Status.ANSWER and result.best.entry.id == handoff
+
+
+def test_course_venue_is_never_answered_by_a_course_entry(retriever):
+    """h48: where a course is held is not in the brief: handed off or refused, never a course entry."""
+    for question in ["低碳化課程的上課地點在哪，新竹有開班嗎", "智慧化的課在哪邊上？"]:
+        reply = decide(question, retriever)
+        assert [c.entry.id for c in reply.plan.answers] in ([], ["not_in_brief_other"]), question
 
 
 @pytest.mark.parametrize("question, entry_id", [
