@@ -41,21 +41,26 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def own_config(off: int, work: Path) -> StackConfig:
+    """The measured stack's ports (below the kernel's ephemeral port range, where a client connection
+    could hold one) and its own data directory."""
+    return StackConfig(rasa_port=25005 + off, action_port=25055 + off, gateway_port=28000 + off,
+                       action_metrics_port=28155 + off, var_dir=work, log_dir=work / "logs",
+                       extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
+                                  "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00",
+                                  "WIDGET_RATE_PER_ADDRESS": "0"})  # every request comes from 127.0.0.1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=300, help="measured requests")
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--port-offset", type=int, default=0,
-                    help="added to the stack's ports (35005, 35055, 38000), e.g. to run beside another stack")
+                    help="added to the stack's ports (25005, 25055, 28000), e.g. to run beside another stack")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    off = args.port_offset
-    cfg = StackConfig(rasa_port=35005 + off, action_port=35055 + off, gateway_port=38000 + off,
-                      action_metrics_port=38155 + off, var_dir=work, log_dir=work / "logs",
-                      extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
-                                 "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00",
-                                 "WIDGET_RATE_PER_ADDRESS": "0"})  # every request comes from 127.0.0.1
-    stack = Stack(cfg)
+    stack = Stack(own_config(args.port_offset, work))
+    cfg = stack.cfg
     stack.start()
     try:
         t0 = time.perf_counter()

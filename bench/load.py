@@ -487,12 +487,16 @@ def print_summary(s: dict) -> None:
           f"CPU ms/msg: {cpu}", flush=True)
 
 
+STOCK_PORT = 26085   # the stock rasa init bot's port (+ offset); the own stacks' below (26005, 29000, …):
+# all below the kernel's ephemeral port range, where a client connection could hold one
+
+
 def _own_stack(offset: int, env: dict[str, str], token: str | None = None):
     from scripts.stack import Stack, StackConfig
 
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    cfg = StackConfig(rasa_port=36005 + offset, action_port=36055 + offset, gateway_port=39000 + offset,
-                      action_metrics_port=39155 + offset, var_dir=work, log_dir=work / "logs", rasa_token=token,
+    cfg = StackConfig(rasa_port=26005 + offset, action_port=26055 + offset, gateway_port=29000 + offset,
+                      action_metrics_port=29155 + offset, var_dir=work, log_dir=work / "logs", rasa_token=token,
                       extra_env={"HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
                                  "HANDOFF_FAKE_NOW": "2026-11-30T10:00:00+08:00",
                                  "WIDGET_RATE_PER_ADDRESS": "0", "WIDGET_RATE_PER_SESSION": "0", **env})
@@ -629,7 +633,7 @@ def measure_startup(offset: int, runs: int = 1) -> list[dict]:
                         ready[name] = round(time.perf_counter() - t0, 1)
                 for name, proc in stack.procs.items():
                     if proc.poll() is not None:
-                        raise RuntimeError(f"{name} exited ({proc.returncode}) during start; logs in {stack.cfg.log_dir}")
+                        raise RuntimeError(f"{name} exited ({proc.returncode}) during start" + stack._log_hint(name))
                 time.sleep(0.2)
             r = {"label": f"startup {i + 1}", "ready_s": ready,
                  "all_ready_s": max(ready.values()) if len(ready) == len(checks) else None,
@@ -699,7 +703,7 @@ def run_vs_stock(args) -> list[dict]:
 
     model = ensure_stock_model()          # cached under build/stock-rasa; trained once if missing
     stack = _own_stack(args.port_offset, {})
-    stock = StockBot(model, 36085 + args.port_offset, stack.cfg.var_dir / "stock")
+    stock = StockBot(model, STOCK_PORT + args.port_offset, stack.cfg.var_dir / "stock")
     summaries: list[dict] = []
     try:
         t0 = time.perf_counter()
@@ -757,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="cycle through only the first N questions of bench/questions.yml (implies --mix cycle)")
     ap.add_argument("--all-intents", action="store_true",
                     help="also send the questions that hand the conversation to an officer (implies --mix cycle)")
-    ap.add_argument("--port-offset", type=int, default=0, help="added to the own stacks' ports (36005, 39000, …)")
+    ap.add_argument("--port-offset", type=int, default=0, help="added to the own stacks' ports (26005, 29000, …)")
     ap.add_argument("--json", type=Path, help="also write every summary to this file")
     args = ap.parse_args(argv)
 

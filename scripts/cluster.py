@@ -177,6 +177,12 @@ class Cluster(Stack):
                  "RASA_TIMEOUT_S": str(c.rasa_timeout_s)})
         return out
 
+    def listen_ports(self) -> dict[str, list[int]]:
+        c = self.cluster
+        ports = {f"{kind}-{i}": [base + i] for i in range(c.replicas)
+                 for kind, base in (("rasa", c.rasa_port), ("actions", c.action_port), ("gateway", c.gateway_port))}
+        return {name: ports[name] for name in self.services if name in ports}
+
     def checks(self) -> dict[str, Callable[[], bool]]:
         c = self.cluster
         out: dict[str, Callable[[], bool]] = {}

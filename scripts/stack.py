@@ -60,6 +60,20 @@ class StackConfig:
         return f"http://{self.host}:{self.gateway_port}"
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on host:port now (with SO_REUSEADDR, as servers bind: a port
+    left in TIME_WAIT by a stopped server counts as free)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _base_env(cfg: StackConfig) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
@@ -187,6 +201,13 @@ class Stack:
     def checks(self) -> dict[str, Callable[[], bool]]:
         return ready_checks(self.cfg)
 
+    def listen_ports(self) -> dict[str, list[int]]:
+        """The ports each server will listen on (checked free before ``start``)."""
+        c = self.cfg
+        ports = {"rasa": [c.rasa_port], "actions": [c.action_port] + ([c.action_metrics_port] if c.action_metrics_port else []),
+                 "gateway": [c.gateway_port]}
+        return {name: ports[name] for name in self.services if name in ports}
+
     @property
     def supervised(self) -> bool:
         return self._watcher is not None
@@ -199,6 +220,10 @@ class Stack:
     def start(self) -> None:
         if not self.cfg.model.exists() and "rasa" in self.services:
             raise FileNotFoundError(f"no trained model at {self.cfg.model}: run `make train`")
+        busy = [f"{name} {port}" for name, ports in self.listen_ports().items() for port in ports
+                if not port_free(self.cfg.host, port)]
+        if busy:   # a server that cannot bind may exit 0 (Rasa) and only say so in its log
+            raise RuntimeError(f"port already in use, not starting: {', '.join(busy)}")
         cmds = self.commands()
         if self.cfg.log_dir is not None:
             self.cfg.log_dir.mkdir(parents=True, exist_ok=True)

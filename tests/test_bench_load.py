@@ -162,7 +162,7 @@ def test_stock_bot_takes_the_same_load_and_keeps_every_message(tmp_path):
 
     from bench.stock import STOCK_TEXTS, StockBot
 
-    bot = StockBot(_stock_model(), 36085 + PORT_OFFSET + 7, tmp_path)
+    bot = StockBot(_stock_model(), load.STOCK_PORT + PORT_OFFSET + 7, tmp_path)
     bot.start()
     try:
         bot.wait_ready(timeout=900)     # loading the model took > 300 s at load average ~18

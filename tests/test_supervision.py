@@ -83,6 +83,9 @@ class StandIns(Stack):
     def checks(self):
         return {name: (lambda p=port: _up(p)) for name, port in self.ports.items()}
 
+    def listen_ports(self):
+        return {name: [port] for name, port in self.ports.items()}
+
 
 def test_a_killed_server_comes_back_while_the_others_keep_serving(tmp_path):
     a, b = _free_port(), _free_port()
@@ -264,3 +267,36 @@ def test_make_run_brings_back_rasa_and_the_action_server_after_kill_9(tmp_path):
     for name in ("rasa", "actions", "gateway"):
         assert not _alive(pid_of(name)), name
     assert not ready(f"{gateway}/health")
+
+
+def test_a_stack_does_not_start_a_server_on_a_port_in_use(tmp_path):
+    """A server that cannot bind may exit 0 (Rasa) and say why only in its log: the stack checks its
+    ports first and names the busy one. A client connection's local port counts as in use too (the
+    bench's stacks once listened inside the kernel's ephemeral range and lost that race)."""
+    from scripts.stack import port_free
+
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen()
+        port = srv.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            local = client.getsockname()[1]
+            assert not port_free("127.0.0.1", port) and not port_free("127.0.0.1", local)
+            for busy in (port, local):
+                stack = Stack(StackConfig(gateway_port=busy, log_dir=tmp_path), services=("gateway",))
+                with pytest.raises(RuntimeError, match=f"port already in use.*gateway {busy}"):
+                    stack.start()
+                assert stack.procs == {}
+    assert port_free("127.0.0.1", port)
+
+
+def test_the_bench_stacks_listen_outside_the_ephemeral_port_range(tmp_path):
+    """Outgoing connections take local ports from ip_local_port_range; a server port inside it can be
+    taken by any client of the test session (what happened: the startup bench's Rasa exited 0)."""
+    from bench import latency, load
+
+    low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    stacks = [load._own_stack(7, {}), Stack(latency.own_config(7, tmp_path))]
+    ports = [p for s in stacks for each in s.listen_ports().values() for p in each] + [load.STOCK_PORT + 7]
+    assert len(ports) == 9
+    assert not [p for p in ports if low <= p <= high]
