@@ -1,8 +1,8 @@
 """What strangers' questions get: the answering decision on the blind question set and the old set.
 
-    make bench-answers                          # blind dev/test, dev2/test2, test3, dev3, dev4/test4, dev5, old set (dev and test splits)
+    make bench-answers                          # blind dev/test, dev2/test2, test3, dev3, dev4/test4, dev5, dev6/test5, old set (dev and test splits)
     make bench-answers ARGS="--sets dev --by-kind --show-misses"   # tuning view: DEV SETS ONLY
-    make bench-answers ARGS=--tune              # grid over the decision settings on dev + dev2 + dev3 + dev4 + dev5 + old-dev
+    make bench-answers ARGS=--tune              # grid over the decision settings on dev + dev2 + dev3 + dev4 + dev5 + dev6 + old-dev
 
 Every question goes through ``knowledge.answering.decide`` — the very function
 ``action_answer_question`` acts on, in the bot's order: first a direct answer with the user's own
@@ -18,9 +18,10 @@ bench/blind/README.md), a third blind set bench/blind/test3.yml (same format, he
 has no dev part), a fourth blind set bench/blind/dev3.yml (same format, a tuning set only: it has no
 test part), a fifth blind set bench/blind/dev4.yml and bench/blind/test4.yml (same format, split by
 kind in halves), a sixth blind set bench/blind/dev5.yml (same format, a tuning set only: it has
-no test part), and the old labelled set bench/questions.yml (entry + also → expect). Tune on
-the blind dev sets (dev, dev2, dev3, dev4, dev5) and the old set only; the blind test sets (test, test2, test3,
-test4) are for reporting (``--show-misses`` refuses them).
+no test part), a seventh blind set bench/blind/dev6.yml and bench/blind/test5.yml (same format, split
+by kind in halves), and the old labelled set bench/questions.yml (entry + also → expect). Tune on
+the blind dev sets (dev, dev2, dev3, dev4, dev5, dev6) and the old set only; the blind test sets (test, test2, test3,
+test4, test5) are for reporting (``--show-misses`` refuses them).
 
 Figures, per set, over the answerable questions (expect not empty; kinds other than unanswerable and
 out_of_scope), as shares of them — the first five add up to 100 %:
@@ -85,10 +86,10 @@ BLIND_DIR = ROOT / "bench" / "blind"
 HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
 NOT_ANSWERABLE = frozenset({"unanswerable", "out_of_scope"})
 OWN_NUMBERS = frozenset({"numbers", "calculate"})
-BLIND_SETS = ("dev", "test", "dev2", "test2", "test3", "dev3", "dev4", "test4", "dev5")
-HELD_OUT = frozenset({"test", "test2", "test3", "test4"})  # reporting only: no --show-misses, no tuning
+BLIND_SETS = ("dev", "test", "dev2", "test2", "test3", "dev3", "dev4", "test4", "dev5", "dev6", "test5")
+HELD_OUT = frozenset({"test", "test2", "test3", "test4", "test5"})  # reporting only: no --show-misses, no tuning
 SETS = (*BLIND_SETS, "old-dev", "old-test")
-TUNE_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "old-dev")
+TUNE_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "old-dev")
 CHECK_INPUT = "check_input"  # a direct reply asking the user to check a figure: not an answer
 
 
@@ -291,7 +292,7 @@ TUNE_GRID = {
 
 
 def tune(retriever: Retriever) -> None:
-    """Grid over the decision settings on the blind DEV sets (dev, dev2, dev3, dev4, dev5) and the old set's dev split
+    """Grid over the decision settings on the blind DEV sets (dev, dev2, dev3, dev4, dev5, dev6) and the old set's dev split
     (never the blind test sets). Cost: a wrong direct answer 4, a refusal 1.5, a menu 1, a partial two-topic
     answer 0.5, an unrefused must-not-answer question 2 — per question, averaged per set."""
     retriever.features = functools.lru_cache(maxsize=None)(retriever.features)
@@ -327,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, from {SETS}")
     ap.add_argument("--by-kind", action="store_true", help="a line per kind of question")
     ap.add_argument("--show-misses", action="store_true", help="list what went wrong (not for the blind test sets)")
-    ap.add_argument("--tune", action="store_true", help="grid-search the decision settings on dev + dev2 + dev3 + dev4 + dev5 + old-dev")
+    ap.add_argument("--tune", action="store_true", help="grid-search the decision settings on dev + dev2 + dev3 + dev4 + dev5 + dev6 + old-dev")
     args = ap.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
     if bad := [s for s in sets if s not in SETS]:

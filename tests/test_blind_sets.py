@@ -17,6 +17,7 @@ THIRD_SET = "test3"  # held out as a whole (no dev part)
 FOURTH_SET = "dev3"  # a tuning set as a whole (no test part)
 FIFTH_SETS = ("dev4", "test4")  # one set split by kind: dev4 tuning, test4 held out
 SIXTH_SET = "dev5"  # a tuning set as a whole (no test part)
+SEVENTH_SETS = ("dev6", "test5")  # one set split by kind: dev6 tuning, test5 held out
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def raw(name: str) -> list[dict]:
     return yaml.safe_load((answers.BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
 
 
-@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET])
+@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, *SEVENTH_SETS])
 def test_new_blind_set_loads_and_labels_are_consistent(name: str, kb_ids: set[str]) -> None:
     items = answers.load_set(name)
     assert len(items) >= 140, f"{name}: only {len(items)} questions"
@@ -60,7 +61,7 @@ def test_new_sets_cover_every_kind_and_do_not_overlap() -> None:
 
 
 # unanswerable share: sets 3 and 4 were asked for 12-18 %; set 5 was asked for ~30 of ~300 (about 10 %),
-# set 6 for ~22 of ~220
+# set 6 for ~22 of ~220, set 7 for about 13 % of ~400
 @pytest.mark.parametrize("name, at_least, others, unanswerable", [
     (THIRD_SET, 160, ("dev", "test", *NEW_SETS), (0.12, 0.18)),
     (FOURTH_SET, 140, ("dev", "test", *NEW_SETS, THIRD_SET, "old-dev", "old-test"), (0.12, 0.18)),
@@ -68,6 +69,10 @@ def test_new_sets_cover_every_kind_and_do_not_overlap() -> None:
     ("test4", 140, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, "dev4", "old-dev", "old-test"), (0.08, 0.14)),
     (SIXTH_SET, 200, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, "old-dev", "old-test"),
      (0.08, 0.14)),
+    ("dev6", 200, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, "test5", "old-dev",
+                   "old-test"), (0.11, 0.15)),
+    ("test5", 200, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, "dev6", "old-dev",
+                    "old-test"), (0.11, 0.15)),
 ])
 def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_least: int, others: tuple,
                                                               unanswerable: tuple) -> None:
@@ -100,21 +105,28 @@ def test_fifth_set_dev_part_tunes_and_test_part_is_held_out() -> None:
     assert "test4" in answers.HELD_OUT and "test4" not in answers.TUNE_SETS
 
 
-def test_fifth_set_split_is_stratified_by_kind() -> None:
-    dev4, test4 = (answers.load_set(n) for n in FIFTH_SETS)
+@pytest.mark.parametrize("names", [FIFTH_SETS, SEVENTH_SETS])
+def test_split_sets_are_stratified_by_kind(names: tuple) -> None:
+    dev, test = (answers.load_set(n) for n in names)
     for kind in KINDS:
-        d, t = (sum(i["kind"] == kind for i in items) for items in (dev4, test4))
-        assert abs(d - t) <= 1, f"{kind}: dev4 {d}, test4 {t}"
+        d, t = (sum(i["kind"] == kind for i in items) for items in (dev, test))
+        assert abs(d - t) <= 1, f"{kind}: {names[0]} {d}, {names[1]} {t}"
+
+
+def test_seventh_set_dev_part_tunes_and_test_part_is_held_out() -> None:
+    assert set(SEVENTH_SETS) <= set(answers.BLIND_SETS) and set(SEVENTH_SETS) <= set(answers.SETS)
+    assert "dev6" in answers.TUNE_SETS and "dev6" not in answers.HELD_OUT
+    assert "test5" in answers.HELD_OUT and "test5" not in answers.TUNE_SETS
 
 
 def test_new_sets_are_wired_into_the_bench() -> None:
     assert {"dev2", "test2", THIRD_SET} <= set(answers.SETS) and THIRD_SET in answers.BLIND_SETS
-    assert "dev2" in answers.TUNE_SETS and not set(answers.TUNE_SETS) & {"test", "test2", THIRD_SET, "test4"}
-    assert answers.HELD_OUT == {"test", "test2", THIRD_SET, "test4"}
+    assert "dev2" in answers.TUNE_SETS and not set(answers.TUNE_SETS) & {"test", "test2", THIRD_SET, "test4", "test5"}
+    assert answers.HELD_OUT == {"test", "test2", THIRD_SET, "test4", "test5"}
 
 
 @pytest.mark.parametrize("sets", ["test2", "dev2,test2", "test", "test3", "dev,test3", "dev3,test3", "test4",
-                                  "dev4,test4"])
+                                  "dev4,test4", "test5", "dev6,test5"])
 def test_show_misses_refuses_held_out_sets(sets: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         answers.main(["--sets", sets, "--show-misses"])
