@@ -32,23 +32,26 @@ SLOTS: dict[str, str] = {
     "closing": "closing, reporting and audits after the project (結案、成果報告、查核)",
     "tax": "tax and accounting treatment (所得稅、課稅、會計、認列)",
     "loan_terms": "loan terms the brief does not give: collateral, guarantors, fixed or floating rate, "
-                  "tenor, grace period (擔保品、保證人、固定利率、寬限期)",
+                  "tenor, grace period, the credit guarantee's ratio or fee, which old loans 借新還舊 may repay "
+                  "(擔保品、保證人、固定利率、寬限期、保證成數、舊貸款要符合什麼條件)",
     "other_programme": "another ministry's, agency's or local government's programme, or personal loans "
                        "(勞動部、環境部、SBIR、台電、房貸)",
     "future": "whether the programme continues or comes back (明年還會有嗎、下一期)",
     "headcount_rule": "how head count or capital is measured (勞保人數、投保、計算方式)",
     "quota": "how many firms or people are accepted, places per class (名額、錄取幾家)",
-    "location": "where a course or service takes place, online or on site (上課地點、線上還是實體)",
+    "location": "where a course or service takes place, online or on site (上課地點、線上還是實體、課程可以線上上嗎)",
     "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
     "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
     "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
     "combine": "whether the subsidy and a loan, or a loan's capital and working-capital parts, can be combined "
                "or stacked (補助跟貸款可以同時申請嗎、週轉金跟資本性支出合計)",
-    "frequency": "how many times a firm may apply or use a service (一年可以申請幾次、申請次數)",
+    "frequency": "how many times a firm may apply or use a service (一年可以申請幾次、申請次數、可以申請兩次嗎)",
     "provider": "choosing the expert, consultant or vendor oneself (專家可以自己指定嗎、自己找顧問)",
     "clawback": "paying the subsidy back when a target is missed (補助款要退回嗎、繳回)",
     "equipment_condition": "second-hand or leased equipment (二手、中古、租賃)",
     "group_size": "a lead factory's group of another size than the brief's 1+N tracks (帶6家、1+6)",
+    "subsidy_rate": "the interest-subsidy rate of the 未滿5人 / 稅籍登記 loan class: the brief gives that class "
+                    "only its 「2年約12萬」 estimate, no rate (未滿5人那類的利息補貼利率是多少)",
 }
 
 #: Slots that describe the asker's case rather than the detail asked (a 1+6 group, second-hand
@@ -70,7 +73,7 @@ _PATTERNS: dict[str, str] = {
                  r"|(?:需要|要|得)(?:交|附|準備|提供|繳交|送)?(?:什麼|哪些)資料|資料清單|正本|影本|紙本|郵寄|寄送|親送|送件(?:方式|地址|地點)|怎麼送件|寄到哪"
                  r"|\bwhat (?:do|must|should) (?:i|we) submit\b|\bhow (?:do|can|should) (?:i|we) submit\b"
                  r"|\bdocuments?\b|\b(?:application|download|which|fill (?:in|out) the) forms?\b|\bwhat forms? (?:do|should|must|are needed|are required)\b|\bdownload|\bwebsite|\burl\b|\bportal\b|\bpaperwork\b",
-    "review": r"審查|審核|委員|評審|評分|通過率|核准率|錄取|會不會過|能不能過|有沒有過|有沒有通過|沒過|被退"
+    "review": r"審查|審核|委員|評審|評分|通過率|核准率|錄取|會不會過|能不能過|有沒有過|有沒有通過|沒過|被退(?!件)"
               r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單|審覈|案件進度|申請進度|審核進度|進度到哪|核貸|機會過|會過嗎|比較好過|比較容易過|容易通過"
               r"|審到哪|審到什麼|查(?:詢)?進度|進度(?:如何|怎麼樣|怎樣|查詢)|核定了沒|過了沒|結果(?:出來|公布)|什麼時候公布"
               r"|我的案子|我們的案子|我們的申請案|案件編號|案號|受理編號"
@@ -82,7 +85,13 @@ _PATTERNS: dict[str, str] = {
     "tax": r"所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|扣稅|稅金|稅率|稅額|抵減|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
            r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",
     "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限期|還款期|還款方式|攤還|提前還|提前清償|違約金|貸款期限|借幾年|可以借多久|本金攤還|不動產擔保|擔保物|提供擔保|需要擔保|要不要擔保|需不需要擔保|(?:做|當|作為?)擔保|從每月還款|還款(?:時|裡|中)?(?:直接)?扣|還幾年|分幾年|還款年限|貸款年限|借款年限|借款期限|借款期間|貸多久|借多久|貸幾年|手續費|規費"
-                  r"|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
+                  # the credit guarantee's ratio and fee: the brief names the funds and their numbers only
+                  r"|保證成數|信保成數|保證(?:的)?比(?:例|率)|保證(?:幾|多少)成|保(?:證)?幾成|保證費|信保費|保證手續費"
+                  # 借新還舊: the brief says the loans allow it, not which old loans qualify
+                  r"|借新還舊[^，。？?]{0,10}(?:條件|資格|限制|規定|符合|哪些貸款|什麼貸款|哪種貸款|哪一種貸款)"
+                  r"|(?:哪些|哪種|什麼|哪一種)(?:舊|原|既有)?(?:的)?(?:貸款|借款)(?:可以|能|才能|才可以)(?:拿來)?借新還舊"
+                  r"|(?:舊貸款|原貸款|原有貸款|既有貸款|舊的貸款|原本的貸款|舊債)[^，。？?]{0,8}(?:條件|資格|限制|規定|符合|要求)"
+                  r"|\bguarantee (?:ratio|coverage|fee)|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
     "other_programme": r"其他部會|別的部會|其他政府|別的政府|其他計畫|別的計畫|其他補助計畫|勞動部|環境部|環保署|能源署|國發會|國科會|農業部|農委會|衛福部|交通部|文化部|數位部|台電|臺電"
                        r"|(?:縣市政府|地方政府|市政府|縣政府)的?(?:補助|獎勵|獎助|計畫|貸款)|sbir|siir|碳費|碳權|財政部|內政部|教育部|法務部|金管會|經發局|產發局|勞發署|職安署|其他政府補助|別的政府補助|別的補助計畫|就業保險|僱用獎助|雇用獎助|房貸|房屋貸款|購屋貸款|車貸|汽車貸款|信貸|信用貸款|學貸|個人貸款"
                        r"|定存|定儲|股價|匯率|青創|青年創業|創業貸款|\bministry of labo",
@@ -92,6 +101,9 @@ _PATTERNS: dict[str, str] = {
              r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b",
     "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市|地點|線上課|線上上課|線上課程|有線上(?:的)?(?:課|版|班)|實體課"
                 r"|(?:課|班|培訓|訓練)[^，。？?]{0,4}在哪(?:裡|邊|兒)?(?:上|開|辦|舉行)"
+                # a course followed online (「課程可以線上上嗎」), not an online application or system
+                r"|(?:課|班|培訓|訓練)[^，。？?]{0,6}(?:線上|遠距|視訊|直播|網路上)(?!申請|系統|品質|檢測)"
+                r"|(?:線上|遠距|視訊|直播|網路上)(?:上|參加|參與|學習|聽|看)(?:課|嗎|呢)"
                 r"|(?:(?:台|臺)北|新北|桃園|新竹|苗栗|(?:台|臺)中|彰化|南投|雲林|嘉義|(?:台|臺)南|高雄|屏東|宜蘭|花蓮|(?:台|臺)東|基隆|澎湖|金門|(?:北|中|南|東)部)"
                 r"(?:有沒有|有|也有|會不會|會)(?:開)?(?:班|課)"
                 r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
@@ -103,6 +115,8 @@ _PATTERNS: dict[str, str] = {
             r"|往來銀行|主力銀行|公股銀行|民營銀行|每一?家銀行|所有銀行|任何一?家銀行|哪一(?:家|間|個)銀行|推薦(?:一下)?(?:哪家|的)?銀行"
             r"|\bwhich banks?\b",
     "frequency": r"(?:可以|能|可)申請幾次|申請幾次|(?:一年|每年|一家)(?:最多)?(?:可以|能)?(?:申請|做|用)幾次|申請次數|次數(?:限制|上限)|可以重複申請|能重複申請|再申請一次"
+                 r"|申請(?:過)?(?:兩|二|2|多|第二|好幾)次|(?:兩|二|2|多|好幾)次(?:申請|補助)|第二次申請|再次申請|重複(?:申請|請領|補助)"
+                 r"|(?:申請|拿|領)過(?:補助)?(?:了)?[,，]?(?:今年|明年|之後|下次|以後)?(?:還|可以再|能再|可不可以再)"
                  r"|\bhow many times\b|\bhow often can\b",
     "provider": r"(?:專家|顧問|輔導老師|老師|輔導團隊)[^，。？?]{0,8}(?:自己|自行)(?:指定|挑|選|找)|(?:自己|自行)(?:挑|選)(?:專家|顧問)|(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
                 r"|\bchoose (?:our own|the) (?:expert|consultant)",
@@ -168,12 +182,33 @@ def _other_group_size(norm: str) -> bool:
     return any(n not in counts and n > min(counts, default=0) for n in sizes)
 
 
+# "review": a rejection (被退件) is a case's result — unless the bank rejected a loan, which the brief
+# settles (銀行退件轉介輔導: the loan application flow)
+_REJECTED = re.compile(r"被退件|退件了")
+_BANK_OR_LOAN = re.compile(r"銀行|貸款|借款|借錢|\bbank|\bloans?\b")
+
+# "subsidy_rate": the 未滿5人 / 稅籍登記 class named and its interest-subsidy rate asked, in a sentence
+# without a loan amount of the user's (with an amount, the class's rate tier for it answers:
+# 「借80萬的小規模那類，補貼利率最高多少」)
+_SENTENCE_END = re.compile(r"[。？?！!；;\n]")
+_MICRO_CLASS = re.compile(r"(?:未滿|不到|不足|少於|低於)\s*(?:5|五)\s*(?:人|個人)|(?:5|五)\s*人以下|小規模|微型|稅籍"
+                          r"|400\s*萬(?:的)?(?:那|這)")
+_SUBSIDY_RATE_ASKED = re.compile(r"利息補貼(?:的)?(?:利率|比率|比例|趴數|是幾趴)|補貼(?:的)?(?:利率|比率|比例)"
+                                 r"|補(?:貼)?(?:幾|多少)\s*(?:趴|%|％|個百分點)|利率[^，。？?]{0,6}補貼(?:幾|多少)")
+_LOAN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:萬|億|千萬|元)(?!\s*(?:的)?(?:那|這))|[一二兩三四五六七八九十百千]+\s*萬(?!\s*(?:的)?(?:那|這))")
+
+
 def asked_slots(text: str) -> frozenset[str]:
     """The kinds of detail ``text`` asks for (empty for most programme questions)."""
     norm = normalize(text)
     found = {slot for slot, rx in _COMPILED.items() if rx.search(norm)}
     if _other_group_size(norm):
         found.add("group_size")
+    if _REJECTED.search(norm) and not _BANK_OR_LOAN.search(norm):
+        found.add("review")
+    if any(_MICRO_CLASS.search(s) and _SUBSIDY_RATE_ASKED.search(s) and not _LOAN_AMOUNT.search(s)
+           for s in _SENTENCE_END.split(norm)):
+        found.add("subsidy_rate")
     if _SUBSIDY.search(norm) and _LOAN.search(norm) and _STACK.search(norm) and _MAY.search(norm):
         found.add("combine")
     # the loan's two purposes, each with its own limit, borrowed together: how they add up is not stated

@@ -89,6 +89,15 @@ def test_loader_rejects_an_unknown_detail():
     ("幫我看一下案號A123的進度", "review"),
     ("輔導顧問能讓公司自己選嗎", "provider"),
     ("哪一間銀行的轉型貸款比較容易過", "bank"),
+    ("信保基金的保證成數多少", "loan_terms"),     # h52: the brief names the funds and their numbers only
+    ("信用保證的保證費怎麼算", "loan_terms"),
+    ("哪些舊貸款可以借新還舊？有什麼條件", "loan_terms"),
+    ("低碳化的課可以在家線上上嗎", "location"),
+    ("智慧化培訓有沒有遠距的", "location"),
+    ("去年拿過補助了，今年還可以再申請嗎", "frequency"),
+    ("診斷輔導可以做第二次嗎？想申請兩次", "frequency"),
+    ("補助申請被退件了，可以問原因嗎", "review"),
+    ("只有稅籍登記那類的利息補貼利率是幾趴", "subsidy_rate"),
     ("培訓班在哪邊開？", "location"),            # h48: where a course is held, by city or region
     ("高雄有沒有開班", "location"),
     ("南部會開課嗎", "location"),
@@ -113,7 +122,10 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "線上品質檢測系統可以補助嗎",                 # a subsidy item of the brief, not an online course
     "銀行退件了怎麼辦",                           # 銀行退件轉介輔導 is in the brief
     "信保基金的電話幾號",                         # the guarantee fund's number is in the brief
-    "信保基金的保證成數多少",                     # its entry says the brief gives only the numbers
+    "銀行不借我們，被退件了怎麼辦",                 # h52: the bank's rejection is in the brief (退件轉介輔導)
+    "我們原本有一筆銀行借款，疫後振興可以借新還舊嗎",  # h52: the brief says it may
+    "診斷可以用視訊進行嗎？還是專家一定要到廠",      # h52: the diagnosis visit is in the brief, not a course
+    "借80萬的話，小規模那類的補貼利率最高多少",      # h52: an amount: the class's rate tier for it answers
     "診斷輔導一案多少錢",
     # h45: the brief's own 1+N groups, fewer partners than any track (the entry's conditions answer it),
     # one purpose of the transformation loan, and course days (training_classes states them)
@@ -161,6 +173,13 @@ def test_handoff_entry_per_kind():
     ("中心廠帶7家協力廠行不行？這樣補助上限多少", "not_in_brief_other"),
     ("用租的機器可以嗎？補助比例多少", "not_in_brief_other"),
     ("補助跟貸款能不能同時拿？兩個加起來最多多少", "not_in_brief_other"),
+    # h52: the guarantee ratio, 借新還舊's conditions, online courses, repeat applications, the micro
+    # class's subsidy rate
+    ("信保基金這回保證幾成？", "not_in_brief_other"),
+    ("要借新還舊的話，原本的貸款有什麼限制", "not_in_brief_other"),
+    ("人才培訓的課程能線上參加嗎", "not_in_brief_other"),
+    ("同一個計畫可以重複申請補助嗎", "not_in_brief_other"),
+    ("員工未滿5人的那一類，利息補貼的利率是多少", "not_in_brief_other"),
 ])
 def test_unstated_details_are_handed_off(retriever, question, handoff):
     reply = decide(question, retriever)
