@@ -98,6 +98,15 @@ def test_loader_rejects_an_unknown_detail():
     ("診斷輔導可以做第二次嗎？想申請兩次", "frequency"),
     ("補助申請被退件了，可以問原因嗎", "review"),
     ("只有稅籍登記那類的利息補貼利率是幾趴", "subsidy_rate"),
+    ("銀行拒絕的理由是什麼", "review"),            # h52: a bank's reasons and credit criteria
+    ("聯徵有瑕疵還能貸嗎", "review"),
+    ("利息補貼會直接從利息扣掉嗎", "payment"),     # h52: how the interest subsidy reaches the borrower
+    ("貸款可以寬限多久", "loan_terms"),
+    ("借新還舊能拿來還民間借款嗎", "loan_terms"),
+    ("可以請顧問公司代寫計畫書嗎", "provider"),
+    ("補助計畫可以跨年度執行嗎", "duration"),
+    ("會不會有人來稽核", "closing"),               # h52: 稽核 is normalised to 稽覈
+    ("核定了沒？", "review"),
     ("培訓班在哪邊開？", "location"),            # h48: where a course is held, by city or region
     ("高雄有沒有開班", "location"),
     ("南部會開課嗎", "location"),
@@ -126,6 +135,10 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "我們原本有一筆銀行借款，疫後振興可以借新還舊嗎",  # h52: the brief says it may
     "診斷可以用視訊進行嗎？還是專家一定要到廠",      # h52: the diagnosis visit is in the brief, not a course
     "借80萬的話，小規模那類的補貼利率最高多少",      # h52: an amount: the class's rate tier for it answers
+    "信用保證是什麼",                             # h52: not a credit record
+    "利息補貼怎麼算",
+    "補助核定的上限是多少",
+    "借新還舊是什麼意思",
     "診斷輔導一案多少錢",
     # h45: the brief's own 1+N groups, fewer partners than any track (the entry's conditions answer it),
     # one purpose of the transformation loan, and course days (training_classes states them)
