@@ -39,7 +39,8 @@ SLOTS: dict[str, str] = {
     "future": "whether the programme continues or comes back (明年還會有嗎、下一期)",
     "headcount_rule": "how head count or capital is measured (勞保人數、投保、計算方式)",
     "quota": "how many firms or people are accepted, places per class (名額、錄取幾家)",
-    "location": "where a course or service takes place, online or on site (上課地點、線上還是實體、課程可以線上上嗎)",
+    "location": "where and how a course takes place: venue, online or on site, meals, what to bring "
+                "(上課地點、線上還是實體、課程可以線上上嗎、有沒有便當、要不要自備筆電)",
     "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
     "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
     "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
@@ -50,6 +51,8 @@ SLOTS: dict[str, str] = {
     "clawback": "paying the subsidy back when a target is missed (補助款要退回嗎、繳回)",
     "equipment_condition": "second-hand or leased equipment (二手、中古、租賃)",
     "group_size": "a lead factory's group of another size than the brief's 1+N tracks (帶6家、1+6)",
+    "changes": "changing, extending or postponing an approved project, swapping its partners or expert "
+               "(核定後可以變更計畫嗎、展延、延期、合作廠商中途換)",
     "subsidy_rate": "the interest-subsidy rate of the 未滿5人 / 稅籍登記 loan class: the brief gives that class "
                     "only its 「2年約12萬」 estimate, no rate (未滿5人那類的利息補貼利率是多少)",
 }
@@ -71,6 +74,7 @@ _PATTERNS: dict[str, str] = {
     "documents": r"文件|表格|表單|格式|(?<![原器])材料(?!費)|附件|資料要|準備哪些|準備什麼|計畫書|申請書|下載|網址|網站|網頁|線上申請|申請系統|官網|填寫"
                  r"|檢附|要附(?:上|什麼|哪些)?|附上|佐證|證明文件|用印|大小章|印鑑"
                  r"|(?:需要|要|得)(?:交|附|準備|提供|繳交|送)?(?:什麼|哪些)資料|資料清單|正本|影本|紙本|郵寄|寄送|親送|送件(?:方式|地址|地點)|怎麼送件|寄到哪"
+                 r"|公告在哪|在哪(?:裡)?公告|哪裡(?:可以)?(?:看|查)(?:到)?(?:公告|最新消息)"
                  r"|\bwhat (?:do|must|should) (?:i|we) submit\b|\bhow (?:do|can|should) (?:i|we) submit\b"
                  r"|\bdocuments?\b|\b(?:application|download|which|fill (?:in|out) the) forms?\b|\bwhat forms? (?:do|should|must|are needed|are required)\b|\bdownload|\bwebsite|\burl\b|\bportal\b|\bpaperwork\b",
     "review": r"審查|審核|委員|評審|評分|通過率|核准率|錄取|會不會過|能不能過|有沒有過|有沒有通過|沒過|被退(?!件)"
@@ -83,6 +87,8 @@ _PATTERNS: dict[str, str] = {
               r"|\breview(?:ed|er|ers)?\b|\bapproval rate\b|\bapproved\b",
     "payment": r"撥款|撥下來|撥付|入帳|頭期款|預撥|先撥|分期撥|請款|核銷|墊付|少撥|多撥|一次(?:撥|付清|給)|分幾(?:期|次)(?:撥|給|付)|核撥|匯款|匯入|給付方式|付款方式|怎麼領|何時領"
                r"|補貼(?:款)?(?:是|會)?(?:怎麼|如何)(?:給|發|撥|付|領|拿)|直接(?:從)?(?:利息|貸款|還款|本金)?(?:裡|中)?(?:扣|減)"
+               r"|墊錢|墊款|先墊|自己墊|先(?:繳|付)(?:利息|款|錢)?(?:再|才)"
+               r"|\bhow (?:is|are|will) (?:the )?(?:interest )?subsid(?:y|ies) (?:be )?paid\b"
                r"|(?:扣掉|扣除|抵扣)還是|退(?:給|還給?)(?:我|我們|公司)|匯(?:到|進)"
                r"|\bdisburse|\bpaid out\b|\bpayment schedule\b|\badvance payment\b",
     "closing": r"結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核|憑證|單據|收據要|保存幾年"
@@ -97,6 +103,9 @@ _PATTERNS: dict[str, str] = {
                   r"|借新還舊[^，。？?]{0,4}(?:可以|能|可不可以|能不能)(?:拿來)?(?:還|償還|清償|用在|用於|包含|包括)"
                   r"|(?:哪些|哪種|什麼|哪一種)(?:舊|原|既有)?(?:的)?(?:貸款|借款)(?:可以|能|才能|才可以)(?:拿來)?借新還舊"
                   r"|(?:舊貸款|原貸款|原有貸款|既有貸款|舊的貸款|原本的貸款|舊債)[^，。？?]{0,8}(?:條件|資格|限制|規定|符合|要求)"
+                  r"|利率(?:是)?(?:固定|機動|浮動)"
+                  r"|\b(?:which|what) (?:old |existing |kinds? of )?(?:loans?|debts?) (?:can|may|qualify|are eligible)[^.?!]{0,20}\brefinanc"
+                  r"|\brefinanc\w*[^.?!]{0,25}\b(?:conditions?|requirements?|criteria|eligible|qualify)\b|\bfixed (?:or|rate|interest)\b|\brates? (?:is |are )?fixed\b"
                   r"|\bguarantee (?:ratio|coverage|fee)|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
     "other_programme": r"其他部會|別的部會|其他政府|別的政府|其他計畫|別的計畫|其他補助計畫|勞動部|環境部|環保署|能源署|國發會|國科會|農業部|農委會|衛福部|交通部|文化部|數位部|台電|臺電"
                        r"|(?:縣市政府|地方政府|市政府|縣政府)的?(?:補助|獎勵|獎助|計畫|貸款)|sbir|siir|碳費|碳權|財政部|內政部|教育部|法務部|金管會|經發局|產發局|勞發署|職安署|其他政府補助|別的政府補助|別的補助計畫|就業保險|僱用獎助|雇用獎助|房貸|房屋貸款|購屋貸款|車貸|汽車貸款|信貸|信用貸款|學貸|個人貸款"
@@ -104,12 +113,17 @@ _PATTERNS: dict[str, str] = {
     "future": r"明年還|明年會不會|明年有沒有|還會不會有|下一期|下一年度|下一梯|第二梯|延續|會延長|延長辦理|還會再辦|會不會再辦|持續辦理"
               r"|\bnext year\b|\bcontinue next\b",
     "quota": r"名額|錄取幾家|錄取率|核定幾家|補助幾家|幾家會過|會補助幾家|每班幾人|一班幾個?人|一班多少人|額滿"
-             r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b",
+             r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b"
+             r"|\bper class\b|\bclass size\b|\bhow many (?:people|participants|trainees|students)\b",
     "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市|地點|線上課|線上上課|線上課程|有線上(?:的)?(?:課|版|班)|實體課"
                 r"|(?:課|班|培訓|訓練)[^，。？?]{0,4}在哪(?:裡|邊|兒)?(?:上|開|辦|舉行)"
                 # a course followed online (「課程可以線上上嗎」), not an online application or system
                 r"|(?:課|班|培訓|訓練)[^，。？?]{0,6}(?:線上|遠距|視訊|直播|網路上)(?!申請|系統|品質|檢測)"
                 r"|(?:線上|遠距|視訊|直播|網路上)(?:上|參加|參與|學習|聽|看)(?:課|嗎|呢)"
+                r"|(?:上課|課程|培訓|訓練|課)[^，。？?]{0,8}(?:便當|午餐|供餐|餐點|停車|自備(?!款|金|資金)|筆電|帶電腦)"
+                r"|(?:便當|午餐|供餐|餐點|停車)[^，。？?]{0,8}(?:上課|課程|培訓|課)"
+                r"|\b(?:courses?|class(?:es)?|training|sessions?)\b[^.?!]{0,30}\b(?:online|remotely|virtual(?:ly)?)\b"
+                r"|\b(?:online|virtual|remote)\s+(?:courses?|class(?:es)?|training|sessions?)\b"
                 r"|(?:(?:台|臺)北|新北|桃園|新竹|苗栗|(?:台|臺)中|彰化|南投|雲林|嘉義|(?:台|臺)南|高雄|屏東|宜蘭|花蓮|(?:台|臺)東|基隆|澎湖|金門|(?:北|中|南|東)部)"
                 r"(?:有沒有|有|也有|會不會|會)(?:開)?(?:班|課)"
                 r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
@@ -125,7 +139,8 @@ _PATTERNS: dict[str, str] = {
                  r"|(?:同時|一起|分別|都)(?:申請|拿|送)[^，。？?]{0,10}(?:兩個|兩種|兩案|兩項|2個|二個|兩件)(?:補助|計畫|案)"
                  r"|(?:兩個|兩種|兩案|兩項|兩件)(?:補助|計畫|案子)[^，。？?]{0,6}(?:同時|一起|都)(?:申請|拿|送)"
                  r"|(?:申請|拿|領)過(?:補助)?(?:了)?[,，]?(?:今年|明年|之後|下次|以後)?(?:還|可以再|能再|可不可以再)"
-                 r"|\bhow many times\b|\bhow often can\b",
+                 r"|\bhow many times\b|\bhow often can\b"
+                 r"|\bappl(?:y|ying|ication)\b[^.?!]{0,30}\b(?:twice|a second time|more than once)\b|\bsecond application\b",
     "provider": r"(?:專家|顧問|輔導老師|老師|輔導團隊)[^，。？?]{0,8}(?:自己|自行)(?:指定|挑|選|找)|(?:自己|自行)(?:挑|選)(?:專家|顧問)|(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
                 r"|顧問公司|代寫|代辦|代撰|代為申請|幫忙寫計畫|幫(?:我們|我)?寫計畫"
                 r"|\bchoose (?:our own|the) (?:expert|consultant)",
@@ -133,6 +148,11 @@ _PATTERNS: dict[str, str] = {
                 r"|\b(?:pay|paid) (?:it |the subsidy |the grant )?back\b|\bclaw ?back",
     "equipment_condition": r"二手|中古|租賃|租用|租來|用租的|\bsecond-?hand\b|\bused (?:equipment|machines?|machinery)\b"
                            r"|\brefurbished\b|\bleas(?:e|ed|ing)\b",
+    "changes": r"(?:變更|更改|修改|調整)(?:計畫|內容|項目|設備項目|預算|經費|合作廠商|廠商|專家|執行期間)"
+               r"|計畫(?:內容)?(?:可以|能)?(?:變更|更改|修改)|(?:可以|能|還能|還可以)改計畫|改(?:計畫|預算)"
+               r"|中途(?:可以|能|可不可以|能不能)?(?:換|更換|變更|退出|加入)|(?:合作廠商|協力廠商?|專家|顧問)[^，。？?]{0,6}(?:可以|能)(?:更)?換|(?:可以|能)?(?:更)?換(?:人|專家|顧問|合作廠商|廠商)(?:嗎|呢)"
+               r"|展延|延期|延後執行|延長執行"
+               r"|\b(?:change|modify|amend)\b[^.?!]{0,25}\b(?:plan|project|proposal|budget|partners?)\b|\bextension\b|\bpostpone",
     "headcount_rule": r"(?:勞保|投保|兼職|工讀生?|外勞|移工|派遣)[^，。？?]{0,6}(?:算不算|算嗎|要算|也算|計入|算進|列入)"
                       r"|(?:算不算|是否計入|要不要算)[^，。？?]{0,6}(?:員工|人數)|人數(?:怎麼|如何)(?:算|計算|認定)|怎麼(?:算|認定)人數"
                       r"|(?:員工數|人數)是看|看勞保|以勞保|依勞保|勞保人數還是",
@@ -201,9 +221,11 @@ _BANK_OR_LOAN = re.compile(r"銀行|貸款|借款|借錢|\bbank|\bloans?\b")
 # 「借80萬的小規模那類，補貼利率最高多少」)
 _SENTENCE_END = re.compile(r"[。？?！!；;\n]")
 _MICRO_CLASS = re.compile(r"(?:未滿|不到|不足|少於|低於)\s*(?:5|五)\s*(?:人|個人)|(?:5|五)\s*人以下|小規模|微型|稅籍"
-                          r"|400\s*萬(?:的)?(?:那|這)")
+                          r"|400\s*萬(?:的)?(?:那|這)"
+                          r"|\b(?:fewer|less) than (?:5|five) (?:employees|staff|people|workers)\b|\bmicro\b|\btax registration\b")
 _SUBSIDY_RATE_ASKED = re.compile(r"利息補貼(?:的)?(?:利率|比率|比例|趴數|是幾趴)|補貼(?:的)?(?:利率|比率|比例)"
-                                 r"|補(?:貼)?(?:幾|多少)\s*(?:趴|%|％|個百分點)|利率[^，。？?]{0,6}補貼(?:幾|多少)")
+                                 r"|補(?:貼)?(?:幾|多少)\s*(?:趴|%|％|個百分點)|利率[^，。？?]{0,6}補貼(?:幾|多少)"
+                                 r"|\bsubsidy rate\b|\bsubsidi[sz]ed (?:at )?(?:what|which) rate\b")
 _LOAN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:萬|億|千萬|元)(?!\s*(?:的)?(?:那|這))|[一二兩三四五六七八九十百千]+\s*萬(?!\s*(?:的)?(?:那|這))")
 
 

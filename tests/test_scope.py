@@ -107,6 +107,17 @@ def test_loader_rejects_an_unknown_detail():
     ("補助計畫可以跨年度執行嗎", "duration"),
     ("會不會有人來稽核", "closing"),               # h52: 稽核 is normalised to 稽覈
     ("核定了沒？", "review"),
+    ("核定後還可以變更計畫內容嗎", "changes"),      # h52: changes after approval
+    ("計畫可以申請延期嗎", "changes"),
+    ("合作廠商中途可以換嗎", "changes"),
+    ("Can we modify the project budget after approval?", "changes"),
+    ("Can the training courses be taken online?", "location"),
+    ("上課要不要自備筆電", "location"),
+    ("Can a company apply for the subsidy twice?", "frequency"),
+    ("What is the interest subsidy rate for firms with fewer than 5 employees?", "subsidy_rate"),
+    ("補助要先自己墊錢嗎", "payment"),
+    ("貸款利率是固定的嗎", "loan_terms"),
+    ("How many people per class?", "quota"),
     ("培訓班在哪邊開？", "location"),            # h48: where a course is held, by city or region
     ("高雄有沒有開班", "location"),
     ("南部會開課嗎", "location"),
@@ -139,6 +150,11 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "利息補貼怎麼算",
     "補助核定的上限是多少",
     "借新還舊是什麼意思",
+    "自備款要多少",                               # h52: own funds, not what to bring to class
+    "更換新設備可以補助嗎",                         # new equipment is a cost item of the brief
+    "舊設備改善可以補助嗎",
+    "Is the subsidy cap fixed at 5 million?",
+    "How can we change our production line to low carbon?",
     "診斷輔導一案多少錢",
     # h45: the brief's own 1+N groups, fewer partners than any track (the entry's conditions answer it),
     # one purpose of the transformation loan, and course days (training_classes states them)
