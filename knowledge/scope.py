@@ -53,6 +53,11 @@ SLOTS: dict[str, str] = {
     "group_size": "a lead factory's group of another size than the brief's 1+N tracks (帶6家、1+6)",
     "changes": "changing, extending or postponing an approved project, swapping its partners or expert "
                "(核定後可以變更計畫嗎、展延、延期、合作廠商中途換)",
+    "fees": "fees the brief does not list: application, handling or set-up fees, deposits (申請費、開辦費、訂金)",
+    "criteria": "conditions the brief does not state: losses, debt ratio, years in business "
+                "(虧損的公司可以借嗎、成立不到一年可以申請嗎)",
+    "project_duration": "how long a subsidy or diagnosis project runs (計畫執行期間多久): the entries that state a "
+                        "duration state courses' days or the loans' subsidy years, not a project's period",
     "subsidy_rate": "the interest-subsidy rate of the 未滿5人 / 稅籍登記 loan class: the brief gives that class "
                     "only its 「2年約12萬」 estimate, no rate (未滿5人那類的利息補貼利率是多少)",
 }
@@ -140,6 +145,7 @@ _PATTERNS: dict[str, str] = {
                  r"|(?:兩個|兩種|兩案|兩項|兩件)(?:補助|計畫|案子)[^，。？?]{0,6}(?:同時|一起|都)(?:申請|拿|送)"
                  r"|(?:申請|拿|領)過(?:補助)?(?:了)?[,，]?(?:今年|明年|之後|下次|以後)?(?:還|可以再|能再|可不可以再)"
                  r"|\bhow many times\b|\bhow often can\b"
+                 r"|(?:到廠|來廠|訪視|診斷|輔導)[^，。？?]{0,4}(?:幾次|多少次)|(?:幾次|多少次)(?:到廠|訪視)"
                  r"|\bappl(?:y|ying|ication)\b[^.?!]{0,30}\b(?:twice|a second time|more than once)\b|\bsecond application\b",
     "provider": r"(?:專家|顧問|輔導老師|老師|輔導團隊)[^，。？?]{0,8}(?:自己|自行)(?:指定|挑|選|找)|(?:自己|自行)(?:挑|選)(?:專家|顧問)|(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
                 r"|顧問公司|代寫|代辦|代撰|代為申請|幫忙寫計畫|幫(?:我們|我)?寫計畫"
@@ -148,6 +154,11 @@ _PATTERNS: dict[str, str] = {
                 r"|\b(?:pay|paid) (?:it |the subsidy |the grant )?back\b|\bclaw ?back",
     "equipment_condition": r"二手|中古|租賃|租用|租來|用租的|\bsecond-?hand\b|\bused (?:equipment|machines?|machinery)\b"
                            r"|\brefurbished\b|\bleas(?:e|ed|ing)\b",
+    "fees": r"申請費|開辦費|帳管費|帳戶管理費|審查費|訂金|押金|保證金"
+            r"|\b(?:application|processing|handling|admin(?:istration)?|set-?up) fees?\b|\bdeposit\b",
+    "criteria": r"(?:虧損|赤字|負債比?(?:很|太|偏)?高|財務(?:狀況)?(?:不好|不佳)|成立(?:不到|未滿)\S{1,3}年|剛成立|新成立|新設立)"
+                r"[^，。？?]{0,8}(?:能|可以|可不可以|能不能|還能|還可以|也能|也可以)(?:申請|借|貸)"
+                r"|\bloss-?making\b|\bin the red\b|\bdebt ratio\b|\b(?:newly|recently|just) (?:established|founded|set up)\b",
     "changes": r"(?:變更|更改|修改|調整)(?:計畫|內容|項目|設備項目|預算|經費|合作廠商|廠商|專家|執行期間)"
                r"|計畫(?:內容)?(?:可以|能)?(?:變更|更改|修改)|(?:可以|能|還能|還可以)改計畫|改(?:計畫|預算)"
                r"|中途(?:可以|能|可不可以|能不能)?(?:換|更換|變更|退出|加入)|(?:合作廠商|協力廠商?|專家|顧問)[^，。？?]{0,6}(?:可以|能)(?:更)?換|(?:可以|能)?(?:更)?換(?:人|專家|顧問|合作廠商|廠商)(?:嗎|呢)"
@@ -216,6 +227,10 @@ def _other_group_size(norm: str) -> bool:
 _REJECTED = re.compile(r"被退件|退件了")
 _BANK_OR_LOAN = re.compile(r"銀行|貸款|借款|借錢|\bbank|\bloans?\b")
 
+# "project_duration": a duration asked of a project (計畫, not a course or a loan)
+_PROJECT = re.compile(r"計畫(?!書)|\bproject\b")
+_NOT_PROJECT = re.compile(r"課|班|培訓|訓練|貸款|借款|補貼|\bcourses?\b|\bclass|\btraining\b|\bloans?\b|\bsubsidy years\b")
+
 # "subsidy_rate": the 未滿5人 / 稅籍登記 class named and its interest-subsidy rate asked, in a sentence
 # without a loan amount of the user's (with an amount, the class's rate tier for it answers:
 # 「借80萬的小規模那類，補貼利率最高多少」)
@@ -237,6 +252,8 @@ def asked_slots(text: str) -> frozenset[str]:
     found = {slot for slot, rx in _COMPILED.items() if rx.search(norm)}
     if _other_group_size(norm):
         found.add("group_size")
+    if "duration" in found and _PROJECT.search(norm) and not _NOT_PROJECT.search(norm):
+        found.add("project_duration")
     if _REJECTED.search(norm) and not _BANK_OR_LOAN.search(norm):
         found.add("review")
     if any(_MICRO_CLASS.search(s) and _SUBSIDY_RATE_ASKED.search(s) and not _LOAN_AMOUNT.search(s)

@@ -118,6 +118,12 @@ def test_loader_rejects_an_unknown_detail():
     ("補助要先自己墊錢嗎", "payment"),
     ("貸款利率是固定的嗎", "loan_terms"),
     ("How many people per class?", "quota"),
+    ("申請補助要繳申請費嗎", "fees"),              # h52: fees, unstated conditions, project period
+    ("Is there an application fee?", "fees"),
+    ("公司虧損還能申請貸款嗎", "criteria"),
+    ("成立不到一年可以申請補助嗎", "criteria"),
+    ("專家到廠診斷要來幾次", "frequency"),
+    ("How long is the project period?", "project_duration"),
     ("培訓班在哪邊開？", "location"),            # h48: where a course is held, by city or region
     ("高雄有沒有開班", "location"),
     ("南部會開課嗎", "location"),
@@ -151,6 +157,8 @@ def test_asked_slots_reads_what_is_asked(question, slot):
     "補助核定的上限是多少",
     "借新還舊是什麼意思",
     "自備款要多少",                               # h52: own funds, not what to bring to class
+    "我們去年虧損300萬，員工20人，補助上限多少",      # h52: a loss as context, not asked about
+    "課程要收費嗎",
     "更換新設備可以補助嗎",                         # new equipment is a cost item of the brief
     "舊設備改善可以補助嗎",
     "Is the subsidy cap fixed at 5 million?",
