@@ -244,11 +244,14 @@ _SUBSIDY_RATE_ASKED = re.compile(r"利息補貼(?:的)?(?:利率|比率|比例|�
 _LOAN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:萬|億|千萬|元)(?!\s*(?:的)?(?:那|這))|[一二兩三四五六七八九十百千]+\s*萬(?!\s*(?:的)?(?:那|這))")
 
 
+_VARIANTS = str.maketrans({"覈": "核", "纔": "才", "佈": "布"})
+
+
 def asked_slots(text: str) -> frozenset[str]:
     """The kinds of detail ``text`` asks for (empty for most programme questions)."""
-    # the traditional-character conversion writes some 核 words with 覈 (核定 → 覈定, 稽核 → 稽覈):
-    # the patterns are written with 核
-    norm = normalize(text).replace("覈", "核")
+    # the traditional-character conversion writes some words with variants the patterns do not use
+    # (核定 → 覈定, 稽核 → 稽覈, 才可以 → 纔可以, 公布 → 公佈): the patterns are written with the common form
+    norm = normalize(text).translate(_VARIANTS)
     found = {slot for slot, rx in _COMPILED.items() if rx.search(norm)}
     if _other_group_size(norm):
         found.add("group_size")

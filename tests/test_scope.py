@@ -107,6 +107,8 @@ def test_loader_rejects_an_unknown_detail():
     ("補助計畫可以跨年度執行嗎", "duration"),
     ("會不會有人來稽核", "closing"),               # h52: 稽核 is normalised to 稽覈
     ("核定了沒？", "review"),
+    ("審查結果什麼時候公布", "review"),            # h52: 公布 is normalised to 公佈
+    ("哪種貸款才可以借新還舊", "loan_terms"),       # h52: 才可以 is normalised to 纔可以
     ("核定後還可以變更計畫內容嗎", "changes"),      # h52: changes after approval
     ("計畫可以申請延期嗎", "changes"),
     ("合作廠商中途可以換嗎", "changes"),
