@@ -168,10 +168,22 @@ def _other_group_size(norm: str) -> bool:
     return any(n not in counts and n > min(counts, default=0) for n in sizes)
 
 
+# a loan the bank turned down (「銀行不借我，被退件了」): the brief's own case (銀行退件轉介輔導,
+# the 馬上辦服務中心 helps file the application), not a question about a case's review result
+_BANK_REFUSED = re.compile(r"銀行[^，。？?！!]{0,6}(?:不借|不貸|不核貸|拒絕|拒貸|婉拒|退件|退回|不給借|不肯借)"
+                           r"|(?:被|遭)(?:銀行)?(?:退件|拒貸)[^，。？?！!]{0,4}$|(?:被|遭)銀行[^，。？?！!]{0,4}(?:退件|拒絕|拒貸|婉拒)"
+                           r"|\b(?:rejected|turned down|declined|refused) by (?:the |my |our )?bank\b|\bbank (?:rejected|refused|declined|turned down)\b")
+_LENDER = re.compile(r"銀行|\bbank")
+_REVIEW_BEYOND_BANK = re.compile(r"審查|審核|委員|評審|評分|通過率|核准率|進度|結果|核定|補助")
+
+
 def asked_slots(text: str) -> frozenset[str]:
     """The kinds of detail ``text`` asks for (empty for most programme questions)."""
     norm = normalize(text)
     found = {slot for slot, rx in _COMPILED.items() if rx.search(norm)}
+    if ("review" in found and _BANK_REFUSED.search(norm) and _LENDER.search(norm)
+            and not _REVIEW_BEYOND_BANK.search(norm)):
+        found.discard("review")
     if _other_group_size(norm):
         found.add("group_size")
     if _SUBSIDY.search(norm) and _LOAN.search(norm) and _STACK.search(norm) and _MAY.search(norm):
