@@ -63,13 +63,17 @@ class Glossary:
     english: dict[tuple[str, ...], str]  # stemmed phrase → Chinese term(s)
     terms: tuple[str, ...]               # programme terms (Traditional), for homophone correction
     synonyms: dict[str, str]             # colloquial word → programme term
+    dense_forms: tuple[tuple[str, str], ...] = ()  # Chinese term(s) → the word dense_text puts in their place
 
     @classmethod
     def load(cls, path: Path = GLOSSARY_FILE) -> "Glossary":
         raw = yaml.safe_load(Path(path).read_text("utf-8"))
         english: dict[tuple[str, ...], str] = {}
+        dense_forms: dict[str, str] = {}
         for row in raw["english"]:
             zh = normalize(str(row["zh"]))
+            if row.get("dense"):
+                dense_forms[zh] = normalize(str(row["dense"]))
             for phrase in row["en"]:
                 key = tuple(w for w, _, _ in latin_words(normalize(str(phrase))))
                 if not key or len(key) > MAX_PHRASE_WORDS:
@@ -81,7 +85,8 @@ class Glossary:
         for zh in english.values():
             terms.update(w for w in zh.split() if len(w) >= 2 and all(is_cjk(ch) for ch in w))
         synonyms = {normalize(str(k)): normalize(str(v)) for k, v in (raw.get("synonyms") or {}).items()}
-        return cls(english=english, terms=tuple(sorted(terms)), synonyms=synonyms)
+        return cls(english=english, terms=tuple(sorted(terms)), synonyms=synonyms,
+                   dense_forms=tuple(dense_forms.items()))
 
     def english_matches(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, Chinese term) for each glossary phrase in normalised ``text``, longest first."""
@@ -135,12 +140,20 @@ class Glossary:
 
     def dense_text(self, text: str) -> str:
         """``text`` with each glossary phrase replaced in place by its first Chinese term (the others
-        in ``zh`` are search aids for BM25, not part of the meaning); the rest verbatim."""
+        in ``zh`` are search aids for BM25, not part of the meaning), or by the row's ``dense`` word
+        when it has one (the programme's full name is read as 計畫: "the budget of the SME upgrading
+        and transformation programme" asks about the budget, and the long name, which the overview
+        entry repeats, would otherwise pull the embedding to the overview) — unless the question names
+        nothing else ("What is the upgrade and transformation programme?"); the rest verbatim."""
         norm = normalize(text)   # same length as text: the matches' offsets index both
         pieces, pos = [], 0
-        for start, end, zh in self.english_matches(norm):
+        matches = self.english_matches(norm)
+        dense_forms = dict(self.dense_forms)
+        if all(zh in dense_forms for _, _, zh in matches):
+            dense_forms = {}  # the name is all the question names: it asks about the programme itself
+        for start, end, zh in matches:
             pieces.append(text[pos:start])
-            pieces.append(zh.split()[0])
+            pieces.append(dense_forms.get(zh, zh.split()[0]))
             pos = end
         pieces.append(text[pos:])
         return "".join(pieces)

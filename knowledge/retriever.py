@@ -38,7 +38,19 @@ from .soundalike import Correction, SoundAlike
 from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
+#: the subsidy's eligibility entry: first for a non-manufacturer asking about the subsidy (Retriever._not_eligible_first)
+ELIGIBILITY_ENTRY = "subsidy_eligibility"
+_NOT_MANUFACTURER = re.compile(r"(?:不是|並非|非|不屬於|不算)製造業|\bnot (?:a )?manufactur")
+_OTHER_TRADE = re.compile(r"批發業|零售業|服務業|餐飲業|貿易公司|貿易商|做貿易|做批發|做零售|做餐飲|(?:我們|本公司|公司)是?(?:做)?(?:批發|零售|餐飲|貿易)"
+                          r"|\b(?:wholesale|retail|trading company|restaurant)")
+
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n：])|…")   # 「想確認一下：這些課要錢嗎？」: the question after the colon
+
+# A polite, formal message (「您好，敝公司為…業者，想請教貴單位此方案提供哪幾類協助，謹此致意。」): the
+# greeting, the self-introduction and the closing are clauses that ask nothing and dilute the one that
+# does. In such a message the clauses that ask are judged on their own too (the better ranking is kept).
+_COURTESY = re.compile(r"您好|你好|妳好|敬啟者|謹此|謹致|敬祝|順頌|商祺|致意|致謝|感謝|謝謝|不勝感激|煩請|冒昧|叨擾|打擾了|敬請|惠予|賜教|貴單位|貴中心|貴處|敝公司|敝司|本公司")
+_CLAUSE_END = re.compile(r"[，,、。！!？?；;：:\n]")
 
 # A follow-up that names no subject of its own (「上限多少？」「利率呢？」「要錢嗎？」, "how much?") asks
 # about the subject of the sentence before it: it is judged with that sentence, never alone.
@@ -255,6 +267,13 @@ class Retriever:
             last = self.scores(sentences[-1])
             if last[0].score > ranked[0].score:
                 ranked = last
+        if _COURTESY.search(judged):
+            clauses = [c for c in _CLAUSE_END.split(judged) if sum(ch.isalnum() for ch in c) >= 2]
+            asking = [c for c in clauses if asks(c)]
+            if asking and len(asking) < len(clauses):
+                core = self.scores("，".join(asking))
+                if core[0].score > ranked[0].score:
+                    ranked = core
         return text, truncated, ranked, fixes
 
     def rank(self, query: str) -> tuple[str, bool, list[Candidate]]:
@@ -338,6 +357,13 @@ class Retriever:
         text, truncated, ranked, fixes = self._rank(query)
         latin = is_latin_question(text)
         status, kept = self.decide(ranked, latin=latin)
+        eligibility = self._not_eligible_first(text, status, ranked)
+        if eligibility is not None:
+            best, *rest = eligibility
+            alts = tuple(c for c in rest[: s.max_alternatives] if c.score >= s.suggest_threshold)
+            return AnswerPlan(query=text, status=Status.ANSWER_WITH_ALTERNATIVES if alts else Status.ANSWER,
+                              answers=(best,), alternatives=alts, menu=(), ranked=tuple(eligibility),
+                              latin=latin, truncated=truncated)
         parts = self.split(self.corrected(text)[0]) if ranked else []
         if len(parts) >= 2 and status is not Status.NONE and about_a_case(text):
             # the message describes a case the brief does not cover (a 1+6 group, second-hand
@@ -389,6 +415,22 @@ class Retriever:
         return AnswerPlan(query=text, status=status, answers=kept[:1],
                           alternatives=kept[1:] if status is Status.ANSWER_WITH_ALTERNATIVES else (),
                           menu=(), ranked=tuple(ranked), latin=latin, truncated=truncated)
+
+    def _not_eligible_first(self, text: str, status: Status, ranked: list[Candidate]) -> list[Candidate] | None:
+        """The ranking with the subsidy's eligibility entry first, when the message says the firm is not
+        a manufacturer (「不是製造業是批發業」, 「我們做貿易的」) and asks about the subsidy (its cap, its
+        share…): the brief's subsidies are for manufacturers only, so what settles the question is who
+        may apply, not the figure asked about. None: keep the decision."""
+        if status is Status.NONE or not ranked or ranked[0].entry.id == ELIGIBILITY_ENTRY:
+            return None
+        eligibility = next((c for c in ranked if c.entry.id == ELIGIBILITY_ENTRY), None)
+        if eligibility is None or ranked[0].entry.topic != eligibility.entry.topic:
+            return None
+        norm = normalize(text)
+        if not (_NOT_MANUFACTURER.search(norm)
+                or ("製造業" not in norm and _OTHER_TRADE.search(norm))):
+            return None
+        return [eligibility, *(c for c in ranked if c is not eligibility)]
 
     def _out_of_scope(self, text: str, status: Status, kept: tuple[Candidate, ...]) -> Candidate | None:
         """The not_in_brief entry to answer with when ``text`` asks for a kind of detail (a date, a
