@@ -61,7 +61,8 @@ _FILLER = re.compile(
 # 「上限呢」「找誰」) asks about what the part before it named, so it is not a question of its own
 _ATTRIBUTE = re.compile(
     r"電話|專線|聯絡方式|聯絡|目的|對象|資格|條件|費用|金額|上限|額度|比例|成數|利率|期限|流程|步驟|方式|窗口|單位|內容"
-    r"|時間|地點|名額|細節|規定|差別|差異|意思|定義|範圍|找|申請|辦理|怎麼做|做法")
+    r"|時間|地點|名額|細節|規定|差別|差異|意思|定義|範圍|找|申請|辦理|怎麼做|做法"
+    r"|準備|自備|自有資金")   # 「我自己要準備多少」: the own funds beside what the part before asked
 
 
 # the same in English: a part made only of these and function words ("and what are the service
@@ -111,9 +112,13 @@ def _alnum(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+# 幾 inside an approximate figure (「員工二十幾個」「十幾年」「幾十人」) states a figure, asks nothing
+_APPROX_JI = re.compile(r"(?<=十)幾(?=\s*(?:個|人|名|位|萬|年|家))|幾(?=[十百]\s*(?:個|人|名|位|家))")
+
+
 def asks(part: str) -> bool:
     """The part asks something (a question word, 嗎/呢, 「給我…」, a question mark)."""
-    return bool(_ASKS.search(normalize(part)))
+    return bool(_ASKS.search(_APPROX_JI.sub("", normalize(part))))
 
 
 def subject(part: str) -> str:
