@@ -13,13 +13,16 @@ Pure domain code: no Rasa, no I/O besides what the retriever and the direct answ
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
+from .calc.extract import extract_facts
 from .direct import DirectAnswer, direct_answer
 from .glossary import is_latin_question
 from .questions import split_message
 from .retriever import AnswerPlan, Candidate, Retriever, Status
 from .scope import asked_slots
+from .textnorm import normalize
 
 CHECK_INPUT = "check_input"
 
@@ -52,7 +55,37 @@ def decide(text: str, retriever: Retriever) -> Reply:
         return several
     if direct is not None:
         return Reply(text=text, direct=direct)
-    return Reply(text=text, plan=retriever.plan(text))
+    plan = retriever.plan(text)
+    return Reply(text=text, plan=_eligibility_first(text, plan, retriever) or plan)
+
+
+# the subsidy's eligibility entry (補助對象: 依法登記之製造業) and what says the firm is not a manufacturer
+ELIGIBILITY_ENTRY = "subsidy_eligibility"
+_NOT_MANUFACTURER = re.compile(r"(不是|非|並非|不屬於?|不算)製造業|服務業|貿易|零售|餐飲|批發|物流")
+_OTHER_HELP = re.compile(r"診斷|貸|借|融資|課程|培訓|上課|利息")
+
+
+def _eligibility_first(text: str, plan: AnswerPlan, retriever: Retriever) -> AnswerPlan | None:
+    """A firm that says it is not a manufacturer and asks about the subsidy's amounts (「不是製造業是批發業，
+    補助上限500萬對嗎」): the subsidy's targets (依法登記之製造業) answer first — the cap or share entry
+    would answer as if it qualified. The entry it would have answered with is offered next to it.
+    None: keep the plan."""
+    if len(plan.answers) != 1 or plan.parts:
+        return None
+    best = plan.answers[0]
+    eligibility = retriever.get(ELIGIBILITY_ENTRY)
+    if eligibility is None or best.entry.id == ELIGIBILITY_ENTRY or best.entry.topic != eligibility.topic:
+        return None
+    facts = extract_facts(text)
+    norm = normalize(text)
+    if facts.manufacturing is not False or not _NOT_MANUFACTURER.search(norm) or _OTHER_HELP.search(norm):
+        return None
+    ranked = {c.entry.id: c for c in plan.ranked}
+    first = ranked.get(ELIGIBILITY_ENTRY) or Candidate(eligibility, best.score, best.dense, best.lexical)
+    alternatives = (best, *(c for c in plan.alternatives if c.entry.id != ELIGIBILITY_ENTRY))
+    alternatives = alternatives[: retriever.settings.max_alternatives]
+    return replace(plan, status=Status.ANSWER_WITH_ALTERNATIVES, answers=(first,), alternatives=alternatives,
+                   ranked=(first, *(c for c in plan.ranked if c.entry.id != ELIGIBILITY_ENTRY)))
 
 
 def _direct_for(text: str, retriever: Retriever) -> DirectAnswer | None:
