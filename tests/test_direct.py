@@ -533,3 +533,28 @@ def test_several_figures_that_no_one_rule_settles_get_the_guided_calculation_off
 def test_no_guided_offer_for_one_figure_or_two_calculations(question):
     from knowledge.direct import guided_offer
     assert guided_offer(question) is None
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("員工二十幾個", 20, 29), ("我們十幾個人", 10, 19), ("幾十人的工廠", 10, 99), ("三四十人", 30, 49),
+    ("30多人", 30, 39), ("員工五十多人", 50, 59), ("兩三個人", 2, 3), ("三十出頭人", 30, 35),
+])
+def test_an_approximate_head_count_is_a_range_never_one_figure(text, low, high):
+    from knowledge.direct.common import staff_range
+
+    staff = staff_range(text)
+    assert staff is not None and (staff.low, staff.high) == (low, high) and staff.exact is None
+
+
+@pytest.mark.parametrize("text", ["二十幾個案子", "十幾個月", "一百二十幾人"])
+def test_an_approximate_count_of_other_things_is_no_head_count(text):
+    from knowledge.direct.common import staff_range
+
+    assert staff_range(text) is None
+
+
+def test_an_approximate_head_count_settles_the_tier_with_the_total():
+    answer = direct_answer("計畫六百萬，員工三十幾個，補助最多多少", KB)
+    assert answer is not None and answer.rule == "tier_cap"
+    assert "員工三十幾人 → 製造業10人以上" in answer.text and "600萬元 × 50% = 300萬元" in answer.text
+    assert set(answer.citations) == {"subsidy_gov_share", "subsidy_caps"}

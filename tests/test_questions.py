@@ -74,3 +74,12 @@ def test_an_english_follow_up_stays_with_the_question_it_continues():
     assert len(parts.questions) == 1
     parts = split_message("How much does the diagnosis cost, and are the training courses free?")
     assert len(parts.questions) == 2
+
+
+@pytest.mark.parametrize("message", [
+    "計畫六百萬，員工三十幾個，補助最多多少",       # 三十幾個 states a head-count, asks nothing
+    "我們十幾個人，診斷要自付多少",
+    "買設備2,000萬，轉型發展貸款可以貸多少？我們自己要準備多少？",   # own funds beside what was asked
+])
+def test_an_approximate_figure_or_an_own_funds_follow_up_is_no_question_of_its_own(message):
+    assert len(split_message(message).questions) == 1, split_message(message)
