@@ -83,3 +83,12 @@ def test_an_english_follow_up_stays_with_the_question_it_continues():
 ])
 def test_an_approximate_figure_or_an_own_funds_follow_up_is_no_question_of_its_own(message):
     assert len(split_message(message).questions) == 1, split_message(message)
+
+
+@pytest.mark.parametrize("message, questions", [
+    ("非中小企業診斷多少錢？以大帶小又是多少？", ["非中小企業診斷多少錢", "以大帶小診斷又是多少"]),
+    ("智慧化課程教什麼？低碳化呢？", ["智慧化課程教什麼", "低碳化課程呢"]),
+    ("診斷一案多少錢？補助上限又是多少？", ["診斷一案多少錢", "補助上限又是多少"]),   # a topic of its own
+])
+def test_a_follow_up_about_another_kind_carries_the_topic_before_it(message, questions):
+    assert list(split_message(message).questions) == questions
