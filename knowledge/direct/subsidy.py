@@ -254,6 +254,9 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         tier = _bound_tier(q.staff, p)
         if tier is None:
             return None
+        if (q.staff.high is not None and q.staff.low < p.sme_employees_below <= q.staff.high
+                and f.sme is None and capital is None):
+            return None   # 「幾百人」: whether the firm is an SME (which the size tiers require) is not settled
         step = _t("tier_cap", "step", employees=q.staff.text, tier=tier.label, cap=wan(tier.cap))
         prefill, entries = q.staff.text, ("subsidy_caps",)
         # the conditions are another rule's: cited on their own line, the cap on the last
