@@ -558,3 +558,18 @@ def test_an_approximate_head_count_settles_the_tier_with_the_total():
     assert answer is not None and answer.rule == "tier_cap"
     assert "員工三十幾人 → 製造業10人以上" in answer.text and "600萬元 × 50% = 300萬元" in answer.text
     assert set(answer.citations) == {"subsidy_gov_share", "subsidy_caps"}
+
+
+@pytest.mark.parametrize("question, step", [
+    ("我們二十幾個人，補助上限多少", "員工二十幾人 → 製造業10人以上，補助上限每案500萬元"),
+    ("員工七八個，補助最多多少", "員工七八人 → 製造業9人以下，補助上限每案300萬元"),
+])
+def test_an_approximate_head_count_alone_settles_the_tier(question, step):
+    answer = direct_answer(question, KB)
+    assert answer is not None and answer.rule == "tier_cap" and step in answer.text
+    assert answer.citations == ("subsidy_caps",)
+
+
+@pytest.mark.parametrize("question", ["員工幾百人，總經費2000萬，補助最多多少", "員工十幾二十人，補助上限多少"])
+def test_an_approximate_head_count_that_does_not_settle_the_tier_is_not_computed(question):
+    assert direct_answer(question, KB) is None

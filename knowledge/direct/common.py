@@ -156,6 +156,7 @@ class StaffRange:
     low: int
     high: int | None
     text: str           # as said to the user, e.g. 員工8人, 員工未滿5人
+    approximate: bool = False   # 二十幾個, 三四十人: the user's own head-count, said roughly (not a bound)
 
     @property
     def exact(self) -> int | None:
@@ -219,17 +220,27 @@ def _approx_staff(t: str) -> list[tuple[int, int, int, int, str]]:
     return out
 
 
+_RANGE_BEFORE = re.compile(rf"(?:幾|多|[\d{_APPROX_DIGIT}十百](?:到|至|~|～|-|－))$")
+_RANGE_AFTER = re.compile(rf"^\s*(?:到|至|~|～|-|－)\s*[\d{_APPROX_DIGIT}十]")
+
+
+def _in_range(t: str, start: int, end: int) -> bool:
+    """The count at [start, end) of ``t`` is one end of a range (十幾二十人, 10到20人, 15-20人)."""
+    return bool(_RANGE_BEFORE.search(t[max(0, start - 2):start]) or _RANGE_AFTER.match(t[end:end + 4]))
+
+
 def staff_range(text: str) -> StaffRange | None:
     t = clean_text(text)
     approx = _approx_staff(t)
     counts = [c for c in find_counts(text)
               if not (t[c[1] - 1] == "個" and _NOT_PEOPLE.match(t[c[1]:c[1] + 2]))
-              and not any(s <= c[0] < e for s, e, *_ in approx)]   # 幾十人 is not 十人
+              and not any(s <= c[0] < e for s, e, *_ in approx)   # 幾十人 is not 十人
+              and not _in_range(t, c[0], c[1])]   # 十幾二十人, 10到20人, 15-20人: a range, not one figure
     if approx:
         if len(approx) != 1 or counts:
             return None
         _, _, low, high, said = approx[0]
-        return StaffRange(low, high, f"員工{said}人")
+        return StaffRange(low, high, f"員工{said}人", approximate=True)
     if len(counts) != 1:
         return None
     start, end, n = counts[0]
