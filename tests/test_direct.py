@@ -573,3 +573,10 @@ def test_an_approximate_head_count_alone_settles_the_tier(question, step):
 @pytest.mark.parametrize("question", ["員工幾百人，總經費2000萬，補助最多多少", "員工十幾二十人，補助上限多少"])
 def test_an_approximate_head_count_that_does_not_settle_the_tier_is_not_computed(question):
     assert direct_answer(question, KB) is None
+
+
+def test_an_approximate_head_count_below_the_sme_line_settles_the_diagnosis_kind():
+    answer = direct_answer("員工三四十人，資本額2億，診斷要自付多少", KB)
+    assert answer is not None and answer.rule == "diagnosis_split"
+    assert "貴公司自付4萬元" in answer.text and "員工三四十人未滿200人" in answer.text and "None" not in answer.text
+    assert direct_answer("員工幾百人，資本額2億，診斷要付多少", KB) is None   # 幾百 spans the SME line
