@@ -61,7 +61,8 @@ _FILLER = re.compile(
 # 「上限呢」「找誰」) asks about what the part before it named, so it is not a question of its own
 _ATTRIBUTE = re.compile(
     r"電話|專線|聯絡方式|聯絡|目的|對象|資格|條件|費用|金額|上限|額度|比例|成數|利率|期限|流程|步驟|方式|窗口|單位|內容"
-    r"|時間|地點|名額|細節|規定|差別|差異|意思|定義|範圍|找|申請|辦理|怎麼做|做法")
+    r"|時間|地點|名額|細節|規定|差別|差異|意思|定義|範圍|找|申請|辦理|怎麼做|做法"
+    r"|準備|自備|自有資金")   # 「我自己要準備多少」: the own funds beside what the part before asked
 
 
 # the same in English: a part made only of these and function words ("and what are the service
@@ -111,9 +112,13 @@ def _alnum(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+# 幾 inside an approximate figure (「員工二十幾個」「十幾年」「幾十人」) states a figure, asks nothing
+_APPROX_JI = re.compile(r"(?<=十)幾(?=\s*(?:個|人|名|位|萬|年|家))|幾(?=[十百]\s*(?:個|人|名|位|家))")
+
+
 def asks(part: str) -> bool:
     """The part asks something (a question word, 嗎/呢, 「給我…」, a question mark)."""
-    return bool(_ASKS.search(normalize(part)))
+    return bool(_ASKS.search(_APPROX_JI.sub("", normalize(part))))
 
 
 def subject(part: str) -> str:
@@ -205,6 +210,28 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+# the programme's topics, as a question names them: a follow-up that names none (「以大帶小又是多少」
+# after 「非中小企業診斷多少錢」) asks the topic of the question before it about another kind
+_TOPIC = re.compile(r"診斷|補助|貸款|借款|課程|培訓|利率|利息|補貼|電話|專線|案例|報告|信保|聯輔")
+_AGAIN = re.compile(r"又|呢")
+
+
+def _carry_topics(questions: tuple[str, ...]) -> tuple[str, ...]:
+    """A question naming another kind of what the question before it asked (「X又是多少」「X呢」, no
+    topic of its own) with that question's topic words put before its 又/呢: 「以大帶小又是多少」 after
+    「非中小企業診斷多少錢」 → 「以大帶小診斷又是多少」, so it is judged as the diagnosis question it is."""
+    out = list(questions)
+    for k in range(1, len(out)):
+        norm = normalize(out[k])
+        again = _AGAIN.search(norm)
+        if again is None or _TOPIC.search(norm) or len(subject(out[k])) > 6:
+            continue
+        topics = "".join(dict.fromkeys(_TOPIC.findall(normalize(questions[k - 1]))))
+        if topics:
+            out[k] = out[k][:again.start()] + topics + out[k][again.start():]
+    return tuple(out)
+
+
 def split_message(text: str) -> Parts:
     """The question parts of ``text``, its context and its figure clauses (see the module docstring)."""
     pieces = _pieces(text)
@@ -224,7 +251,7 @@ def split_message(text: str) -> Parts:
     if not any(asked for _, asked in merged):
         # nothing asks (「疫後振興貸款跟轉型發展貸款的申請對象」): the message is its question(s)
         merged = [(p, True) for p, _ in merged]
-    questions = tuple(p for p, asked in merged if asked)
+    questions = _carry_topics(tuple(p for p, asked in merged if asked))
     context = "，".join(p for p, asked in merged if not asked)
     # figures stated before the first question (「我們20人的工廠，…」) or in a sentence that asks
     # nothing hold for every question; those inside a later question are that question's own

@@ -389,9 +389,13 @@ class Retriever:
                 return AnswerPlan(query=text, status=Status.ANSWER, answers=tuple(picked), alternatives=(),
                                   menu=(), ranked=(*picked, *(c for c in ranked if c.entry.id not in ids)),
                                   latin=latin, truncated=truncated, parts=tuple(answered_parts))
-            if len(picked) == 1 and answered_parts[0] == parts[0] and status is Status.SUGGEST:
+            # the whole message handed off for a detail (幾天, 何時…) that only a later part asks: the
+            # first part was judged on its own (part_answer hands off what IT asks beyond its entry)
+            handed_off = (status.answers and picked and picked[0].entry.id not in HANDOFF_ENTRIES
+                          and self._out_of_scope(text, status, kept) is not None)
+            if len(picked) == 1 and answered_parts[0] == parts[0] and (status is Status.SUGGEST or handed_off):
                 # the first question is clear, the other is not: answer the first and offer the
-                # other's candidates as 「您可能也想問」 instead of a menu for the whole message
+                # other's candidates as 「您可能也想問」 instead of a menu (or a hand-off) for the whole message
                 best = picked[0]
                 alts = tuple({c.entry.id: c for c in unsure if c.entry.id != best.entry.id
                               and c.entry.id not in HANDOFF_ENTRIES}.values())[: s.max_alternatives]

@@ -345,3 +345,37 @@ def test_a_likely_handoff_is_said_alone(retriever):
                 alternatives_window=0.15, max_alternatives=2, strong_lead_margin=None)
     status, kept = retriever.decide(_ranked(retriever, ("not_in_brief_deadline", 0.50), ("one_stop_window", 0.45)), s)
     assert status is Status.ANSWER and kept[0].entry.id == "not_in_brief_deadline"
+
+
+@pytest.mark.parametrize("question", [
+    "買設備2,000萬，轉型發展貸款可以貸多少？我們自己要準備多少？",   # own funds beside the loan
+    "預算六百萬，員工三十幾個人，補助最多大概多少",                    # an approximate head-count asks nothing
+])
+def test_a_follow_up_about_the_same_figures_is_one_computation(retriever, question):
+    from knowledge.answering import decide
+
+    reply = decide(question, retriever)
+    assert reply.parts == () and reply.direct is not None, reply
+
+
+def test_one_computation_with_own_funds_beside_a_loan(retriever):
+    from knowledge.answering import decide
+
+    reply = decide("買設備2,000萬，轉型發展貸款可以貸多少？我們自己要準備多少？", retriever)
+    assert reply.direct is not None and reply.direct.rule == "loan_capex"
+    assert "2,000萬元 − 1,600萬元 = 400萬元" in reply.direct.text
+    assert reply.entry_ids == ["loan_transformation"]
+
+
+@pytest.mark.parametrize("question", ["我們是零售業，補助上限多少", "不是製造業，是做貿易的，補助最多多少"])
+def test_a_firm_that_is_not_a_manufacturer_gets_the_subsidys_targets_first(retriever, question):
+    from knowledge.answering import decide
+
+    reply = decide(question, retriever)
+    assert reply.direct is None and reply.entry_ids[:1] == ["subsidy_eligibility"], reply.entry_ids
+
+
+def test_a_manufacturer_still_gets_the_cap(retriever):
+    from knowledge.answering import decide
+
+    assert decide("我們是製造業，補助上限多少", retriever).entry_ids[:1] != ["subsidy_eligibility"]

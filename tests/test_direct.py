@@ -533,3 +533,50 @@ def test_several_figures_that_no_one_rule_settles_get_the_guided_calculation_off
 def test_no_guided_offer_for_one_figure_or_two_calculations(question):
     from knowledge.direct import guided_offer
     assert guided_offer(question) is None
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("員工二十幾個", 20, 29), ("我們十幾個人", 10, 19), ("幾十人的工廠", 10, 99), ("三四十人", 30, 49),
+    ("30多人", 30, 39), ("員工五十多人", 50, 59), ("兩三個人", 2, 3), ("三十出頭人", 30, 35),
+])
+def test_an_approximate_head_count_is_a_range_never_one_figure(text, low, high):
+    from knowledge.direct.common import staff_range
+
+    staff = staff_range(text)
+    assert staff is not None and (staff.low, staff.high) == (low, high) and staff.exact is None
+
+
+@pytest.mark.parametrize("text", ["二十幾個案子", "十幾個月", "一百二十幾人"])
+def test_an_approximate_count_of_other_things_is_no_head_count(text):
+    from knowledge.direct.common import staff_range
+
+    assert staff_range(text) is None
+
+
+def test_an_approximate_head_count_settles_the_tier_with_the_total():
+    answer = direct_answer("計畫六百萬，員工三十幾個，補助最多多少", KB)
+    assert answer is not None and answer.rule == "tier_cap"
+    assert "員工三十幾人 → 製造業10人以上" in answer.text and "600萬元 × 50% = 300萬元" in answer.text
+    assert set(answer.citations) == {"subsidy_gov_share", "subsidy_caps"}
+
+
+@pytest.mark.parametrize("question, step", [
+    ("我們二十幾個人，補助上限多少", "員工二十幾人 → 製造業10人以上，補助上限每案500萬元"),
+    ("員工七八個，補助最多多少", "員工七八人 → 製造業9人以下，補助上限每案300萬元"),
+])
+def test_an_approximate_head_count_alone_settles_the_tier(question, step):
+    answer = direct_answer(question, KB)
+    assert answer is not None and answer.rule == "tier_cap" and step in answer.text
+    assert answer.citations == ("subsidy_caps",)
+
+
+@pytest.mark.parametrize("question", ["員工幾百人，總經費2000萬，補助最多多少", "員工十幾二十人，補助上限多少"])
+def test_an_approximate_head_count_that_does_not_settle_the_tier_is_not_computed(question):
+    assert direct_answer(question, KB) is None
+
+
+def test_an_approximate_head_count_below_the_sme_line_settles_the_diagnosis_kind():
+    answer = direct_answer("員工三四十人，資本額2億，診斷要自付多少", KB)
+    assert answer is not None and answer.rule == "diagnosis_split"
+    assert "貴公司自付4萬元" in answer.text and "員工三四十人未滿200人" in answer.text and "None" not in answer.text
+    assert direct_answer("員工幾百人，資本額2億，診斷要付多少", KB) is None   # 幾百 spans the SME line

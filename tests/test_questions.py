@@ -74,3 +74,21 @@ def test_an_english_follow_up_stays_with_the_question_it_continues():
     assert len(parts.questions) == 1
     parts = split_message("How much does the diagnosis cost, and are the training courses free?")
     assert len(parts.questions) == 2
+
+
+@pytest.mark.parametrize("message", [
+    "計畫六百萬，員工三十幾個，補助最多多少",       # 三十幾個 states a head-count, asks nothing
+    "我們十幾個人，診斷要自付多少",
+    "買設備2,000萬，轉型發展貸款可以貸多少？我們自己要準備多少？",   # own funds beside what was asked
+])
+def test_an_approximate_figure_or_an_own_funds_follow_up_is_no_question_of_its_own(message):
+    assert len(split_message(message).questions) == 1, split_message(message)
+
+
+@pytest.mark.parametrize("message, questions", [
+    ("非中小企業診斷多少錢？以大帶小又是多少？", ["非中小企業診斷多少錢", "以大帶小診斷又是多少"]),
+    ("智慧化課程教什麼？低碳化呢？", ["智慧化課程教什麼", "低碳化課程呢"]),
+    ("診斷一案多少錢？補助上限又是多少？", ["診斷一案多少錢", "補助上限又是多少"]),   # a topic of its own
+])
+def test_a_follow_up_about_another_kind_carries_the_topic_before_it(message, questions):
+    assert list(split_message(message).questions) == questions

@@ -156,6 +156,7 @@ class StaffRange:
     low: int
     high: int | None
     text: str           # as said to the user, e.g. 員工8人, 員工未滿5人
+    approximate: bool = False   # 二十幾個, 三四十人: the user's own head-count, said roughly (not a bound)
 
     @property
     def exact(self) -> int | None:
@@ -166,10 +167,80 @@ class StaffRange:
 _NOT_PEOPLE = re.compile(r"(案|廠|工廠|公司|據點|分店|月|年|星期|禮拜|小時|計畫|計劃|項|部|台|臺|家|階段|問題|產線|地方)")
 
 
+# an approximate head-count (「員工二十幾個」「十幾人」「幾十人」「三四十人」「30多人」「三十出頭」): a range, which
+# settles a size tier when the whole range falls in it (二十幾 → 20..29: 10人以上); never one figure
+_APPROX_DIGIT = "一二兩三四五六七八九"
+_APPROX_COUNT = re.compile(
+    rf"(?<![{_APPROX_DIGIT}十百千萬\d])"
+    rf"(?:(?P<tens>[{_APPROX_DIGIT}1-9]?)十(?P<some>幾|多|來)"          # 二十幾, 十幾, 十多, 二十來
+    rf"|(?P<a>[{_APPROX_DIGIT}])(?P<b>[{_APPROX_DIGIT}])(?=\s*(?:個|名|位|人))"   # 兩三個人, 七八人
+    rf"|(?P<lo>[{_APPROX_DIGIT}])(?P<hi>[{_APPROX_DIGIT}])十"            # 三四十
+    rf"|(?P<arabic>[1-9]\d*0)多"                                         # 30多, 100多
+    rf"|幾(?P<place>十|百)"                                               # 幾十, 幾百
+    rf"|(?P<round>[{_APPROX_DIGIT}1-9]?十|[1-9]\d*0)出頭)"                # 三十出頭, 30出頭
+    r"\s*(?P<counter>個人|個員工|名員工|位員工|人|名|位|個)")
+_APPROX_DIGITS = {ch: i + 1 for i, ch in enumerate("一二三四五六七八九")} | {"兩": 2}
+
+
+def _digit(ch: str) -> int:
+    return int(ch) if ch.isdigit() else _APPROX_DIGITS[ch]
+
+
+def _approx_staff(t: str) -> list[tuple[int, int, int, int, str]]:
+    """The approximate head-counts in cleaned text ``t``: (start, end, low, high, as said)."""
+    out = []
+    for m in _APPROX_COUNT.finditer(t):
+        if m.group("counter") == "個" and _NOT_PEOPLE.match(t[m.end():m.end() + 2]):
+            continue   # 二十幾個案子, 十幾個月: not people
+        if m.group("some") is not None:
+            base = 10 * (_digit(m.group("tens")) if m.group("tens") else 1)
+            low, high = base, base + 9
+        elif m.group("a") is not None:
+            low, high = _digit(m.group("a")), _digit(m.group("b"))
+            if high != low + 1:
+                continue
+        elif m.group("lo") is not None:
+            low, high = 10 * _digit(m.group("lo")), 10 * _digit(m.group("hi")) + 9
+            if low >= high:
+                continue
+        elif m.group("arabic") is not None:
+            n = int(m.group("arabic"))
+            unit = 10 ** (len(str(n)) - len(str(n).rstrip("0")))
+            low, high = n, n + unit - 1
+        elif m.group("place") is not None:
+            unit = 10 if m.group("place") == "十" else 100
+            low, high = unit, unit * 10 - 1
+        else:
+            r = m.group("round")
+            n = int(r) if r[0].isdigit() else 10 * (_digit(r[0]) if len(r) > 1 else 1)
+            unit = 10 ** (len(str(n)) - len(str(n).rstrip("0")))
+            low, high = n, n + unit // 2
+        said = t[m.start():m.end() - len(m.group("counter"))].strip()
+        out.append((m.start(), m.end(), low, high, said))
+    return out
+
+
+_RANGE_BEFORE = re.compile(rf"(?:幾|多|[\d{_APPROX_DIGIT}十百](?:到|至|~|～|-|－))$")
+_RANGE_AFTER = re.compile(rf"^\s*(?:到|至|~|～|-|－)\s*[\d{_APPROX_DIGIT}十]")
+
+
+def _in_range(t: str, start: int, end: int) -> bool:
+    """The count at [start, end) of ``t`` is one end of a range (十幾二十人, 10到20人, 15-20人)."""
+    return bool(_RANGE_BEFORE.search(t[max(0, start - 2):start]) or _RANGE_AFTER.match(t[end:end + 4]))
+
+
 def staff_range(text: str) -> StaffRange | None:
     t = clean_text(text)
+    approx = _approx_staff(t)
     counts = [c for c in find_counts(text)
-              if not (t[c[1] - 1] == "個" and _NOT_PEOPLE.match(t[c[1]:c[1] + 2]))]
+              if not (t[c[1] - 1] == "個" and _NOT_PEOPLE.match(t[c[1]:c[1] + 2]))
+              and not any(s <= c[0] < e for s, e, *_ in approx)   # 幾十人 is not 十人
+              and not _in_range(t, c[0], c[1])]   # 十幾二十人, 10到20人, 15-20人: a range, not one figure
+    if approx:
+        if len(approx) != 1 or counts:
+            return None
+        _, _, low, high, said = approx[0]
+        return StaffRange(low, high, f"員工{said}人", approximate=True)
     if len(counts) != 1:
         return None
     start, end, n = counts[0]

@@ -18,6 +18,18 @@ _FIRM_KIND = r"(?P<non>非中小(?:型)?企業|大(?:型)?企業|大公司|大�
 _FIRMS = re.compile(rf"(?<!帶)(?P<n>\d+|[一兩二三四五六七八九十]+)\s*家\s*(?:的)?\s*(?:{_FIRM_KIND})?")
 
 
+def _staff_for_verdict(q: Question, p: Parameters) -> int | None:
+    """The head-count the SME verdict reads: the exact one, or for a head-count said roughly
+    (「三四十人」) the end of its range that settles it (all below the SME line, or all at or above it)."""
+    if q.staff is None:
+        return None
+    if q.staff.exact is not None or not q.staff.approximate or q.staff.high is None:
+        return q.staff.exact
+    if q.staff.high < p.sme_employees_below:
+        return q.staff.high
+    return q.staff.low if q.staff.low >= p.sme_employees_below else None
+
+
 def _several_firms(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | None:
     """「集團3家中小企業子公司各做一次診斷，自籌總共多少」, 「兩家大企業加一家中小企業」: several
     firms, each its own case, each of a kind the message names (or the one kind it states for all):
@@ -91,12 +103,13 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
         # of which kinds, the brief does not say — the entry states the amount per case
         return None
     by_staff = by_capital = by_amount = False
+    staff_n = _staff_for_verdict(q, p)
     if f.lead_factory:
         sme, lead = True, True
-    elif f.sme is not None and (f.capital is None or is_sme(f.capital, q.staff.exact if q.staff else None, p) is None):
+    elif f.sme is not None and (f.capital is None or is_sme(f.capital, staff_n, p) is None):
         sme, lead = f.sme, False
     else:
-        verdict = is_sme(f.capital, q.staff.exact if q.staff else None, p)
+        verdict = is_sme(f.capital, staff_n, p)
         if f.sme is not None and verdict != f.sme:
             return None   # 「資本2億、300人的中小企業」: the kind said and the figures disagree — not guessed
         if verdict is None:
@@ -132,19 +145,22 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
     if e["kind"] == "non_sme":
         lead_kind = p.diagnosis["lead"]
         lines.append(_t("diagnosis_split", "note_non_sme", lead_total=wan(lead_kind.total), lead_firm=wan(lead_kind.firm)))
+    # the head-count as the user said it (「三四十」 for a rough one)
+    said = None if q.staff is None else (q.staff.exact if q.staff.exact is not None
+                                         else q.staff.text.removeprefix("員工").removesuffix("人"))
     if by_staff:
-        lines.append(_t("diagnosis_split", "note_by_staff", employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
+        lines.append(_t("diagnosis_split", "note_by_staff", employees_n=said, staff_limit=p.sme_employees_below))
     elif by_capital:
         # the capital the verdict rests on is shown (every amount the user gave is used in the reply)
         if sme and f.capital <= p.sme_capital_max:
             lines.append(_t("diagnosis_split", "note_by_capital", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max)))
         elif sme:
             lines.append(_t("diagnosis_split", "note_staff_not_capital", capital=wan(f.capital),
-                            capital_limit=wan(p.sme_capital_max), employees_n=q.staff.exact,
+                            capital_limit=wan(p.sme_capital_max), employees_n=said,
                             staff_limit=p.sme_employees_below))
         else:
             lines.append(_t("diagnosis_split", "note_not_sme", capital=wan(f.capital), capital_limit=wan(p.sme_capital_max),
-                            employees_n=q.staff.exact, staff_limit=p.sme_employees_below))
+                            employees_n=said, staff_limit=p.sme_employees_below))
     prefill = {"sme": "中小企業", "non_sme": "非中小企業", "lead": "以大帶小"}[e["kind"]]
     entries = ("diagnosis_cost", "sme_definition") if by_staff or by_capital else ("diagnosis_cost",)
     return _compose(kb, "diagnosis_split", lines, entries, DIAGNOSIS_FORM,

@@ -247,13 +247,17 @@ def tier_cap(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
         # an exact head-count, or a bound (9人以下, 10人以上) that falls in one tier when the plan's total is
         # given too (the lower of cap and share is then a computation); a bound alone restates the rule,
         # which the knowledge answer gives
-        if q.staff is None or f.sme is False or (q.staff.exact is None and total is None):
+        # (a head-count said roughly, 「我們二十幾個人」, is the firm's own: its tier is the answer, as for 20人)
+        if q.staff is None or f.sme is False or (q.staff.exact is None and not q.staff.approximate and total is None):
             return None
         if q.staff.exact == 0:
             return _check(kb, "zero_staff", "subsidy_caps", SUBSIDY_FORM, n=q.staff.exact)
         tier = _bound_tier(q.staff, p)
         if tier is None:
             return None
+        if (q.staff.high is not None and q.staff.low < p.sme_employees_below <= q.staff.high
+                and f.sme is None and capital is None):
+            return None   # 「幾百人」: whether the firm is an SME (which the size tiers require) is not settled
         step = _t("tier_cap", "step", employees=q.staff.text, tier=tier.label, cap=wan(tier.cap))
         prefill, entries = q.staff.text, ("subsidy_caps",)
         # the conditions are another rule's: cited on their own line, the cap on the last
