@@ -86,10 +86,10 @@ BLIND_DIR = ROOT / "bench" / "blind"
 HANDOFF_ENTRIES = frozenset({"not_in_brief_deadline", "not_in_brief_case_status", "not_in_brief_other", "hotline_main"})
 NOT_ANSWERABLE = frozenset({"unanswerable", "out_of_scope"})
 OWN_NUMBERS = frozenset({"numbers", "calculate"})
-BLIND_SETS = ("dev", "test", "dev2", "test2", "test3", "dev3", "dev4", "test4", "dev5", "dev6", "test5")
+BLIND_SETS = ("dev", "test", "dev2", "test2", "test3", "dev3", "dev4", "test4", "dev5", "dev6", "test5", "dev7")
 HELD_OUT = frozenset({"test", "test2", "test3", "test4", "test5"})  # reporting only: no --show-misses, no tuning
 SETS = (*BLIND_SETS, "old-dev", "old-test")
-TUNE_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "old-dev")
+TUNE_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "old-dev")
 CHECK_INPUT = "check_input"  # a direct reply asking the user to check a figure: not an answer
 
 

@@ -18,6 +18,7 @@ FOURTH_SET = "dev3"  # a tuning set as a whole (no test part)
 FIFTH_SETS = ("dev4", "test4")  # one set split by kind: dev4 tuning, test4 held out
 SIXTH_SET = "dev5"  # a tuning set as a whole (no test part)
 SEVENTH_SETS = ("dev6", "test5")  # one set split by kind: dev6 tuning, test5 held out
+EIGHTH_SET = "dev7"  # a tuning set as a whole (no test part)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def raw(name: str) -> list[dict]:
     return yaml.safe_load((answers.BLIND_DIR / f"{name}.yml").read_text("utf-8"))["questions"]
 
 
-@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, *SEVENTH_SETS])
+@pytest.mark.parametrize("name", [*NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, *SEVENTH_SETS, EIGHTH_SET])
 def test_new_blind_set_loads_and_labels_are_consistent(name: str, kb_ids: set[str]) -> None:
     items = answers.load_set(name)
     assert len(items) >= 140, f"{name}: only {len(items)} questions"
@@ -73,6 +74,8 @@ def test_new_sets_cover_every_kind_and_do_not_overlap() -> None:
                    "old-test"), (0.11, 0.15)),
     ("test5", 200, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, "dev6", "old-dev",
                     "old-test"), (0.11, 0.15)),
+    (EIGHTH_SET, 280, ("dev", "test", *NEW_SETS, THIRD_SET, FOURTH_SET, *FIFTH_SETS, SIXTH_SET, *SEVENTH_SETS,
+                       "old-dev", "old-test"), (0.11, 0.15)),
 ])
 def test_later_sets_cover_every_kind_and_overlap_no_other_set(name: str, at_least: int, others: tuple,
                                                               unanswerable: tuple) -> None:
@@ -97,6 +100,11 @@ def test_fourth_set_is_a_tuning_set_not_held_out() -> None:
 def test_sixth_set_is_a_tuning_set_not_held_out() -> None:
     assert SIXTH_SET in answers.BLIND_SETS and SIXTH_SET in answers.SETS
     assert SIXTH_SET in answers.TUNE_SETS and SIXTH_SET not in answers.HELD_OUT
+
+
+def test_eighth_set_is_a_tuning_set_not_held_out() -> None:
+    assert EIGHTH_SET in answers.BLIND_SETS and EIGHTH_SET in answers.SETS
+    assert EIGHTH_SET in answers.TUNE_SETS and EIGHTH_SET not in answers.HELD_OUT
 
 
 def test_fifth_set_dev_part_tunes_and_test_part_is_held_out() -> None:
