@@ -25,10 +25,14 @@ from .textnorm import normalize
 #: slot → what it means; the names are the values an entry may list under ``details:``.
 SLOTS: dict[str, str] = {
     "when": "a date, deadline, opening time or round (什麼時候、截止、幾月、梯次)",
+    "until": "the end of a period: until when applications are received, a closing date (收到幾月底、受理到什麼時候、"
+             "截止): the entries that state a time state a start (4月底開始收件) or service hours, not an end",
     "duration": "how long something takes or lasts (多久、幾天、期間、幾年)",
     "documents": "documents, forms, formats, where to download or apply online (文件、表格、網址)",
-    "review": "how applications are reviewed, by whom, pass rates, review results (審查、委員)",
-    "payment": "when and how money is paid out (撥款、入帳、頭期款、分期)",
+    "review": "how applications are reviewed, by whom, how long approval takes, pass rates, review results and "
+              "their reasons (審查、委員、核貸要多久、銀行為什麼退件)",
+    "payment": "when and how money is paid out or paid in: to whom, in instalments, before the work starts "
+               "(撥款、入帳、頭期款、分期、撥給我還是銀行、自籌款開工前就要付嗎)",
     "closing": "closing, reporting and audits after the project (結案、成果報告、查核)",
     "tax": "tax and accounting treatment (所得稅、課稅、會計、認列)",
     "loan_terms": "loan terms the brief does not give: collateral, guarantors, fixed or floating rate, "
@@ -42,6 +46,11 @@ SLOTS: dict[str, str] = {
     "location": "where and how a course takes place: venue, online or on site, meals, what to bring "
                 "(上課地點、線上還是實體、課程可以線上上嗎、有沒有便當、要不要自備筆電)",
     "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
+    "instructor": "who teaches a course: instructors, teaching staff (講師是誰、師資)",
+    "service_days": "on which days a service is open: weekends, holidays (週末有服務嗎、假日): the entries "
+                    "that state a time state the hotline's hours (08:30～18:00), not its days",
+    "validity": "how long a report, approval or certificate stays valid, what happens once it expires "
+                "(診斷報告有效期限、過期還能用嗎)",
     "retroactive": "spending made before applying (已經買的設備、追溯、先買後補)",
     "bank": "which banks lend or handle the loans (哪家銀行、承貸銀行)",
     "combine": "whether the subsidy and a loan, or a loan's capital and working-capital parts, can be combined "
@@ -73,6 +82,11 @@ _PATTERNS: dict[str, str] = {
             r"|受理到|收件到|現在還(?:能|可以)申請|今年還(?:能|可以)申請|還(?:能|可以)報名"
             r"|\bstill (?:apply|open)\b|\bopen for applications\b|\bapplication (?:period|window)\b"
             r"|\bdeadline|^\W*when\b|\bwhen (?:is|are|does|do|will|can|could|should|must|did|would)\b|\bby when\b|\bdue date|\bclosing date",
+    # the end of a period (收到幾月底): a start (4月底開始收件) or service hours do not say it
+    "until": r"截止|(?:收|收件|受理|申請|報名|辦|辦理|開放|收案)到(?:幾月|幾號|哪個月|哪一?天|什麼時候|甚麼時候|何時|年底|月底|幾時)"
+             r"|到(?:幾月|哪個月|哪一?天|什麼時候|甚麼時候|何時)(?:為止|截止|結束|收件|受理|停止)|(?:幾月|哪天|何時|什麼時候)(?:底|初)?(?:為止|結束收件|停止收件|收件截止|不收)"
+             r"|(?:結束|停止|截止)(?:收件|受理|申請|報名)|最後(?:一天|期限|收件日)"
+             r"|\buntil when\b|\bdeadline|\bclosing date\b|\bdue date\b|\b(?:last|final) day\b|\bwhen (?:does|do|will) (?:it|they|the \w+(?: \w+)?) (?:close|end|stop)\b",
     "duration": r"多久|幾天|多少天|幾個月|多少個?月|幾年|多少年|多長|(?<!疫情)期間|時程|工作天|天數|年限|期限多長"
                 r"|幾週|幾周|多少週|多少周|跨年|分(?:兩|二|2|三|3|幾)年(?:執行|做|進行|完成)|幾個?禮拜|幾個?星期|多少時間|等多少"
                 r"|\bhow long\b|\bhow many (?:days|months|years|weeks)\b|\bduration\b",
@@ -86,7 +100,12 @@ _PATTERNS: dict[str, str] = {
               r"|有沒有拿到|有沒有獲得|是否獲得|有沒有申請到|獲補助名單|得獎名單|審覈|案件進度|申請進度|審核進度|進度到哪|核貸|機會過|會過嗎|比較好過|比較容易過|容易通過"
               r"|審到哪|審到什麼|查(?:詢)?進度|進度(?:如何|怎麼樣|怎樣|查詢)|核定了沒|過了沒|結果(?:出來|公布)|什麼時候公布"
               r"|我的案子|我們的案子|我們的申請案|案件編號|案號|受理編號"
+              # how long the approval takes (核貸要多久), not a course's days or the subsidy's years
+              r"|(?:核貸|核准|批准|放款|撥款|撥下來|審下來|核下來|批下來)[^，。？?]{0,6}(?:多久|幾天|多少天|幾個?月|幾週|幾周|多少時間|多長時間)"
+              r"|(?:多久|幾天|多少天)(?:才|會|能|可以|才會|才能|才可以)?(?:核貸|核准|批准|放款|撥款|撥下來|審下來|核下來|批下來|下來)"
+              r"|\bhow long\b[^.?!]{0,40}\b(?:approv|review|process|disburs)\w*|\b(?:approv|review|process)\w*[^.?!]{0,30}\btakes?\b[^.?!]{0,10}\b(?:how long|days|weeks)"
               # why a bank refused, what it judges a borrower's credit by: the bank's decision
+              r"|為什麼[^，。？?]{0,6}(?:退件|退(?:我|我們|我的|我們的)?(?:的)?件|被退|被拒|拒絕|沒過)|退件(?:是)?(?:因為|為什麼|為何)"
               r"|退件(?:的)?(?:理由|原因)|(?:拒絕|不借|不貸|不核貸)(?:的)?(?:理由|原因)|為什麼不(?:借|貸|核貸|給貸|讓我借)"
               r"|聯徵|信用(?:評分|評等|分數|紀錄|記錄|狀況|不好|不良|瑕疵|有問題)|信評|票信|債信|退票|跳票"
               r"|\breview(?:ed|er|ers)?\b|\bapproval rate\b|\bapproved\b",
@@ -95,10 +114,18 @@ _PATTERNS: dict[str, str] = {
                r"|墊錢|墊款|先墊|自己墊|先(?:繳|付)(?:利息|款|錢)?(?:再|才)"
                r"|\bhow (?:is|are|will) (?:the )?(?:interest )?subsid(?:y|ies) (?:be )?paid\b"
                r"|(?:扣掉|扣除|抵扣)還是|退(?:給|還給?)(?:我|我們|公司)|匯(?:到|進)"
+               # to whom (撥給我還是撥給銀行), in instalments, paid in before the work starts
+               r"|(?:撥|匯|付|發|給)(?:給|到|入|進)?(?:我|我們|公司|企業|廠商|帳戶|戶頭)還是(?:撥|匯|付|發|給)?(?:給|到|入|進)?銀行"
+               r"|(?:撥|匯|付|發|給)(?:給|到|入|進)?銀行還是|(?:補助|補貼|款|錢)[^，。？?]{0,8}撥(?:給|到|入|進|至)"
+               r"|撥(?:入|進|至)|撥到(?:我|我們|公司|帳戶|戶頭|銀行)|還是分期|分期(?:付|繳|給|支付|撥|付款)|分(?:幾|兩|二|2|三|3)期(?:付|繳|撥|給|支付)?"
+               r"|(?:開工|開始|動工|簽約|執行|診斷|輔導|施作)(?:之)?前(?:就)?(?:要|得|需要|必須)?(?:先)?(?:付|繳|支付|匯)(?!\S{0,3}資料)"
+               r"|(?:自籌|自付|自己出|自備)(?:款|的)?[^，。？?]{0,8}(?:(?:怎麼|如何|何時|什麼時候)(?:付|繳|交|給)|付給誰|繳給誰|交給誰|給誰)"
+               r"|要先(?:付|繳)(?:錢|款|費用)?(?:嗎|呢)|先付(?:錢|款)?還是|(?:付|繳)(?:錢|款|費用)?(?:是)?(?:要)?給誰|(?:自籌款|自籌|費用|錢)(?:是)?(?:要)?(?:付|繳|交)給誰|錢(?:是)?(?:要)?給誰"
+               r"|\bpaid (?:to|directly)\b|\bwho (?:receives|gets) the (?:interest )?(?:subsidy|money|grant)\b|\binstal(?:l)?ments?\b"
                r"|\bdisburse|\bpaid out\b|\bpayment schedule\b|\badvance payment\b",
     "closing": r"結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核|憑證|單據|收據要|保存幾年"
                r"|\bclose[- ]?out\b|\bfinal report\b|\baudit",
-    "tax": r"所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|扣稅|稅金|稅率|稅額|抵減|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
+    "tax": r"含稅|未稅|稅前|稅後|所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|扣稅|稅金|稅率|稅額|抵減|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
            r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",
     "loan_terms": r"(?:需要|要|提供|要不要|需不需要)(?:提供)?擔保品|擔保品要|抵押|保證人|連帶保證|固定利率|機動利率|浮動利率|固定還是|機動還是|寬限|還款期|還款方式|攤還|提前還|提前清償|違約金|貸款期限|借幾年|可以借多久|本金攤還|不動產擔保|擔保物|提供擔保|需要擔保|要不要擔保|需不需要擔保|(?:做|當|作為?)擔保|從每月還款|還款(?:時|裡|中)?(?:直接)?扣|還幾年|分幾年|還款年限|貸款年限|借款年限|借款期限|借款期間|貸多久|借多久|貸幾年|手續費|規費"
                   # the credit guarantee's ratio and fee: the brief names the funds and their numbers only
@@ -117,7 +144,9 @@ _PATTERNS: dict[str, str] = {
                        r"|定存|定儲|股價|匯率|青創|青年創業|創業貸款|\bministry of labo",
     "future": r"明年還|明年會不會|明年有沒有|還會不會有|下一期|下一年度|下一梯|第二梯|延續|會延長|延長辦理|還會再辦|會不會再辦|持續辦理"
               r"|\bnext year\b|\bcontinue next\b",
-    "quota": r"名額|錄取幾家|錄取率|核定幾家|補助幾家|幾家會過|會補助幾家|每班幾人|一班幾個?人|一班多少人|額滿"
+    "quota": r"(?:班|梯|課)[^，。？?]{0,4}(?:收|招|招收|限|開放|最多)?(?:幾|多少)(?:個|位|名)?(?:人|學員)|招生人數|收(?:幾|多少)(?:個|位|名)?(?:人|學員)"
+             r"|開班(?:人數|門檻)|(?:幾|多少)(?:個)?人(?:才)?(?:能|可以|會)?(?:開班|成班)|(?:幾|多少)(?:個)?人一班"
+             r"|名額|錄取幾家|錄取率|核定幾家|補助幾家|幾家會過|會補助幾家|每班幾人|一班幾個?人|一班多少人|額滿"
              r"|\bhow many (?:companies|firms) (?:will|get|are)\b|\bquota\b|\bseats?\b"
              r"|\bper class\b|\bclass size\b|\bhow many (?:people|participants|trainees|students)\b",
     "location": r"上課地點|地點在|在哪裡?上課|哪裡上課|線上還是實體|實體還是線上|線上上課|視訊上課|遠距上課|地址|在哪一?個?縣市|地點|線上課|線上上課|線上課程|有線上(?:的)?(?:課|版|班)|實體課"
@@ -132,8 +161,14 @@ _PATTERNS: dict[str, str] = {
                 r"|(?:(?:台|臺)北|新北|桃園|新竹|苗栗|(?:台|臺)中|彰化|南投|雲林|嘉義|(?:台|臺)南|高雄|屏東|宜蘭|花蓮|(?:台|臺)東|基隆|澎湖|金門|(?:北|中|南|東)部)"
                 r"(?:有沒有|有|也有|會不會|會)(?:開)?(?:班|課)"
                 r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
+    "instructor": r"講師|師資|授課(?:老師|教師|者)|(?:哪位|哪些|哪個)老師(?:上課|授課|教)?|老師是誰|誰(?:來)?(?:授課|教課)"
+                  r"|\binstructors?\b|\bwho teaches\b|\bwho (?:is|are) the (?:teachers?|trainers?|lecturers?)\b",
+    "service_days": r"週末|周末|假日|(?:星期|禮拜|週|周)(?:六|日|天)|六日|國定假日|連假|過年期間|春節"
+                    r"|\bweekends?\b|\b(?:public )?holidays?\b|\bsaturdays?\b|\bsundays?\b",
     "certificate": r"證書|結業證明|結訓證明|上課證明|時數證明|證照|學分"
                    r"|\bcertificate",
+    "validity": r"有效期|效期|有效(?:多久|幾年|幾個月|到)|過期|失效|逾期|還有效"
+                r"|\bvalid(?:ity| for)\b|\bexpir",
     "retroactive": r"已經買|已經購買|已經採購|已購置|之前買|去年買|上個月買|先買後|先買再|追溯|事後申請|買了才"
                    r"|\balready (?:bought|purchased)\b|\bretroactive",
     "bank": r"哪家銀行|哪間銀行|哪些銀行|哪個銀行|承貸銀行|承辦銀行|合作銀行|配合銀行|指定銀行|哪幾家銀行|哪幾間銀行|銀行有承辦|銀行在承辦|去哪(?:家|間)銀行"
@@ -148,6 +183,9 @@ _PATTERNS: dict[str, str] = {
                  r"|(?:到廠|來廠|訪視|診斷|輔導)[^，。？?]{0,4}(?:幾次|多少次)|(?:幾次|多少次)(?:到廠|訪視)"
                  r"|\bappl(?:y|ying|ication)\b[^.?!]{0,30}\b(?:twice|a second time|more than once)\b|\bsecond application\b",
     "provider": r"(?:專家|顧問|輔導老師|老師|輔導團隊)[^，。？?]{0,8}(?:自己|自行)(?:指定|挑|選|找)|(?:自己|自行)(?:挑|選)(?:專家|顧問)|(?:自己|自行|我們)(?:指定|挑選|選擇|找)(?:專家|顧問|老師|廠商)|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由?我們)?(?:自己|自行)?(?:指定|挑|選|找)|指定專家|指定顧問"
+                r"|指定[^，。？?]{0,4}(?:專家|顧問|老師|輔導團隊)|(?:挑|選)(?:哪位|哪個|哪一位|誰當)(?:專家|顧問|老師)"
+                r"|(?:專家|顧問|輔導老師)(?:可以|能|可不可以|能不能)(?:由)?(?:我們|我)?(?:自己)?(?:指定|挑|選|換)"
+                r"|\b(?:choose|pick|select|name) (?:our own |my own |which |a specific )?(?:expert|consultant)"
                 r"|顧問公司|代寫|代辦|代撰|代為申請|幫忙寫計畫|幫(?:我們|我)?寫計畫"
                 r"|\bchoose (?:our own|the) (?:expert|consultant)",
     "clawback": r"(?:補助款?|錢)(?:要|會|需要|得)?(?:被)?(?:退回|繳回|追回|收回|返還|吐回)|要不要(?:退|還)錢|追繳|扣款|被扣|核減|刪減"
@@ -191,7 +229,7 @@ HANDOFF_ENTRIES = (HANDOFF_DEADLINE, HANDOFF_CASE, HANDOFF_OTHER)
 
 
 #: What each handoff entry's text speaks of (not_in_brief_other speaks of anything else).
-HANDOFF_SPEAKS_OF = {HANDOFF_DEADLINE: frozenset({"when", "future"}),
+HANDOFF_SPEAKS_OF = {HANDOFF_DEADLINE: frozenset({"when", "until", "future"}),
                      HANDOFF_CASE: frozenset({"review", "payment"})}
 
 
@@ -271,11 +309,16 @@ def asked_slots(text: str) -> frozenset[str]:
 
 
 def about_a_case(text: str) -> bool:
-    """The message describes a case the brief does not settle (SITUATION_SLOTS), or asks whether two
-    things combine and what they add up to (「…可以一起借嗎？合計上限多少」): every question in it is
-    about that case, so none of its parts is answered as if it stood alone."""
+    """The message describes a case the brief does not settle (SITUATION_SLOTS), asks whether two
+    things combine and what they add up to (「…可以一起借嗎？合計上限多少」), or asks the 未滿5人
+    class's subsidy rate next to an amount to estimate: every question in it is about that case, so
+    none of its parts is answered as if it stood alone."""
     asked = asked_slots(text)
-    return bool(asked & SITUATION_SLOTS) or ("combine" in asked and bool(_SUM.search(normalize(text))))
+    norm = normalize(text)
+    # the 未滿5人 class's subsidy rate asked (the brief gives none), and an amount of the user's in
+    # another sentence (「…補貼幾趴？借300萬兩年可以補多少」): the amount's estimate is of that class too
+    micro_estimate = "subsidy_rate" in asked and bool(_LOAN_AMOUNT.search(norm))
+    return bool(asked & SITUATION_SLOTS) or ("combine" in asked and bool(_SUM.search(norm))) or micro_estimate
 
 
 @dataclass(frozen=True)
@@ -289,7 +332,7 @@ def handoff_for(missing: frozenset[str]) -> str:
     """Which not_in_brief entry answers a question asking for ``missing`` details."""
     if "review" in missing or ("payment" in missing and "duration" not in missing):
         return HANDOFF_CASE      # review results, a case, money paid out: an officer knows
-    if "when" in missing:
+    if "when" in missing or "until" in missing:
         return HANDOFF_DEADLINE  # dates and deadlines
     return HANDOFF_OTHER
 

@@ -192,7 +192,9 @@ def test_handoff_entry_per_kind():
     assert handoff_for(frozenset({"tax"})) == "not_in_brief_other"
     assert handoff_for(frozenset({"duration", "payment"})) == "not_in_brief_other"
     assert scope_miss("補助什麼時候截止", frozenset(), "not_in_brief_deadline") is None
-    assert scope_miss("補助什麼時候截止", frozenset({"when"}), "one_stop_window") is None
+    assert scope_miss("什麼時候開始收件", frozenset({"when"}), "one_stop_window") is None
+    # an entry stating a start (4月底開始收件) does not state an end: 截止 / 收到幾月 go to the deadline entry
+    assert scope_miss("補助什麼時候截止", frozenset({"when"}), "one_stop_window").handoff == "not_in_brief_deadline"
     # a not_in_brief entry that speaks of another kind is swapped for the right one
     assert scope_miss("貸款要準備什麼資料", frozenset(), "not_in_brief_deadline").handoff == "not_in_brief_other"
     assert scope_miss("我的案子審核到哪了", frozenset(), "not_in_brief_case_status") is None
