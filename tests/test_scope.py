@@ -221,6 +221,19 @@ def test_handoff_entry_per_kind():
     ("人才培訓的課程能線上參加嗎", "not_in_brief_other"),
     ("同一個計畫可以重複申請補助嗎", "not_in_brief_other"),
     ("員工未滿5人的那一類，利息補貼的利率是多少", "not_in_brief_other"),
+    # h56: an end date next to the window's start, paying in or out, class size, naming the expert, a
+    # bank's reasons and approval time, a report's validity, instructors, weekends; the micro class's
+    # rate asked next to an amount to estimate
+    ("單一窗口收件收到什麼時候？", "not_in_brief_deadline"),
+    ("利息補貼會匯給公司還是給銀行", "not_in_brief_case_status"),
+    ("種子培訓一班招收幾個學員", "not_in_brief_other"),
+    ("可不可以指定某位專家來廠", "not_in_brief_other"),
+    ("為什麼銀行拒絕我的貸款", "not_in_brief_case_status"),
+    ("疫後振興貸款多久才會放款", "not_in_brief_case_status"),
+    ("碳盤查報告過期了還能用來申請嗎", "not_in_brief_other"),
+    ("CEO班的講師是誰", "not_in_brief_other"),
+    ("週六專線有人接嗎", "not_in_brief_other"),
+    ("小規模那類補貼利率幾趴？借200萬補多少", "not_in_brief_other"),
 ])
 def test_unstated_details_are_handed_off(retriever, question, handoff):
     reply = decide(question, retriever)
@@ -256,3 +269,27 @@ def test_a_computation_is_not_given_to_a_question_about_timing(retriever):
     assert reply.plan.answers[0].entry.id in HANDOFF_ENTRIES
     assert "0800-000-257" in reply.plan.answers[0].entry.answer
     assert decide("總經費800萬，買全新設備最多補多少", retriever).direct is not None
+
+
+@pytest.mark.parametrize("question, slot", [
+    ("受理到幾月底？", "until"),
+    ("自籌款是簽約前就要先付嗎", "payment"),
+    ("補助是分期撥還是一次給", "payment"),
+    ("自籌4萬要付給誰", "payment"),
+    ("一班收多少學員", "quota"),
+    ("退件是因為什麼", "review"),
+    ("How long does it take the bank to approve a loan?", "review"),
+    ("診斷報告的效期是多久", "validity"),
+    ("補助300萬是含稅嗎", "tax"),
+])
+def test_h56_slots_are_read(question, slot):
+    assert slot in asked_slots(question)
+
+
+@pytest.mark.parametrize("question", [
+    "什麼時候開始收件", "主管班要上幾天", "貸款核准後利息補貼幾年", "銀行退件怎麼辦", "診斷要付多少錢",
+    "轉型發展貸款是給誰的", "上次課程老師說可以申請補助", "電話服務時間是幾點到幾點",
+])
+def test_h56_slots_leave_stated_facts_alone(question):
+    assert not asked_slots(question) & {"until", "payment", "quota", "review", "validity", "instructor",
+                                        "service_days", "provider"}, asked_slots(question)
