@@ -47,6 +47,8 @@ SLOTS: dict[str, str] = {
                 "(上課地點、線上還是實體、課程可以線上上嗎、有沒有便當、要不要自備筆電)",
     "certificate": "certificates or proof of attendance (證書、結業證明、時數)",
     "instructor": "who teaches a course: instructors, teaching staff (講師是誰、師資)",
+    "attendance": "attendance rules of a course: leave, missed sessions, make-up classes (請假、缺課、補課)",
+    "remaining": "how much of the budget or of a cap is left, whether it has run out (預算還剩多少、用完了嗎)",
     "service_days": "on which days a service is open: weekends, holidays (週末有服務嗎、假日): the entries "
                     "that state a time state the hotline's hours (08:30～18:00), not its days",
     "validity": "how long a report, approval or certificate stays valid, what happens once it expires "
@@ -106,7 +108,7 @@ _PATTERNS: dict[str, str] = {
               r"|\bhow long\b[^.?!]{0,40}\b(?:approv|review|process|disburs)\w*|\b(?:approv|review|process)\w*[^.?!]{0,30}\btakes?\b[^.?!]{0,10}\b(?:how long|days|weeks)"
               # why a bank refused, what it judges a borrower's credit by: the bank's decision
               r"|為什麼[^，。？?]{0,6}(?:退件|退(?:我|我們|我的|我們的)?(?:的)?件|被退|被拒|拒絕|沒過)|退件(?:是)?(?:因為|為什麼|為何)"
-              r"|退件(?:的)?(?:理由|原因)|(?:拒絕|不借|不貸|不核貸)(?:的)?(?:理由|原因)|為什麼不(?:借|貸|核貸|給貸|讓我借)"
+              r"|被(?:銀行)?退(?:了|件|回)?[^。？?]{0,16}(?:原因|理由)|退件(?:的)?(?:理由|原因)|(?:拒絕|不借|不貸|不核貸)(?:的)?(?:理由|原因)|為什麼不(?:借|貸|核貸|給貸|讓我借)"
               r"|聯徵|信用(?:評分|評等|分數|紀錄|記錄|狀況|不好|不良|瑕疵|有問題)|信評|票信|債信|退票|跳票"
               r"|\breview(?:ed|er|ers)?\b|\bapproval rate\b|\bapproved\b",
     "payment": r"撥款|撥下來|撥付|入帳|頭期款|預撥|先撥|分期撥|請款|核銷|墊付|少撥|多撥|一次(?:撥|付清|給)|分幾(?:期|次)(?:撥|給|付)|核撥|匯款|匯入|給付方式|付款方式|怎麼領|何時領"
@@ -123,7 +125,7 @@ _PATTERNS: dict[str, str] = {
                r"|要先(?:付|繳)(?:錢|款|費用)?(?:嗎|呢)|先付(?:錢|款)?還是|(?:付|繳)(?:錢|款|費用)?(?:是)?(?:要)?給誰|(?:自籌款|自籌|費用|錢)(?:是)?(?:要)?(?:付|繳|交)給誰|錢(?:是)?(?:要)?給誰"
                r"|\bpaid (?:to|directly)\b|\bwho (?:receives|gets) the (?:interest )?(?:subsidy|money|grant)\b|\binstal(?:l)?ments?\b"
                r"|\bdisburse|\bpaid out\b|\bpayment schedule\b|\badvance payment\b",
-    "closing": r"結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核|憑證|單據|收據要|保存幾年"
+    "closing": r"會計師|結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核|憑證|單據|收據要|保存幾年"
                r"|\bclose[- ]?out\b|\bfinal report\b|\baudit",
     "tax": r"含稅|未稅|稅前|稅後|所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|扣稅|稅金|稅率|稅額|抵減|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
            r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",
@@ -135,7 +137,7 @@ _PATTERNS: dict[str, str] = {
                   r"|借新還舊[^，。？?]{0,4}(?:可以|能|可不可以|能不能)(?:拿來)?(?:還|償還|清償|用在|用於|包含|包括)"
                   r"|(?:哪些|哪種|什麼|哪一種)(?:舊|原|既有)?(?:的)?(?:貸款|借款)(?:可以|能|才能|才可以)(?:拿來)?借新還舊"
                   r"|(?:舊貸款|原貸款|原有貸款|既有貸款|舊的貸款|原本的貸款|舊債)[^，。？?]{0,8}(?:條件|資格|限制|規定|符合|要求)"
-                  r"|利率(?:是)?(?:固定|機動|浮動)"
+                  r"|利率(?:是)?(?:固定|機動|浮動)|利率[^，。？?]{0,6}(?:會不會|會|可能)(?:再)?(?:調|變|漲|降|升)"
                   r"|\b(?:which|what) (?:old |existing |kinds? of )?(?:loans?|debts?) (?:can|may|qualify|are eligible)[^.?!]{0,20}\brefinanc"
                   r"|\brefinanc\w*[^.?!]{0,25}\b(?:conditions?|requirements?|criteria|eligible|qualify)\b|\bfixed (?:or|rate|interest)\b|\brates? (?:is |are )?fixed\b"
                   r"|\bguarantee (?:ratio|coverage|fee)|\bcollateral\b|\bguarantor\b|\bfixed rate\b|\bfloating\b|\bvariable rate\b|\bgrace period\b|\btenor\b|\brepay",
@@ -163,6 +165,9 @@ _PATTERNS: dict[str, str] = {
                 r"|\bwhere (?:is|are) the (?:course|class|training)|\bonline or in person\b|\baddress\b",
     "instructor": r"講師|師資|授課(?:老師|教師|者)|(?:哪位|哪些|哪個)老師(?:上課|授課|教)?|老師是誰|誰(?:來)?(?:授課|教課)"
                   r"|\binstructors?\b|\bwho teaches\b|\bwho (?:is|are) the (?:teachers?|trainers?|lecturers?)\b",
+    "attendance": r"請假|缺課|缺席|補課|出席率|點名|簽到|\bmiss(?:ed)? (?:a |the )?(?:class|session)",
+    "remaining": r"(?:預算|經費|額度|補助款)[^，。？?]{0,4}(?:還)?(?:剩|剩下|剩餘)|(?:用完|花完|發完|補完)了?(?:嗎|沒)|(?:還有沒有|還有)(?:預算|經費)(?:嗎|剩|可以申請|可申請)"
+                 r"|\b(?:remaining|left in the) budget\b|\bbudget (?:left|remaining)\b|\brun out\b|\bused up\b",
     "service_days": r"週末|周末|假日|(?:星期|禮拜|週|周)(?:六|日|天)|六日|國定假日|連假|過年期間|春節"
                     r"|\bweekends?\b|\b(?:public )?holidays?\b|\bsaturdays?\b|\bsundays?\b",
     "certificate": r"證書|結業證明|結訓證明|上課證明|時數證明|證照|學分"
@@ -188,7 +193,7 @@ _PATTERNS: dict[str, str] = {
                 r"|\b(?:choose|pick|select|name) (?:our own |my own |which |a specific )?(?:expert|consultant)"
                 r"|顧問公司|代寫|代辦|代撰|代為申請|幫忙寫計畫|幫(?:我們|我)?寫計畫"
                 r"|\bchoose (?:our own|the) (?:expert|consultant)",
-    "clawback": r"(?:補助款?|錢)(?:要|會|需要|得)?(?:被)?(?:退回|繳回|追回|收回|返還|吐回)|要不要(?:退|還)錢|追繳|扣款|被扣|核減|刪減"
+    "clawback": r"(?:補助款?|錢)(?:要|會|需要|得)?(?:被)?(?:退回|繳回|追回|收回|返還|吐回)|要不要(?:退|還)錢|(?:要不要|需不需要|會不會|是否|要)(?:被)?(?:退回|繳回|追回|返還|吐回)|沒(?:有)?(?:達成|達到)(?:目標|效益|指標|kpi)|未達(?:成)?(?:目標|效益|指標|kpi)|追繳|扣款|被扣|核減|刪減"
                 r"|\b(?:pay|paid) (?:it |the subsidy |the grant )?back\b|\bclaw ?back",
     "equipment_condition": r"二手|中古|租賃|租用|租來|用租的|\bsecond-?hand\b|\bused (?:equipment|machines?|machinery)\b"
                            r"|\brefurbished\b|\bleas(?:e|ed|ing)\b",
@@ -196,8 +201,10 @@ _PATTERNS: dict[str, str] = {
             r"|\b(?:application|processing|handling|admin(?:istration)?|set-?up) fees?\b|\bdeposit\b",
     "criteria": r"(?:虧損|赤字|負債比?(?:很|太|偏)?高|財務(?:狀況)?(?:不好|不佳)|成立(?:不到|未滿)\S{1,3}年|剛成立|新成立|新設立)"
                 r"[^，。？?]{0,8}(?:能|可以|可不可以|能不能|還能|還可以|也能|也可以)(?:申請|借|貸)"
+                r"|(?:額度|核定|核貸|審核)[^，。？?]{0,4}(?:是)?看(?:營收|資本額|財報|信用|什麼)|看(?:營收|資本額|財報)還是"
                 r"|\bloss-?making\b|\bin the red\b|\bdebt ratio\b|\b(?:newly|recently|just) (?:established|founded|set up)\b",
     "changes": r"(?:變更|更改|修改|調整)(?:計畫|內容|項目|設備項目|預算|經費|合作廠商|廠商|專家|執行期間)"
+               r"|(?:核定|核准|通過|核貸)(?:之)?後[^，。？?]{0,6}(?:變更|更改|修改|更換|換)|計畫(?:內容)?[^，。？?]{0,3}(?:變更|更改|修改)"
                r"|計畫(?:內容)?(?:可以|能)?(?:變更|更改|修改)|(?:可以|能|還能|還可以)改計畫|改(?:計畫|預算)"
                r"|中途(?:可以|能|可不可以|能不能)?(?:換|更換|變更|退出|加入)|(?:合作廠商|協力廠商?|專家|顧問)[^，。？?]{0,6}(?:可以|能)(?:更)?換|(?:可以|能)?(?:更)?換(?:人|專家|顧問|合作廠商|廠商)(?:嗎|呢)"
                r"|展延|延期|延後執行|延長執行"

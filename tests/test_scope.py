@@ -281,6 +281,13 @@ def test_a_computation_is_not_given_to_a_question_about_timing(retriever):
     ("How long does it take the bank to approve a loan?", "review"),
     ("診斷報告的效期是多久", "validity"),
     ("補助300萬是含稅嗎", "tax"),
+    ("補助預算還剩多少", "remaining"),
+    ("課程缺課可以補課嗎", "attendance"),
+    ("利率以後會不會調漲", "loan_terms"),
+    ("核定後可以換設備嗎", "changes"),
+    ("如果沒達成目標補助要退回嗎", "clawback"),
+    ("補助案要不要會計師簽證", "closing"),
+    ("被銀行退了，想知道是什麼原因", "review"),
 ])
 def test_h56_slots_are_read(question, slot):
     assert slot in asked_slots(question)
@@ -289,7 +296,9 @@ def test_h56_slots_are_read(question, slot):
 @pytest.mark.parametrize("question", [
     "什麼時候開始收件", "主管班要上幾天", "貸款核准後利息補貼幾年", "銀行退件怎麼辦", "診斷要付多少錢",
     "轉型發展貸款是給誰的", "上次課程老師說可以申請補助", "電話服務時間是幾點到幾點",
+    "除了設備費，還有經費可以補人事費嗎", "這個計畫總共有多少預算？", "貸款利率最高多少",
 ])
 def test_h56_slots_leave_stated_facts_alone(question):
     assert not asked_slots(question) & {"until", "payment", "quota", "review", "validity", "instructor",
-                                        "service_days", "provider"}, asked_slots(question)
+                                        "service_days", "provider", "remaining", "attendance", "changes",
+                                        "clawback", "loan_terms"}, asked_slots(question)
