@@ -211,6 +211,9 @@ WITH_FIGURES = [
     # the turnover no rule reads does not stop the one rule the question needs
     ("我們去年營收2億，員工45人，資本額6000萬，診斷要自己出多少", "diagnosis_split",
      "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
+    # an amount the user supposes (「是不是要自付10萬」) that is none of the kind's figures: corrected
+    ("診斷是不是要自付10萬？我們是中小企業，員工60人、資本額3000萬", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "所以不是10萬元"),
     # several firms, each its own diagnosis case, of kinds the message names
     ("兩家中小企業跟一家非中小企業都要做診斷，總共自付多少", "diagnosis_split",
      "個案（中小企業）：2家 × 業者自籌4萬元 = 8萬元（政府負擔2家 × 16萬元 = 32萬元）；"
