@@ -393,6 +393,16 @@ class Retriever:
             # first part was judged on its own (part_answer hands off what IT asks beyond its entry)
             handed_off = (status.answers and picked and picked[0].entry.id not in HANDOFF_ENTRIES
                           and self._out_of_scope(text, status, kept) is not None)
+            if len(picked) == 1 and not unsure and status is Status.SUGGEST:
+                # every part clearly answered by the same entry (「以大帶小智慧化跟低碳化的上限各多少」: one
+                # entry states both): that entry answers the message, the whole ranking's runner-ups offered
+                best = picked[0]
+                alts = tuple(c for c in kept if c.entry.id != best.entry.id
+                             and c.entry.id not in HANDOFF_ENTRIES)[: s.max_alternatives]
+                return AnswerPlan(query=text, status=Status.ANSWER_WITH_ALTERNATIVES if alts else Status.ANSWER,
+                                  answers=(best,), alternatives=alts, menu=(),
+                                  ranked=(best, *(c for c in ranked if c.entry.id != best.entry.id)),
+                                  latin=latin, truncated=truncated, parts=tuple(answered_parts))
             if len(picked) == 1 and answered_parts[0] == parts[0] and (status is Status.SUGGEST or handed_off):
                 # the first question is clear, the other is not: answer the first and offer the
                 # other's candidates as 「您可能也想問」 instead of a menu (or a hand-off) for the whole message

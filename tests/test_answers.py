@@ -323,6 +323,12 @@ def test_the_same_question_about_two_things_gets_both_answers(retriever, questio
     assert plan.status is Status.ANSWER and [c.entry.id for c in plan.answers] == entry_ids
 
 
+def test_two_parts_answered_by_the_same_entry_get_that_entry_not_a_menu(retriever):
+    # both tracks' lead-factory caps are in one entry: it answers the message (the menu asked nothing new)
+    plan = retriever.plan("以大帶小智慧化跟低碳化的上限各多少")
+    assert plan.status.answers and [c.entry.id for c in plan.answers] == ["subsidy_caps"]
+
+
 def test_an_elliptic_follow_up_is_not_judged_alone(retriever):
     # 「電話？」 alone ranks the phone directory first; it asks about the fund named before it
     plan = retriever.plan("信保基金是做什麼的？電話？")

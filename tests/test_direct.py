@@ -201,6 +201,19 @@ WITH_FIGURES = [
     # the 轉型發展 loan named outright: its 8成 whatever the head-count
     ("員工40人的工廠，轉型發展貸款要買設備2,000萬，最多能貸多少", "loan_capex", "2,000萬元 × 8成 = 1,600萬元",
      "這筆資本性支出最多可貸1,600萬元"),
+    # 「借2,500萬買設備」: the amount lent itself, not a capital outlay to take 8成 of
+    ("轉型發展借2,500萬買設備，利息補貼大概多少", "interest_subsidy", "2,500萬元 × 1.595% × 1年 = 398,750元",
+     "利息補貼約39.9萬元"),
+    # 「未滿5人那類」 names the loan class, the firm's head-count is 員工3個人; the rate for the amount asked
+    ("我想借200萬週轉，員工3個人，疫後振興未滿5人那類利率最高多少", "loan_class",
+     "員工3人 → 「疫後振興專案貸款（員工未滿5人或僅有稅籍登記）」，貸款額度最高400萬元",
+     "借200萬元屬「超過100萬」，利率最高2.095%"),
+    # the turnover no rule reads does not stop the one rule the question needs
+    ("我們去年營收2億，員工45人，資本額6000萬，診斷要自己出多少", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "貴公司自付4萬元"),
+    # an amount the user supposes (「是不是要自付10萬」) that is none of the kind's figures: corrected
+    ("診斷是不是要自付10萬？我們是中小企業，員工60人、資本額3000萬", "diagnosis_split",
+     "20萬元／案 = 政府負擔16萬元 + 業者自籌4萬元", "所以不是10萬元"),
     # several firms, each its own diagnosis case, of kinds the message names
     ("兩家中小企業跟一家非中小企業都要做診斷，總共自付多少", "diagnosis_split",
      "個案（中小企業）：2家 × 業者自籌4萬元 = 8萬元（政府負擔2家 × 16萬元 = 32萬元）；"
@@ -382,6 +395,8 @@ PLAIN_RULE_QUESTIONS = [
     # several firms whose kind is not said; the kind said and the figures disagree
     "我們有3家子公司要做診斷，自付多少",
     "資本額2億、員工300人的中小企業做診斷自付多少",
+    # a capital loan above the brief's example: its subsidy is not stated (the 3,500萬 is the working-capital line)
+    "轉型發展借5,000萬買設備，利息補貼大概多少",
     "/calc_subsidy{\"facts\": \"計畫總經費950萬元\"}",
 ]
 

@@ -130,7 +130,8 @@ def direct_answer(text: str, kb: KnowledgeBase, p: Parameters | None = None) -> 
         return None
     if _other_question(q):
         return None
-    given = {v for values in q.roles.values() for v in values}
+    # every amount the user gave must be used by the one rule, but the turnover no rule reads
+    given = {v for role, values in q.roles.items() if role != "revenue" for v in values}
     for rule in RULES:
         answer = rule(q, kb, p)
         if answer is None:

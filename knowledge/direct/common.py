@@ -110,6 +110,9 @@ _GENERIC_BUDGET = ("預算", "經費", "投資", "投入", "投")
 _LOAN_WORDS = ("借款", "貸款", "借", "貸", "融資")
 _TARGET_WORDS = ("補貼", "補助", "補到", "拿到", "補", "拿", "自付", "自籌")
 _CAPITAL_WORDS = ("資本額", "實收資本", "資本")
+# the firm's turnover (「去年營收2億」): no rule of the programme reads it (the SME line is capital or
+# head-count), so it is never a plan's total, a loan or an item's cost
+_REVENUE_WORDS = ("營收", "營業額", "營業收入", "業績", "銷售額", "年收入", "年收", "產值")
 _CLAUSE_SEP = "，,。；;、!！?？ "
 
 
@@ -124,7 +127,8 @@ def _last_pos(window: str, words: tuple[str, ...]) -> int:
 
 def amount_role(text: str, start: int, end: int) -> str | None:
     """What the amount at [start, end) of the cleaned text is: total | new_equipment |
-    commissioned_research | loan | capital | target (an amount asked about) | None."""
+    commissioned_research | loan | capital | revenue (the firm's turnover, which no rule reads) |
+    target (an amount asked about) | None."""
     window = _clause_before(text, start)
     positions = {
         "total": _last_pos(window, _TOTAL_WORDS),
@@ -132,6 +136,7 @@ def amount_role(text: str, start: int, end: int) -> str | None:
         "loan": _last_pos(window, _LOAN_WORDS),
         "target": _last_pos(window, _TARGET_WORDS),
         "capital": _last_pos(window, _CAPITAL_WORDS),
+        "revenue": _last_pos(window, _REVENUE_WORDS),
         **{item: _last_pos(window, words) for item, words in ITEM_WORDS.items()},
     }
     role, pos = max(positions.items(), key=lambda kv: kv[1])
@@ -229,6 +234,10 @@ def _in_range(t: str, start: int, end: int) -> bool:
     return bool(_RANGE_BEFORE.search(t[max(0, start - 2):start]) or _RANGE_AFTER.match(t[end:end + 4]))
 
 
+# after a head-count: the count names a class of the programme (「未滿5人那類」「5人以下的那一種」), not the firm
+_CLASS_NAMED = re.compile(r"(?:以下|以上|以內)?(?:的)?(?:那|這)?(?:一)?(?:類|種|個類別|個方案|個專案|組)")
+
+
 def staff_range(text: str) -> StaffRange | None:
     t = clean_text(text)
     approx = _approx_staff(t)
@@ -236,6 +245,9 @@ def staff_range(text: str) -> StaffRange | None:
               if not (t[c[1] - 1] == "個" and _NOT_PEOPLE.match(t[c[1]:c[1] + 2]))
               and not any(s <= c[0] < e for s, e, *_ in approx)   # 幾十人 is not 十人
               and not _in_range(t, c[0], c[1])]   # 十幾二十人, 10到20人, 15-20人: a range, not one figure
+    if len(counts) > 1:
+        # 「員工3個人，…未滿5人那類利率多少」: a count naming a class (「未滿5人那類」) is not the firm's head-count
+        counts = [c for c in counts if not _CLASS_NAMED.match(t[c[1]:c[1] + 8])] or counts
     if approx:
         if len(approx) != 1 or counts:
             return None

@@ -136,6 +136,12 @@ def diagnosis(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | N
             lines.append(_t("diagnosis_split", "gov_share", step=step))
             formula = f"{formula}；{step}"
     lines.append(_t("diagnosis_split", "result", firm=wan(e["firm"])))
+    # 「是不是要自付10萬」: the amount the user supposes is none of this kind's figures — said so
+    supposed = q.one("target")
+    if supposed is not None and supposed not in (e["total"], e["government"], e["firm"]) \
+            and all(supposed != k.total for k in p.diagnosis.values()):
+        lines.append(_t("diagnosis_split", "supposed_no", supposed=wan(supposed), kind=kind.label,
+                        firm=wan(e["firm"]), government=wan(e["government"])))
     # another kind's amount the user named (「是20萬還是30萬」): said with its kind, so both are answered
     given = {v for values in q.roles.values() for v in values}
     for other in p.diagnosis.values():

@@ -77,9 +77,26 @@ def loan_class(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | 
             return _check(kb, "too_large", chosen.entry, LOAN_FORM, value=wan(wanted))
         key = "wanted_over" if wanted > option["max_amount"] else "wanted_within"
         lines.append(_t("loan_class", key, wanted=wan(wanted), max=wan(option["max_amount"])))
+        tier = _rate_tier(chosen, wanted)
+        if tier is not None and "利率" in q.text and wanted <= option["max_amount"]:
+            # 「借200萬…利率最高多少」: the class's rate for the amount asked (100萬以內 / 超過100萬)
+            lines.append(_t("loan_class", "wanted_rate", wanted=wan(wanted), tier=tier[0], rate=pct(tier[1])))
     prefill = f"中小企業，{q.staff.text}"
     return _compose(kb, "loan_class", lines, cited, LOAN_FORM,
                     {"employees": n, **({"loan_amount": wanted} if wanted is not None else {})}, formula, prefill)
+
+
+def _rate_tier(loan: Loan, amount: int) -> tuple[str, int] | None:
+    """The rate tier (as the brief words it, its ceiling) an amount falls in, for a loan whose rate
+    depends on the amount (100萬以內 / 超過100萬); None for a loan with one rate."""
+    previous = None
+    for t in loan.rate_tiers:
+        if t.up_to is not None and amount <= t.up_to:
+            return f"{wan(t.up_to).removesuffix('元')}以內", t.rate_ceiling_milli_pct
+        if t.up_to is None and previous is not None:
+            return f"超過{wan(previous).removesuffix('元')}", t.rate_ceiling_milli_pct
+        previous = t.up_to
+    return None
 
 
 def _principal(q: Question) -> int | None:
@@ -121,8 +138,9 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
     if principal > IMPLAUSIBLE_AMOUNT:
         return _check(kb, "too_large", "loan_interest_subsidy", LOAN_FORM, value=wan(principal))
     capex_line = capex_step = None
-    if loan is transform and _CAPEX.search(q.text):
-        # 「設備3,000萬」: the amount is the capital spending, the loan at most its 8成 (calc/loans.py's step)
+    if loan is transform and _CAPEX.search(q.text) and q.one("loan") is None:
+        # 「設備3,000萬」: the amount is the capital spending, the loan at most its 8成 (calc/loans.py's step);
+        # 「借2,500萬買設備」 states the amount lent itself: the subsidy is estimated on it
         if _WORKING.search(q.text) or sum(len(v) for v in q.roles.values()) != 1:
             return None   # capital and working capital, or several amounts: the loan finder asks
         capital = principal
@@ -133,6 +151,9 @@ def interest(q: Question, kb: KnowledgeBase, p: Parameters) -> DirectAnswer | No
             return None   # the subsidy on a capital loan above the brief's example is not stated: the loan finder says so
         capex_step = f"{wan(capital)} × {loan.capital_max_tenths}成 = {wan(principal)}"
         capex_line = _t("interest_subsidy", "capex", tenths=loan.capital_max_tenths, step=capex_step, amount=wan(principal))
+    elif (loan is transform and _CAPEX.search(q.text) and not _WORKING.search(q.text) and loan.estimate_principal_max
+          and principal > loan.estimate_principal_max):
+        return None   # a capital loan above the brief's example: its subsidy is not stated (the loan finder says so)
     employees = None if q.staff is None else (q.staff.high if micro_fit else q.staff.low)
     result = find_loans(LoanInput(sme=True, employees=employees, tax_registration_only=bool(micro_fit and by_staff is None),
                                   transformation_plan=loan is transform, amount_wanted=principal), p)
