@@ -125,7 +125,7 @@ _PATTERNS: dict[str, str] = {
                r"|要先(?:付|繳)(?:錢|款|費用)?(?:嗎|呢)|先付(?:錢|款)?還是|(?:付|繳)(?:錢|款|費用)?(?:是)?(?:要)?給誰|(?:自籌款|自籌|費用|錢)(?:是)?(?:要)?(?:付|繳|交)給誰|錢(?:是)?(?:要)?給誰"
                r"|\bpaid (?:to|directly)\b|\bwho (?:receives|gets) the (?:interest )?(?:subsidy|money|grant)\b|\binstal(?:l)?ments?\b"
                r"|\bdisburse|\bpaid out\b|\bpayment schedule\b|\badvance payment\b",
-    "closing": r"會計師|結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核|憑證|單據|收據要|保存幾年"
+    "closing": r"會計師(?:簽證|查核|核閱|認證|證明|出具|簽核|審計)|(?:要|需要|得|必須)(?:請|找)?會計師|結案|成果報告|期末報告|期中報告|查核|稽核|驗收|追蹤考核|憑證|單據|收據要|保存幾年"
                r"|\bclose[- ]?out\b|\bfinal report\b|\baudit",
     "tax": r"含稅|未稅|稅前|稅後|所得稅|營業稅|營所稅|課稅|繳稅|報稅|扣繳|免稅|稅務|扣稅|稅金|稅率|稅額|抵減|會計(?:上|處理|科目|分錄|帳)|做帳|認列|帳務|入帳科目|發票"
            r"|\btax(?:ed|able|es)?\b(?! registration)|\baccounting\b",

@@ -302,3 +302,15 @@ def test_h56_slots_leave_stated_facts_alone(question):
     assert not asked_slots(question) & {"until", "payment", "quota", "review", "validity", "instructor",
                                         "service_days", "provider", "remaining", "attendance", "changes",
                                         "clawback", "loan_terms"}, asked_slots(question)
+
+
+@pytest.mark.parametrize("text", ["我是公司的會計師，想問補助上限多少", "會計師幫老闆問一下，診斷費用多少",
+                                  "I am the accountant, what is the subsidy cap?"])
+def test_an_accountant_introducing_themself_asks_no_detail(text):
+    """Accountants are among the callers: 會計師 alone is who asks, not an accountant's certification."""
+    assert "closing" not in asked_slots(text)
+
+
+@pytest.mark.parametrize("text", ["需要會計師簽證嗎", "成果報告要會計師查核嗎", "要找會計師嗎"])
+def test_an_accountants_certification_is_a_closing_detail(text):
+    assert "closing" in asked_slots(text)
