@@ -73,6 +73,30 @@ _EN_ATTRIBUTE = frozenset(
     "process procedure step document paperwork detail email address website purpose definition meaning".split())
 
 
+# 「不是要問補助，是要問貸款，…」「我問的不是補助，是貸款的利率」: the clause naming what the user does NOT
+# ask about. Its words would otherwise pull the message toward the very topic disowned.
+_DISOWNED = re.compile(
+    r"(?:我|我們)?(?:並?不是|不是說)(?:要|想)?(?:問|詢問|請教|說|講|找)(?:的是)?[^，,。；;：:！!？?\n]{1,12}?(?:喔|哦|啦|啊|唷)?"
+    r"[，,。；;：:！!\s]+(?:(?:我|我們|而)?(?:是|只是)?(?:要|想)?(?:問|詢問|請教)(?:的是)?|(?=(?:我|我們|而)?(?:是|要|想)))"
+    r"|(?:我|我們)?(?:要|想)?問的(?:並)?不是[^，,。；;：:！!？?\n]{1,12}?(?:喔|哦|啦|啊|唷)?[，,。；;：:！!\s]+(?:而)?(?=是)")
+
+
+def without_disowned(text: str) -> str:
+    """``text`` without a clause saying what it does NOT ask about, nor the 「是要問」 that turns to what it
+    does (「不是要問補助，是要問貸款，政府的貸款有哪幾種」 → 「貸款，政府的貸款有哪幾種」); unchanged when it has
+    none or nothing would be left."""
+    norm = normalize(text)
+    out, at = [], 0
+    for m in _DISOWNED.finditer(norm):
+        out.append(text[at:m.start()])
+        at = m.end()
+    if at == 0:
+        return text
+    out.append(text[at:])
+    rest = "".join(out)
+    return rest if _alnum(rest) >= 2 else text
+
+
 def elliptic(part: str) -> bool:
     """The part names nothing but what is asked about (「電話？」「目的是什麼」「自己要出多少」,
     "and what are the service hours")."""

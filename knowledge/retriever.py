@@ -32,10 +32,10 @@ from .embeddings import Embedder, embedder_from_spec, with_query_cache
 from .glossary import ENGLISH_STOPWORDS, Glossary, is_latin_question, latin_words, load_glossary
 from .index import DenseIndex, index_dir_from_env, open_index
 from .loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
-from .questions import asks, elliptic, split_message
+from .questions import asks, elliptic, split_message, without_disowned
 from .scope import HANDOFF_ENTRIES, about_a_case, asked_slots, handoff_for, scope_miss
 from .soundalike import Correction, SoundAlike
-from .textnorm import clip_message, is_cjk, lexical_tokens, normalize
+from .textnorm import clip_message, is_cjk, lexical_tokens, normalize, to_traditional, written_in_simplified
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "retrieval.yml"
 #: the subsidy's eligibility entry: first for a non-manufacturer asking about the subsidy (Retriever._not_eligible_first)
@@ -93,6 +93,7 @@ class Settings:
     max_topics: int = 2
     strong_threshold: float = 1.01     # a best this strong (not an English question)…
     strong_lead_margin: float | None = None  # …needs only this lead over any runner-up (None: the usual margins)
+    strong_same_topic_margin: float | None = None  # …and this lead over a runner-up of its own topic (None: strong_lead_margin)
 
     @classmethod
     def load(cls, path: Path = SETTINGS_FILE) -> "Settings":
@@ -201,6 +202,15 @@ class Retriever:
         """
         latin = is_latin_question(query)
         dense = self._dense_scores(query)
+        traditional = to_traditional(query) if written_in_simplified(query) else query
+        if traditional != query:
+            # Simplified characters (「以大带小低碳化最多补多少」): the entries are written in Traditional
+            # ones, and the embedding of the Simplified text lies further from them than its Traditional
+            # form does (lexical search already sees the converted text). Only a text written in Simplified
+            # is converted (a Traditional one keeps its 台, 核), and the better cosine per entry is kept.
+            for entry_id, score in self._dense_scores(traditional).items():
+                if score > dense.get(entry_id, -1.0):
+                    dense[entry_id] = score
         lexical_text = self.glossary.lexical_text(query, self._latin_vocab)
         if self.settings.latin_dense_weight is not None and self.glossary.translated(query):
             # English or mixed: the question with its programme phrases in Chinese, in place, and
@@ -249,6 +259,8 @@ class Retriever:
         if not text or not any(ch.isalnum() for ch in text):
             return text, truncated, [], ()
         judged, fixes = self.corrected(text)
+        # 「不是要問補助，是要問貸款，…」: the topic the user says they do not ask about is not judged
+        judged = without_disowned(judged)
         ranked = self.scores(judged)
         # In a long or multi-sentence message the question is usually the last sentence; the
         # story before it dilutes the scores. Judge that sentence alone too and keep the better.
@@ -265,7 +277,9 @@ class Retriever:
             sentences = [*sentences[:-2], sentences[-2] + sentences[-1]]
         if len(sentences) > 1 or trimmed:
             last = self.scores(sentences[-1])
-            if last[0].score > ranked[0].score:
+            # a statement after the question (「…自付10萬？我們是中小企業，員工60人」) is context: its words
+            # must not carry the answer to another entry (中小企業認定) when the question alone has one
+            if last[0].score > ranked[0].score or (trimmed and last[0].score >= self.settings.suggest_threshold):
                 ranked = last
         if _COURTESY.search(judged):
             clauses = [c for c in _CLAUSE_END.split(judged) if sum(ch.isalnum() for ch in c) >= 2]
@@ -309,6 +323,8 @@ class Retriever:
             tie_margin = min(tie_margin, s.strong_lead_margin)
             lead_margin = min(lead_margin, s.strong_lead_margin)
             same_margin = min(same_margin, s.strong_lead_margin)
+            if s.strong_same_topic_margin is not None:
+                same_margin = min(same_margin, s.strong_same_topic_margin)
         tie = any(c.entry.topic != best.entry.topic and best.score - c.score < tie_margin
                   for c in ranked[1 : s.max_suggestions])
         other = next((c.score for c in ranked[1:] if c.entry.topic != best.entry.topic), 0.0)
@@ -364,7 +380,7 @@ class Retriever:
             return AnswerPlan(query=text, status=Status.ANSWER_WITH_ALTERNATIVES if alts else Status.ANSWER,
                               answers=(best,), alternatives=alts, menu=(), ranked=tuple(eligibility),
                               latin=latin, truncated=truncated)
-        parts = self.split(self.corrected(text)[0]) if ranked else []
+        parts = self.split(without_disowned(self.corrected(text)[0])) if ranked else []
         if len(parts) >= 2 and status is not Status.NONE and about_a_case(text):
             # the message describes a case the brief does not cover (a 1+6 group, second-hand
             # equipment, spending already made): every question in it is about that case

@@ -47,6 +47,21 @@ def t2s(text: str) -> str:
     return _t2s().convert(text)
 
 
+def written_in_simplified(text: str) -> bool:
+    """``text`` is written in Simplified characters: more of its characters are Simplified forms (that
+    OpenCC rewrites to Traditional) than Traditional-only ones (that it rewrites to Simplified). A
+    Traditional text with a character OpenCC also rewrites (台→臺, 核→覈) is not."""
+    simplified = traditional = 0
+    for ch in text:
+        if not is_cjk(ch):
+            continue
+        if t2s(ch) != ch:
+            traditional += 1
+        elif to_traditional(ch) != ch:
+            simplified += 1
+    return simplified > traditional
+
+
 def _to_simplified(text: str) -> str:
     """Traditional → Simplified (for jieba's dictionary); the input when the length would change."""
     simp = t2s(text)

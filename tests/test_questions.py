@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.questions import elliptic, split_message
+from knowledge.questions import elliptic, split_message, without_disowned
 
 
 @pytest.mark.parametrize("message, questions", [
@@ -92,3 +92,19 @@ def test_an_approximate_figure_or_an_own_funds_follow_up_is_no_question_of_its_o
 ])
 def test_a_follow_up_about_another_kind_carries_the_topic_before_it(message, questions):
     assert list(split_message(message).questions) == questions
+
+
+@pytest.mark.parametrize("message, rest", [
+    ("不是要問補助，是要問貸款，政府的貸款有哪幾種", "貸款，政府的貸款有哪幾種"),
+    ("不是問課程喔，我想問診斷多少錢", "診斷多少錢"),
+    ("我不是要問補助，我要問貸款利率", "貸款利率"),
+    ("我問的不是補助，是貸款的利率多少", "是貸款的利率多少"),
+])
+def test_the_topic_a_message_disowns_is_dropped(message, rest):
+    """h58: 「不是要問X，是要問Y」 names X only to say it is not asked about."""
+    assert without_disowned(message) == rest
+
+
+@pytest.mark.parametrize("message", ["我們不是製造業，是批發業，可以申請嗎", "這不是說要找專家嗎？", "補助上限多少"])
+def test_a_negation_that_disowns_no_question_is_kept(message):
+    assert without_disowned(message) == message

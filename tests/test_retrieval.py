@@ -8,7 +8,7 @@ import pytest
 
 from knowledge.index import IndexMissing, IndexModelMismatch, IndexStale, build_index, open_index
 from knowledge.retriever import Retriever, Settings, Status
-from knowledge.textnorm import MAX_MESSAGE_CHARS, lexical_tokens, normalize
+from knowledge.textnorm import MAX_MESSAGE_CHARS, lexical_tokens, normalize, written_in_simplified
 
 
 def test_normalize_keeps_length_and_folds_simplified_and_fullwidth():
@@ -42,6 +42,43 @@ def test_context_after_the_question_does_not_pick_the_answer(retriever):
              "所以想問清楚：上課要不要付費？")
     result = retriever.search(story)
     assert result.status.answers and result.best.entry.id == "training_free"
+
+
+def test_context_after_the_question_is_not_what_is_answered(retriever):
+    """h58: a self-introduction after the question (「…？我們是中小企業，員工50人」) names the SME
+    definition's words; the question before it still picks the answer when it has one alone."""
+    result = retriever.search("診斷要自己出多少？我們是中小企業，員工50人、資本額5000萬")
+    assert result.status.answers and result.best.entry.id == "diagnosis_cost"
+
+
+def test_a_simplified_question_is_judged_like_its_traditional_form(retriever):
+    """h58: the dense side also embeds the Traditional form of a question written in Simplified."""
+    assert written_in_simplified("以大带小智慧化最多补多少")
+    assert not written_in_simplified("核定後想變更採購的設備，可以嗎")   # 核 is rewritten by OpenCC, yet Traditional
+    simplified = retriever.scores("以大带小智慧化最多补多少")
+    traditional = retriever.scores("以大帶小智慧化最多補多少")
+    assert simplified[0].entry.id == traditional[0].entry.id == "subsidy_caps"
+    assert simplified[0].dense >= traditional[0].dense - 1e-6
+
+
+def test_a_disowned_topic_does_not_pull_the_answer(retriever):
+    """h58: 「不是要問課程，是要問貸款」 asks about the loans, not the courses."""
+    plan = retriever.plan("不是要問課程，是要問貸款，政府的貸款有哪幾種")
+    assert plan.answers and plan.answers[0].entry.id == "loan_overview"
+
+
+def test_a_strong_best_is_answered_over_a_close_runner_up_of_its_own_topic(retriever):
+    """h58 (strong_same_topic_margin): 以大帶小's cap is stated by subsidy_caps and subsidy_lead_factory
+    alike; a strong best narrowly ahead of the other is answered, the other offered next to it."""
+    from knowledge.retriever import Candidate, Status
+    caps, lead = retriever.get("subsidy_caps"), retriever.get("subsidy_lead_factory")
+    other = retriever.get("hotline_directory")
+    ranked = [Candidate(caps, 0.52, 0.9, 0.4), Candidate(lead, 0.515, 0.9, 0.4), Candidate(other, 0.30, 0.9, 0.1)]
+    status, kept = retriever.decide(ranked)
+    assert status is Status.ANSWER_WITH_ALTERNATIVES and [c.entry.id for c in kept[:2]] == ["subsidy_caps", "subsidy_lead_factory"]
+    # a runner-up of ANOTHER topic that close is still a tie: the menu
+    ranked = [Candidate(caps, 0.52, 0.9, 0.4), Candidate(other, 0.515, 0.9, 0.4)]
+    assert retriever.decide(ranked)[0] is Status.SUGGEST
 
 
 # A hand-written sample with one unambiguous answer each; the full labelled set is measured by
