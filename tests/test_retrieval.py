@@ -70,6 +70,26 @@ def test_a_disowned_topic_does_not_pull_the_answer(retriever):
 def test_a_strong_best_is_answered_over_a_close_runner_up_of_its_own_topic(retriever):
     """h58 (strong_same_topic_margin): 以大帶小's cap is stated by subsidy_caps and subsidy_lead_factory
     alike; a strong best narrowly ahead of the other is answered, the other offered next to it."""
+    from dataclasses import replace
+
+    from knowledge.retriever import Candidate, Status
+    saved = retriever.settings    # the setting is off in retrieval.yml (see there); the mechanism, on
+    retriever.settings = replace(saved, strong_same_topic_margin=0.0)
+    try:
+        _strong_best_over_its_own_topic(retriever)
+    finally:
+        retriever.settings = saved
+    status, _ = retriever.decide(_close_caps_and_lead(retriever))
+    assert status is Status.SUGGEST       # off: a menu, as for any close pair
+
+
+def _close_caps_and_lead(retriever):
+    from knowledge.retriever import Candidate
+    caps, lead = retriever.get("subsidy_caps"), retriever.get("subsidy_lead_factory")
+    return [Candidate(caps, 0.52, 0.9, 0.4), Candidate(lead, 0.515, 0.9, 0.4)]
+
+
+def _strong_best_over_its_own_topic(retriever):
     from knowledge.retriever import Candidate, Status
     caps, lead = retriever.get("subsidy_caps"), retriever.get("subsidy_lead_factory")
     other = retriever.get("hotline_directory")
